@@ -1,0 +1,92 @@
+//! The scheduling core: decides one pass from plain data. No I/O, no clock, no libvirt, no
+//! SQLite — `plan(&State)` is a pure function, so a pass can be replayed from a state file.
+
+use crate::model::{TaskStatus, VmStatus};
+use serde::{Deserialize, Serialize};
+
+/// One decision of a pass, in decision order (DESIGN.md, "Plan").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Action {
+    /// Set a VM's status without an operation (classification, conflicts, disabled VMs).
+    Mark {
+        vm: String,
+        status: VmStatus,
+        reason: String,
+    },
+    /// End a running task of a VM whose worker died, for good (`boterror`).
+    Fail {
+        vm: String,
+        job: i64,
+        step: u32,
+        task: u32,
+        status: TaskStatus,
+    },
+    /// Kill a VM's leftover or stuck worker.
+    Kill { vm: String, reason: String },
+    /// Put a running task of a VM whose worker died back in the queue (tries + 1).
+    Requeue {
+        vm: String,
+        job: i64,
+        step: u32,
+        task: u32,
+    },
+    /// Start a monitor worker on an offline VM.
+    Monitor { vm: String },
+    /// Start a task worker on an idle VM.
+    Start {
+        vm: String,
+        job: i64,
+        step: u32,
+        task: u32,
+    },
+    /// Start a revert worker; `displaced` is the sibling whose domain it takes.
+    Revert {
+        vm: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        displaced: Option<String>,
+    },
+    /// Start a power-off worker (`reason` is `sacrifice` or `dirty`; `for` the VM it makes room for).
+    Poweroff {
+        vm: String,
+        reason: String,
+        #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
+        for_vm: Option<String>,
+    },
+}
+
+/// Task counters of a pass (SCHEDULER.md §4.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub runnable: u32,
+    pub queued: u32,
+    pub blocked: u32,
+}
+
+/// A non-free domain and its owner after the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub uri: String,
+    pub domain: String,
+    pub owner: String,
+}
+
+/// A runnable or next-step need that got no action, and why, in an admin's words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    pub vm: String,
+    pub reason: String,
+}
+
+/// The outcome of a pass.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub counters: Counters,
+    pub owners: Vec<Owner>,
+    pub waiting: Vec<Waiting>,
+    /// New error counts of VMs whose count changed (not part of the JSON contract: the shell
+    /// writes them with the status changes).
+    #[serde(skip)]
+    pub errors: Vec<(String, u32)>,
+}
