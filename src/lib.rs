@@ -1,4 +1,69 @@
 //! vmsched: schedules test tasks onto libvirt VM instances that may share one domain.
+//! `run` parses the command line, resolves the global settings and dispatches a subcommand.
 
+pub mod cli;
+pub mod commands;
+pub mod exit;
 pub mod model;
+pub mod output;
 pub mod scheduler;
+pub mod store;
+
+use anyhow::Result;
+use clap::Parser;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What every subcommand gets: where the database is, how to print, how long to wait.
+pub struct Ctx {
+    pub db: PathBuf,
+    pub out: output::Output,
+    pub timeout: Duration,
+}
+
+impl Ctx {
+    /// Opens the database (see `store::Mode`).
+    pub fn open(&self, mode: store::Mode) -> Result<store::Store> {
+        store::Store::open(&self.db, mode)
+    }
+}
+
+/// Runs vmsched with these arguments and returns the exit code of a success.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8> {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            err.print()?;
+            return Ok(code);
+        }
+    };
+    let ctx = Ctx {
+        db: cli.global.db.clone().unwrap_or_else(default_db),
+        out: output::Output::detect(&cli.global),
+        timeout: Duration::from_secs(cli.global.timeout.max(1)),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    commands::dispatch(&ctx, cli.command, &mut out)
+}
+
+/// `/var/lib/vmsched/vmsched.db` for root, else under `$XDG_STATE_HOME` (or `~/.local/state`).
+fn default_db() -> PathBuf {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        return PathBuf::from("/var/lib/vmsched/vmsched.db");
+    }
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/state")
+        });
+    state.join("vmsched/vmsched.db")
+}

@@ -1,0 +1,450 @@
+//! Command-line types only (clap derive): their doc comments feed `--help`, the man page and
+//! the shell completions. No logic lives here.
+
+use crate::model::{Role, TaskStatus, VmStatus};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Schedules test tasks onto libvirt virtual machines. Several VM instances may share one
+/// hypervisor domain and differ only in the snapshot they revert to; at most one of them owns
+/// the domain at a time.
+#[derive(Debug, Parser)]
+#[command(
+    name = "vmsched",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]
+    #[arg(
+        long,
+        global = true,
+        env = "VMSCHED_DB",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
+    pub db: Option<PathBuf>,
+    /// Output format of data on stdout
+    #[arg(long, global = true, env = "VMSCHED_FORMAT", hide_env_values = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Seconds allowed to connect to libvirt and for read-only calls
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 10)]
+    pub timeout: u64,
+    /// Say more (repeatable)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Say only errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Never show progress bars or spinners
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+/// How data is printed on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people
+    Table,
+    /// JSON for scripts
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage VM instances
+    #[command(subcommand)]
+    Vms(VmsCommand),
+    /// Show and set per-host limits
+    #[command(subcommand)]
+    Hosts(HostsCommand),
+    /// Show and change settings
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// Submit, list and follow jobs
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Show shared domains, their owner and what libvirt says
+    #[command(subcommand)]
+    Domains(DomainsCommand),
+    /// Revert a VM to its snapshot now, in the foreground
+    Revert(RevertArgs),
+    /// Power a VM's domain off now, in the foreground
+    Poweroff(PoweroffArgs),
+    /// Run one scheduling pass (what cron runs every minute)
+    ScheduleOnce(ScheduleArgs),
+    /// Export the live scheduling state
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Show the history of status changes and decisions
+    History(HistoryArgs),
+    /// Migrate the database to this version's schema
+    Migrate(MigrateArgs),
+    /// Run the demo: a small lab on a local hypervisor, jobs, passes until done
+    Demo(DemoArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    Man,
+    /// Run one recorded operation (started by schedule-once)
+    #[command(hide = true)]
+    Worker(WorkerArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VmsCommand {
+    /// Register a VM instance (it starts `off`)
+    Add(VmAddArgs),
+    /// Change a VM instance
+    Set(VmSetArgs),
+    /// Remove a VM instance
+    Remove(VmRemoveArgs),
+    /// List VM instances
+    List(VmListArgs),
+    /// Create and update VMs and host limits from a TOML inventory
+    Import(VmImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VmAddArgs {
+    /// Instance name ([A-Za-z0-9_.-], at most 64)
+    pub name: String,
+    /// libvirt connection URI, e.g. qemu+ssh://root@host1/system
+    #[arg(short = 'c', long)]
+    pub uri: String,
+    /// libvirt domain name
+    #[arg(long)]
+    pub domain: String,
+    /// The snapshot this instance reverts to
+    #[arg(long)]
+    pub snapshot: String,
+    /// build, win32, win64, wine or any label
+    #[arg(long, default_value = "win64")]
+    pub kind: String,
+    /// What work the instance is used for
+    #[arg(long, default_value = "base")]
+    pub role: Role,
+    /// Guest address handed to tasks
+    #[arg(long)]
+    pub hostname: Option<String>,
+    /// Free text
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VmSetArgs {
+    /// Instance name
+    pub name: String,
+    /// New status (off, dirty, idle, offline, maintenance)
+    #[arg(long)]
+    pub status: Option<VmStatus>,
+    #[arg(long)]
+    pub role: Option<Role>,
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long)]
+    pub snapshot: Option<String>,
+    #[arg(short = 'c', long)]
+    pub uri: Option<String>,
+    #[arg(long)]
+    pub domain: Option<String>,
+    #[arg(long)]
+    pub hostname: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Readiness command run after a revert, as an argument vector (ends the options)
+    #[arg(long, num_args = 1.., allow_hyphen_values = true, value_name = "ARGV", conflicts_with = "no_ready_cmd")]
+    pub ready_cmd: Option<Vec<String>>,
+    /// Remove the readiness command
+    #[arg(long)]
+    pub no_ready_cmd: bool,
+    /// Why (recorded in the history)
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Override the sibling and busy checks (recorded)
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VmRemoveArgs {
+    pub name: String,
+    /// Cancel its queued tasks and remove it even with work or a live operation
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VmListArgs {
+    #[arg(long)]
+    pub role: Option<Role>,
+    #[arg(long)]
+    pub status: Option<VmStatus>,
+    /// Only instances of this domain
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// Print names only, one per line
+    #[arg(long)]
+    pub name: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VmImportArgs {
+    /// The inventory (TOML)
+    pub file: PathBuf,
+    /// Remove VMs the file does not list
+    #[arg(long)]
+    pub prune: bool,
+    /// Show what would change, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --prune, remove VMs even with work (cancels their queued tasks)
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HostsCommand {
+    /// Every host key of the inventory with its effective limits
+    List,
+    /// Set limits of a host, or the global ones with '*'
+    Set(HostSetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HostSetArgs {
+    /// Host key (lower-cased host[:port]) or '*' for the global limits
+    pub host: String,
+    /// VMs powered on at once
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_active: Option<i64>,
+    /// Tasks at once (0 = max_active)
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_running: Option<i64>,
+    /// Reverts at once while no task runs (0 = max_active)
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_reverting: Option<i64>,
+    /// Reverts at once while a task runs
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_reverts_while_running: Option<i64>,
+    /// VMs prepared in advance when the host has no queued task
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_vms_when_idle: Option<i64>,
+    /// Drain the host: no starts or reverts
+    #[arg(long, conflicts_with = "resume")]
+    pub paused: bool,
+    /// Undo --paused
+    #[arg(long)]
+    pub resume: bool,
+    /// Forget the named overrides instead of setting them
+    #[arg(long)]
+    pub reset: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Every setting with its value and default
+    List,
+    /// Change a setting
+    Set(SettingSetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SettingSetArgs {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Submit a job: one command on some VMs, or several steps from a file
+    Submit(JobSubmitArgs),
+    /// List jobs
+    List(JobListArgs),
+    /// Show a job's steps and tasks
+    Show(JobIdArgs),
+    /// Cancel a job's queued tasks and stop its running ones
+    Cancel(JobCancelArgs),
+    /// Wait for a job to end (exit 0 when it completed)
+    Wait(JobWaitArgs),
+    /// Print a job's task logs
+    Log(JobLogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JobSubmitArgs {
+    /// A VM to run the command on (repeatable)
+    #[arg(long = "vm", value_name = "VM", required_unless_present = "file")]
+    pub vms: Vec<String>,
+    /// The job file (TOML) with steps
+    #[arg(long, conflicts_with_all = ["vms", "command", "timeout"])]
+    pub file: Option<PathBuf>,
+    /// Niceness: lower runs first
+    #[arg(long, allow_negative_numbers = true)]
+    pub priority: Option<i64>,
+    /// Task timeout in seconds
+    #[arg(long)]
+    pub timeout: Option<u64>,
+    /// Who submits (default: SUDO_USER, else USER)
+    #[arg(long)]
+    pub user: Option<String>,
+    #[arg(long)]
+    pub remarks: Option<String>,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, value_name = "CMD", required_unless_present = "file")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct JobListArgs {
+    #[arg(long)]
+    pub status: Option<TaskStatus>,
+}
+
+#[derive(Debug, Args)]
+pub struct JobIdArgs {
+    pub id: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct JobCancelArgs {
+    pub id: i64,
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct JobWaitArgs {
+    pub id: i64,
+    /// Give up after this many seconds (exit 1)
+    #[arg(long, value_name = "SECS")]
+    pub max_wait: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct JobLogArgs {
+    pub id: i64,
+    pub step: Option<u32>,
+    #[arg(requires = "step")]
+    pub task: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainsCommand {
+    /// One entry per domain: instances, owner, live state and a verdict
+    Show(DomainsShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DomainsShowArgs {
+    /// Do not ask libvirt
+    #[arg(long)]
+    pub no_live: bool,
+    /// Only this host key
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Only this domain
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// Exit 1 when any verdict is neither ok nor free
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RevertArgs {
+    pub vm: String,
+    /// Take the domain from an idle, dirty or sleeping sibling
+    #[arg(long)]
+    pub steal: bool,
+    /// Stop a busy owner's or the VM's own operation first
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PoweroffArgs {
+    pub vm: String,
+    /// Power off even when a sibling owns the domain or an operation is live
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Plan from this state file instead of the database (implies --dry-run)
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Wait for the started workers to end
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds to wait for another pass's lock [default: setting lock_timeout]
+    #[arg(long, value_name = "SECS")]
+    pub lock_timeout: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Write the live state as a state file (JSON) on stdout
+    Export,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[arg(long)]
+    pub vm: Option<String>,
+    /// Since a duration ago (<n>[smhd]) or an RFC 3339 time
+    #[arg(long)]
+    pub since: Option<String>,
+    /// At most this many rows (the newest)
+    #[arg(long)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Migrate even while operations are live
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Remove what the demo created and stop
+    #[arg(long)]
+    pub clean: bool,
+    /// libvirt URI to use instead of finding one (qemu:///system, else test+unix:///default)
+    #[arg(short = 'c', long)]
+    pub uri: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The operation row to carry out
+    pub operation: i64,
+}

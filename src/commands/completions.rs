@@ -1,0 +1,52 @@
+//! `vmsched completions SHELL` and `vmsched man`: generated from the clap definition, so they
+//! never drift from `--help`; the committed copies are checked by a test.
+
+use crate::cli::Cli;
+use anyhow::Result;
+use clap::CommandFactory;
+use std::io::Write;
+
+/// Writes the completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<()> {
+    clap_complete::generate(shell, &mut Cli::command(), "vmsched", out);
+    Ok(())
+}
+
+/// Writes the man page (roff), subcommands included.
+pub fn man(out: &mut dyn Write) -> Result<()> {
+    let cmd = Cli::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
+    writeln!(page, ".SH \"SUBCOMMAND OPTIONS\"")?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        render_sub(&mut page, sub, "vmsched")?;
+    }
+    out.write_all(&page)?;
+    Ok(())
+}
+
+/// Appends a `.SS` section per leaf subcommand with its full `--help` text, so the page
+/// documents every option of every subcommand.
+fn render_sub(page: &mut Vec<u8>, cmd: &clap::Command, parent: &str) -> Result<()> {
+    let name = format!("{parent} {}", cmd.get_name());
+    if cmd.has_subcommands() {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            render_sub(page, sub, &name)?;
+        }
+        return Ok(());
+    }
+    let mut cmd = cmd.clone().bin_name(name.clone());
+    let help = cmd.render_long_help().to_string();
+    writeln!(page, ".SS \"{name}\"\n.nf")?;
+    for line in help.lines() {
+        let line = line.replace('\\', "\\e");
+        let line = if line.starts_with(['.', '\'']) {
+            format!("\\&{line}")
+        } else {
+            line
+        };
+        writeln!(page, "{}", line.trim_end())?;
+    }
+    writeln!(page, ".fi")?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! The history table: who changed what, when and why.
+
+use super::now;
+use anyhow::Result;
+use rusqlite::{params, Connection};
+
+/// One history entry about to be written.
+#[derive(Clone, Debug, Default)]
+pub struct Entry<'a> {
+    pub vm: Option<&'a str>,
+    pub host: Option<&'a str>,
+    pub old_status: Option<&'a str>,
+    pub new_status: Option<&'a str>,
+    /// What happened, e.g. `dirty sacrifice for w10` or `off stolen by w10_fr`.
+    pub detail: &'a str,
+    pub user: &'a str,
+    pub reason: Option<&'a str>,
+}
+
+/// Appends an entry, unless it repeats the VM's last one (same new status and detail).
+pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
+    if let Some(vm) = entry.vm {
+        let last: Option<(Option<String>, String)> = conn
+            .query_row(
+                "SELECT new_status, detail FROM history WHERE vm = ?1 ORDER BY id DESC LIMIT 1",
+                [vm],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ok();
+        if entry.old_status == entry.new_status
+            && last
+                .as_ref()
+                .is_some_and(|(s, d)| s.as_deref() == entry.new_status && d == entry.detail)
+        {
+            return Ok(());
+        }
+    }
+    conn.execute(
+        "INSERT INTO history (time, vm, host, old_status, new_status, detail, user, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            now(),
+            entry.vm,
+            entry.host,
+            entry.old_status,
+            entry.new_status,
+            entry.detail,
+            entry.user,
+            entry.reason
+        ],
+    )?;
+    Ok(())
+}
+
+/// Who is acting: `SUDO_USER`, else `USER`, else `unknown`.
+pub fn current_user() -> String {
+    ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
