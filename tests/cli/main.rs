@@ -1,0 +1,4 @@
+//! The one integration test binary: CLI tests against temporary databases and libvirt's test
+//! driver, scheduler scenarios and properties.
+
+mod support;

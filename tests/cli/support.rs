@@ -1,0 +1,142 @@
+//! A hermetic lab for CLI tests: a temporary folder with its own database, HOME and XDG
+//! folders, a fixed terminal width and no `VMSCHED_*` variable from the caller's environment.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+/// What a finished command printed and returned.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Parses stdout as JSON (panics with stderr on failure).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+
+    /// Asserts the exit code, showing the output when it differs.
+    pub fn code(self, expected: i32) -> Run {
+        assert_eq!(
+            self.code, expected,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Asserts success.
+    pub fn ok(self) -> Run {
+        self.code(0)
+    }
+
+    /// Asserts that stderr is one `error:` line (plus an optional `hint:` line) and returns it.
+    pub fn one_line_error(&self) -> String {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert!(
+            !lines.is_empty() && lines[0].starts_with("error: ") && lines.len() <= 2,
+            "not a one-line error: {:?}",
+            self.stderr
+        );
+        if lines.len() == 2 {
+            assert!(lines[1].starts_with("hint: "), "second line is not a hint: {:?}", self.stderr);
+        }
+        lines[0].to_string()
+    }
+}
+
+/// A temporary folder with a database path in it.
+pub struct Lab {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+}
+
+impl Lab {
+    pub fn new() -> Lab {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let db = dir.path().join("vmsched.db");
+        Lab { dir, db }
+    }
+
+    /// The lab folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A `vmsched` command with a hermetic environment and `--db` set to the lab's database.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("vmsched").expect("vmsched binary");
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("VMSCHED_") || key == "SUDO_USER" {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.env("HOME", self.path())
+            .env("XDG_STATE_HOME", self.path().join("state"))
+            .env("USER", "tester")
+            .env("COLUMNS", "200")
+            .env("TZ", "UTC")
+            .env("LIBVIRT_DEBUG", "4")
+            .env("VMSCHED_DB", &self.db)
+            .current_dir(self.path())
+            .args(args);
+        cmd
+    }
+
+    /// Runs `vmsched ARGS` to the end.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = self.cmd(args).output().expect("run vmsched");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Writes a file in the lab folder and returns its path as text.
+    pub fn write(&self, name: &str, text: &str) -> String {
+        let path = self.path().join(name);
+        std::fs::write(&path, text).expect("write lab file");
+        path.to_string_lossy().into_owned()
+    }
+
+    /// Every row of every table, as text, to check that a refused command changed nothing.
+    pub fn dump(&self) -> String {
+        if !self.db.exists() {
+            return String::from("<no database>");
+        }
+        let conn = rusqlite::Connection::open(&self.db).expect("open database");
+        let mut text = String::new();
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for table in tables {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1")).unwrap();
+            let columns = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((0..columns)
+                        .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                        .collect::<Vec<_>>()
+                        .join("|"))
+                })
+                .unwrap();
+            for row in rows {
+                text.push_str(&format!("{table}: {}\n", row.unwrap()));
+            }
+        }
+        text
+    }
+}
+
+/// The libvirt test-driver lab shipped with the tests, as a `test:///` URI.
+pub fn lab_uri() -> String {
+    format!("test://{}/tests/fixtures/lab.xml", env!("CARGO_MANIFEST_DIR"))
+}
