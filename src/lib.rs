@@ -4,10 +4,12 @@
 pub mod cli;
 pub mod commands;
 pub mod exit;
+pub mod lock;
 pub mod model;
 pub mod output;
 pub mod scheduler;
 pub mod store;
+pub mod workers;
 
 use anyhow::Result;
 use clap::Parser;

@@ -1,0 +1,161 @@
+//! The operations table: every worker run, in flight (`ended` NULL) or past. A VM's live
+//! operation is the one its `operation` column names.
+
+use super::now;
+use crate::workers::process::Proc;
+use anyhow::Result;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// One operation row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operation {
+    pub id: i64,
+    pub vm: String,
+    /// `revert`, `poweroff`, `monitor`, `task`, or an admin's `revert`/`poweroff`.
+    pub kind: String,
+    pub process: Option<Proc>,
+    /// A task command's process group leader.
+    pub group: Option<Proc>,
+    pub deadline: String,
+    pub ended: Option<String>,
+    pub result: Option<String>,
+    pub task: Option<(i64, u32, u32)>,
+    pub displaced: Option<String>,
+    pub by_user: String,
+}
+
+/// What a new operation needs.
+#[derive(Clone, Debug, Default)]
+pub struct NewOperation<'a> {
+    pub vm: &'a str,
+    pub kind: &'a str,
+    pub deadline: String,
+    pub task: Option<(i64, u32, u32)>,
+    pub displaced: Option<&'a str>,
+    pub by_user: &'a str,
+    /// Set when the acting process is known now (admin commands act themselves).
+    pub process: Option<Proc>,
+}
+
+const COLUMNS: &str = "id, vm, kind, pid, start_time, pgid, pgid_start, deadline, ended, result, \
+                       job, step, task, displaced, by_user";
+
+fn proc_of(pid: Option<i64>, start: Option<i64>) -> Option<Proc> {
+    Some(Proc {
+        pid: pid?,
+        start_time: start?,
+    })
+}
+
+fn from_row(r: &Row) -> rusqlite::Result<Operation> {
+    let job: Option<i64> = r.get(10)?;
+    Ok(Operation {
+        id: r.get(0)?,
+        vm: r.get(1)?,
+        kind: r.get(2)?,
+        process: proc_of(r.get(3)?, r.get(4)?),
+        group: proc_of(r.get(5)?, r.get(6)?),
+        deadline: r.get(7)?,
+        ended: r.get(8)?,
+        result: r.get(9)?,
+        task: match job {
+            Some(job) => Some((job, r.get(11)?, r.get(12)?)),
+            None => None,
+        },
+        displaced: r.get(13)?,
+        by_user: r.get(14)?,
+    })
+}
+
+/// Records a new operation and makes it the VM's live one; returns its id.
+pub fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
+    let (job, step, task) = match op.task {
+        Some((j, s, t)) => (Some(j), Some(s), Some(t)),
+        None => (None, None, None),
+    };
+    conn.execute(
+        "INSERT INTO operations (vm, kind, pid, start_time, deadline, created, job, step, task, displaced, by_user)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            op.vm,
+            op.kind,
+            op.process.map(|p| p.pid),
+            op.process.map(|p| p.start_time),
+            op.deadline,
+            now(),
+            job,
+            step,
+            task,
+            op.displaced,
+            op.by_user
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "UPDATE vms SET operation = ?1 WHERE name = ?2",
+        params![id, op.vm],
+    )?;
+    Ok(id)
+}
+
+/// Names the worker process that carries the operation out.
+pub fn set_process(conn: &Connection, id: i64, process: Proc) -> Result<()> {
+    conn.execute(
+        "UPDATE operations SET pid = ?1, start_time = ?2 WHERE id = ?3",
+        params![process.pid, process.start_time, id],
+    )?;
+    Ok(())
+}
+
+/// Records a task command's process group.
+pub fn set_group(conn: &Connection, id: i64, group: Proc) -> Result<()> {
+    conn.execute(
+        "UPDATE operations SET pgid = ?1, pgid_start = ?2 WHERE id = ?3",
+        params![group.pid, group.start_time, id],
+    )?;
+    Ok(())
+}
+
+/// One operation by id.
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Operation>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM operations WHERE id = ?1"),
+            [id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// The live operation of a VM, if any.
+pub fn live_for(conn: &Connection, vm: &str) -> Result<Option<Operation>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM operations WHERE id = (SELECT operation FROM vms WHERE name = ?1)
+                 AND ended IS NULL"
+            ),
+            [vm],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Every live operation (for `migrate` and the pass).
+pub fn live(conn: &Connection) -> Result<Vec<Operation>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM operations WHERE ended IS NULL ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Ends an operation with its result and detaches it from its VM.
+pub fn end(conn: &Connection, id: i64, result: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE operations SET ended = ?1, result = ?2 WHERE id = ?3 AND ended IS NULL",
+        params![now(), result, id],
+    )?;
+    conn.execute("UPDATE vms SET operation = NULL WHERE operation = ?1", [id])?;
+    Ok(())
+}
