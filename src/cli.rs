@@ -436,6 +436,9 @@ pub struct DemoArgs {
     /// libvirt URI to use instead of finding one (qemu:///system, else test+unix:///default)
     #[arg(short = 'c', long)]
     pub uri: Option<String>,
+    /// Run as a demo task: check the domain's current snapshot (from VMSCHED_* variables)
+    #[arg(long, hide = true)]
+    pub check_task: bool,
 }
 
 #[derive(Debug, Args)]

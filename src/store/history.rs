@@ -59,3 +59,36 @@ pub fn current_user() -> String {
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
         .unwrap_or_else(|| "unknown".to_string())
 }
+
+/// The settings row that remembers the last history entry a pass reported.
+const REPORTED: &str = "_last_reported";
+
+/// Lines about VMs that went offline and tasks that ended in `boterror` since the last call,
+/// for cron's mail; remembers where it stopped.
+pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
+    let since: i64 = conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [REPORTED], |r| r.get::<_, String>(0))
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut stmt = conn.prepare(
+        "SELECT id, vm, detail, new_status FROM history WHERE id > ?1 AND vm IS NOT NULL AND
+         ((new_status = 'offline' AND old_status IS NOT 'offline') OR detail LIKE '%task % boterror%')
+         ORDER BY id",
+    )?;
+    let mut last = since;
+    let mut lines = Vec::new();
+    let mut rows = stmt.query([since])?;
+    while let Some(r) = rows.next()? {
+        last = r.get(0)?;
+        let vm: String = r.get(1)?;
+        let detail: String = r.get(2)?;
+        lines.push(format!("{vm}: {detail}"));
+    }
+    let newest: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM history", [], |r| r.get(0))?;
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
+        params![REPORTED, newest.max(last).to_string()],
+    )?;
+    Ok(lines)
+}

@@ -3,6 +3,7 @@
 
 pub mod history;
 pub mod operations;
+pub mod state;
 
 use crate::exit;
 use anyhow::{Context, Result};

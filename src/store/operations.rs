@@ -1,7 +1,9 @@
 //! The operations table: every worker run, in flight (`ended` NULL) or past. A VM's live
 //! operation is the one its `operation` column names.
 
+use super::history::{record, Entry};
 use super::now;
+use crate::model::VmStatus;
 use crate::workers::process::Proc;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -150,12 +152,75 @@ pub fn live(conn: &Connection) -> Result<Vec<Operation>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The live operation of every VM that has one, by VM name.
+pub fn live_by_vm(conn: &Connection) -> Result<std::collections::BTreeMap<String, Operation>> {
+    let columns = COLUMNS.split(", ").map(|c| format!("o.{}", c.trim())).collect::<Vec<_>>().join(", ");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {columns} FROM operations o JOIN vms v ON v.operation = o.id WHERE o.ended IS NULL"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.map(|r| Ok(r.map(|op| (op.vm.clone(), op))?)).collect()
+}
+
 /// Ends an operation with its result and detaches it from its VM.
-pub fn end(conn: &Connection, id: i64, result: &str) -> Result<()> {
+pub fn end_op(conn: &Connection, id: i64, result: &str) -> Result<()> {
     conn.execute(
         "UPDATE operations SET ended = ?1, result = ?2 WHERE id = ?3 AND ended IS NULL",
         params![now(), result, id],
     )?;
     conn.execute("UPDATE vms SET operation = NULL WHERE operation = ?1", [id])?;
     Ok(())
+}
+
+/// How a worker's transition changes the VM's error count.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Errors {
+    Keep,
+    Reset,
+    Add,
+}
+
+/// A worker's status change: moves the VM from `from` to `to` only while the VM still names
+/// this operation and is still `from` (an admin may have taken it meanwhile), records it, and
+/// ends the operation when `end` is given, whatever the VM's status. Returns whether the VM
+/// was still the operation's.
+pub fn transition(
+    conn: &Connection,
+    op: &Operation,
+    (from, to): (VmStatus, VmStatus),
+    errors: Errors,
+    detail: &str,
+    end: Option<&str>,
+) -> Result<bool> {
+    let current: Option<(String, Option<i64>, String)> = conn
+        .query_row("SELECT status, operation, uri FROM vms WHERE name = ?1", [&op.vm], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let ours = matches!(&current, Some((status, Some(id), _)) if *id == op.id && status == from.as_str());
+    if ours {
+        let sql = match errors {
+            Errors::Keep => "UPDATE vms SET status = ?1 WHERE name = ?2",
+            Errors::Reset => "UPDATE vms SET status = ?1, errors = 0 WHERE name = ?2",
+            Errors::Add => "UPDATE vms SET status = ?1, errors = errors + 1 WHERE name = ?2",
+        };
+        conn.execute(sql, params![to.as_str(), op.vm])?;
+        let host = current.as_ref().and_then(|(_, _, uri)| crate::model::host_key(uri).ok());
+        record(
+            conn,
+            &Entry {
+                vm: Some(&op.vm),
+                host: host.as_deref(),
+                old_status: Some(from.as_str()),
+                new_status: Some(to.as_str()),
+                detail,
+                user: &op.by_user,
+                reason: None,
+            },
+        )?;
+    }
+    if let Some(result) = end {
+        end_op(conn, op.id, result)?;
+    }
+    Ok(ours)
 }

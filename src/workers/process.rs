@@ -40,20 +40,10 @@ impl Proc {
         matches!(stat(self.pid), Some((state, start)) if state != 'Z' && state != 'X' && start == self.start_time)
     }
 
-    /// Kills the process group this process leads (workers and task commands lead their own),
-    /// only if it is still the recorded process. Returns whether a signal was sent.
-    pub fn kill_group(&self) -> bool {
-        if !self.is_alive() || self.pid <= 1 {
-            return false;
-        }
-        // SAFETY: kill has no memory-safety preconditions; a negative pid names a group.
-        unsafe { libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL) == 0 }
-    }
-
-    /// Kills what is left of a process group whose leader may be gone: when the leader is
-    /// alive it must be the recorded one; when it is gone, the group's remaining members are
-    /// killed (a pid that no longer exists cannot lead a new group of someone else).
-    pub fn kill_remains(&self) {
+    /// Kills the process group this process leads (workers and task commands lead their
+    /// own). When the leader is alive it must be the recorded one; when it is gone, what is
+    /// left of its group is killed (a pid that no longer exists leads nobody else's group).
+    pub fn kill_group(&self) {
         if self.pid <= 1 {
             return;
         }

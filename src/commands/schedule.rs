@@ -1,0 +1,159 @@
+//! `vmsched schedule-once`: one scheduling pass. Takes the pass lock, loads and judges the
+//! state, plans, writes the plan and starts the workers in one transaction, commits, then
+//! releases the workers (DESIGN.md, "Data flow of schedule-once").
+
+use crate::cli::{Format, ScheduleArgs};
+use crate::model::{Child, State, VmStatus};
+use crate::output::{self, Output};
+use crate::scheduler::{self, Action, Plan};
+use crate::store::pass::{self, Deadlines};
+use crate::store::state::{self, Loaded};
+use crate::store::{settings, Mode, Store};
+use crate::workers::{self, process};
+use crate::{exit, lock, Ctx};
+use anyhow::Result;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+/// Runs one pass (or prints the plan of one with `--dry-run` / `--state`).
+pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
+    if let Some(file) = &args.state {
+        let state = read_state_file(file)?;
+        print_plan(ctx.out, &scheduler::plan(&state), out)?;
+        return Ok(exit::OK);
+    }
+    let mut store = ctx.open(Mode::Existing)?;
+    if args.dry_run {
+        let loaded = judged(store.conn())?;
+        print_plan(ctx.out, &scheduler::plan(&loaded.state), out)?;
+        return Ok(exit::OK);
+    }
+    let timeout = match args.lock_timeout {
+        Some(secs) => secs,
+        None => settings::load(store.conn())?.lock_timeout,
+    };
+    let _lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
+    let started = pass(&mut store)?;
+    report(&mut store, ctx.out)?;
+    if args.wait {
+        workers::wait::wait_all(ctx.out, started)?;
+    }
+    Ok(exit::OK)
+}
+
+/// Reads and validates a state file (exit 2 naming the file on any error).
+pub fn read_state_file(path: &Path) -> Result<State> {
+    let text = std::fs::read(path).map_err(|e| exit::bad_input(format!("cannot read `{}`: {e}", path.display())))?;
+    let text = String::from_utf8(text).map_err(|_| exit::bad_input(format!("`{}`: not UTF-8", path.display())))?;
+    State::from_json(&text).map_err(|e| exit::bad_input(format!("`{}`: {e}", path.display())).into())
+}
+
+/// Loads the state and judges every recorded child: alive when its pid exists and started
+/// when recorded, stuck when alive past its deadline, dead otherwise.
+pub fn judged(conn: &crate::store::Conn) -> Result<Loaded> {
+    let settings = settings::load(conn)?;
+    let mut loaded = state::load(conn, settings.max_errors as u32, settings.max_task_tries as u32, settings.revert_timeout)?;
+    let now = chrono::Utc::now();
+    for vm in &mut loaded.state.vms {
+        vm.child = match loaded.operations.get(&vm.name) {
+            None => Child::None,
+            Some(op) if !op.process.is_some_and(|p| p.is_alive()) => Child::Dead,
+            Some(op) if past(&op.deadline, now) => Child::Stuck,
+            Some(_) => Child::Alive,
+        };
+        let interval = if vm.errors >= settings.max_errors as u32 {
+            settings.monitor_interval_errors
+        } else {
+            settings.monitor_interval
+        };
+        let due_before = now - chrono::Duration::seconds(interval as i64);
+        vm.monitor_due = loaded.last_check.get(&vm.name).is_none_or(|check| past(check, due_before));
+    }
+    Ok(loaded)
+}
+
+/// Whether a stored time is at or before `now` (an unreadable time counts as past).
+fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
+    chrono::DateTime::parse_from_rfc3339(time).map_or(true, |t| t <= now)
+}
+
+/// The pass proper: one transaction from loading to the workers' pids, then the release.
+fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
+    let db = store.path().to_path_buf();
+    let log = workers::log_path(&db)?;
+    let (spawned, kill) = store.write(|tx| {
+        let loaded = judged(tx)?;
+        let plan = scheduler::plan(&loaded.state);
+        let settings = settings::load(tx)?;
+        let deadlines = Deadlines {
+            revert_secs: settings.revert_timeout,
+            monitor_secs: 60,
+            task_margin_secs: settings.task_margin,
+        };
+        let applied = pass::apply(tx, &loaded.state.vms, &loaded.operations, &plan, &deadlines)?;
+        let mut spawned = Vec::new();
+        for op in applied.spawn {
+            let (child, proc) = process::spawn_worker(&db, op, &log)?;
+            crate::store::operations::set_process(tx, op, proc)?;
+            spawned.push((op, child));
+        }
+        Ok((spawned, applied.kill))
+    })?;
+    for victim in kill {
+        victim.kill_group();
+    }
+    let mut started = Vec::new();
+    for (op, mut child) in spawned {
+        if let Some(mut stdin) = child.stdin.take() {
+            // A worker that died already is judged by the next pass.
+            let _ = stdin.write_all(b"go\n");
+        }
+        started.push(workers::wait::Started { operation: op, child });
+    }
+    Ok(started)
+}
+
+/// One stderr line per VM that went offline and per task that ended in `boterror` since the
+/// previous pass, so cron mails them.
+fn report(store: &mut Store, out: Output) -> Result<()> {
+    for line in store.write(crate::store::history::take_alerts)? {
+        out.warn(line);
+    }
+    Ok(())
+}
+
+/// Prints a plan: JSON as DESIGN.md shows, or one line per action.
+pub fn print_plan(out_settings: Output, plan: &Plan, out: &mut dyn Write) -> Result<()> {
+    if out_settings.format == Format::Json {
+        return output::json(out, plan);
+    }
+    for action in &plan.actions {
+        writeln!(out, "{}", describe(action))?;
+    }
+    let c = plan.counters;
+    writeln!(out, "counters: runnable {} queued {} blocked {}", c.runnable, c.queued, c.blocked)?;
+    for owner in &plan.owners {
+        writeln!(out, "owner: {} {} -> {}", owner.uri, owner.domain, owner.owner)?;
+    }
+    for waiting in &plan.waiting {
+        writeln!(out, "waiting: {} {}", waiting.vm, waiting.reason)?;
+    }
+    Ok(())
+}
+
+/// One line for an action, e.g. `revert w10_fr (displaces w10)`.
+fn describe(action: &Action) -> String {
+    match action {
+        Action::Mark { vm, status, reason } => format!("mark {vm} {status} ({reason})"),
+        Action::Fail { vm, job, step, task, status } => format!("fail {vm} task {job}/{step}/{task} {status}"),
+        Action::Kill { vm, reason } => format!("kill {vm} worker ({reason})"),
+        Action::Requeue { vm, job, step, task } => format!("requeue {vm} task {job}/{step}/{task}"),
+        Action::Monitor { vm } => format!("monitor {vm}"),
+        Action::Start { vm, job, step, task } => format!("start {vm} task {job}/{step}/{task}"),
+        Action::Revert { vm, displaced: Some(owner) } => format!("revert {vm} (displaces {owner})"),
+        Action::Revert { vm, displaced: None } => format!("revert {vm}"),
+        Action::Poweroff { vm, reason, for_vm: Some(other) } => format!("poweroff {vm} ({reason} for {other})"),
+        Action::Poweroff { vm, reason, for_vm: None } => format!("poweroff {vm} ({reason})"),
+    }
+}

@@ -1,0 +1,15 @@
+//! `vmsched state export`: the live scheduling state, judged as a pass would judge it, in the
+//! state-file format, so a pass can be replayed anywhere with `schedule-once --state`.
+
+use crate::commands::schedule::judged;
+use crate::output;
+use crate::store::Mode;
+use crate::Ctx;
+use anyhow::Result;
+use std::io::Write;
+
+pub fn export(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
+    let store = ctx.open(Mode::Existing)?;
+    let loaded = judged(store.conn())?;
+    output::json(out, &loaded.state)
+}

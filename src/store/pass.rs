@@ -1,0 +1,256 @@
+//! Writes a plan's decisions in the pass's transaction: status changes, task changes,
+//! operation rows and history, in the plan's order (a displaced owner's `off` row before its
+//! thief's `reverting` row). Returns what the shell must do after the commit.
+
+use super::history::{record, Entry};
+use super::operations::{self, NewOperation, Operation};
+use super::{jobs, now};
+use crate::model::{TaskStatus, VmState, VmStatus};
+use crate::scheduler::{Action, Plan};
+use crate::workers::process::Proc;
+use anyhow::Result;
+use rusqlite::{params, Connection};
+use std::collections::BTreeMap;
+
+/// Who the history names for the scheduler's own decisions.
+pub const SCHEDULER: &str = "scheduler";
+
+/// Deadlines of new operations, from the settings.
+pub struct Deadlines {
+    pub revert_secs: u64,
+    pub monitor_secs: u64,
+    pub task_margin_secs: u64,
+}
+
+/// What the shell does once the plan is written.
+#[derive(Default)]
+pub struct Applied {
+    /// New operations that need a worker.
+    pub spawn: Vec<i64>,
+    /// Processes to kill after the commit (leftover, stuck, displaced, sacrificed workers and
+    /// the process groups of dead task workers).
+    pub kill: Vec<Proc>,
+}
+
+/// The pass's view of the VMs while it writes: statuses change as actions are applied.
+struct Pass<'a> {
+    conn: &'a Connection,
+    vms: BTreeMap<&'a str, &'a VmState>,
+    status: BTreeMap<String, VmStatus>,
+    ops: &'a BTreeMap<String, Operation>,
+    deadlines: &'a Deadlines,
+    applied: Applied,
+}
+
+/// Writes `plan` (decided from `vms` and their live `ops`) in the caller's transaction.
+pub fn apply(
+    conn: &Connection,
+    vms: &[VmState],
+    ops: &BTreeMap<String, Operation>,
+    plan: &Plan,
+    deadlines: &Deadlines,
+) -> Result<Applied> {
+    let mut pass = Pass {
+        conn,
+        vms: vms.iter().map(|vm| (vm.name.as_str(), vm)).collect(),
+        status: vms.iter().map(|vm| (vm.name.clone(), vm.status)).collect(),
+        ops,
+        deadlines,
+        applied: Applied::default(),
+    };
+    pass.end_dead_operations()?;
+    for (vm, errors) in &plan.errors {
+        conn.execute("UPDATE vms SET errors = ?1 WHERE name = ?2", params![errors, vm])?;
+    }
+    for action in &plan.actions {
+        pass.apply(action)?;
+    }
+    record_counters(conn, plan)?;
+    Ok(pass.applied)
+}
+
+impl Pass<'_> {
+    /// Ends the operations of workers that are gone, so their VMs are free for the plan; a
+    /// dead task worker's process group is killed too, so nothing of it keeps running.
+    fn end_dead_operations(&mut self) -> Result<()> {
+        for op in self.ops.values() {
+            if !op.process.is_some_and(|p| p.is_alive()) {
+                operations::end_op(self.conn, op.id, "process died")?;
+                self.applied.kill.extend(op.group);
+            }
+        }
+        Ok(())
+    }
+
+    fn host(&self, vm: &str) -> Option<String> {
+        self.vms.get(vm).map(|v| v.host())
+    }
+
+    /// Sets a VM's status and records the change.
+    fn set_status(&mut self, vm: &str, new: VmStatus, detail: &str) -> Result<()> {
+        let old = self.status.get(vm).copied();
+        self.conn.execute("UPDATE vms SET status = ?1 WHERE name = ?2", params![new.as_str(), vm])?;
+        self.status.insert(vm.to_string(), new);
+        let host = self.host(vm);
+        record(
+            self.conn,
+            &Entry {
+                vm: Some(vm),
+                host: host.as_deref(),
+                old_status: old.map(VmStatus::as_str),
+                new_status: Some(new.as_str()),
+                detail,
+                user: SCHEDULER,
+                reason: None,
+            },
+        )
+    }
+
+    /// Ends a VM's live worker (killed after the commit).
+    fn stop_worker(&mut self, vm: &str, why: &str) -> Result<()> {
+        if let Some(op) = self.ops.get(vm) {
+            operations::end_op(self.conn, op.id, why)?;
+            self.applied.kill.extend(op.process);
+            self.applied.kill.extend(op.group);
+        }
+        Ok(())
+    }
+
+    /// Records a new operation that a worker will carry out.
+    fn start_operation(&mut self, vm: &str, kind: &str, secs: u64, task: Option<(i64, u32, u32)>) -> Result<()> {
+        let deadline = chrono::Utc::now() + chrono::Duration::seconds(secs as i64);
+        let id = operations::start(
+            self.conn,
+            &NewOperation {
+                vm,
+                kind,
+                deadline: deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                task,
+                by_user: SCHEDULER,
+                ..NewOperation::default()
+            },
+        )?;
+        self.applied.spawn.push(id);
+        Ok(())
+    }
+
+    fn apply(&mut self, action: &Action) -> Result<()> {
+        match action {
+            Action::Kill { vm, reason } => {
+                let status = self.status.get(vm.as_str()).copied();
+                self.stop_worker(vm, reason)?;
+                let host = self.host(vm);
+                record(
+                    self.conn,
+                    &Entry {
+                        vm: Some(vm),
+                        host: host.as_deref(),
+                        old_status: status.map(VmStatus::as_str),
+                        new_status: status.map(VmStatus::as_str),
+                        detail: &format!("boterror {reason}"),
+                        user: SCHEDULER,
+                        reason: None,
+                    },
+                )?;
+            }
+            Action::Mark { vm, status, reason } => self.set_status(vm, *status, &format!("{status} {reason}"))?,
+            Action::Requeue { vm, job, step, task } => {
+                self.conn.execute(
+                    "UPDATE tasks SET status = 'queued', tries = tries + 1, started = NULL
+                     WHERE job = ?1 AND step = ?2 AND no = ?3",
+                    params![job, step, task],
+                )?;
+                self.note(vm, &format!("task {job}/{step}/{task} requeued"))?;
+                jobs::roll_up(self.conn, *job)?;
+            }
+            Action::Fail { vm, job, step, task, status } => {
+                self.conn.execute(
+                    "UPDATE tasks SET status = ?1, tries = tries + 1, ended = ?2
+                     WHERE job = ?3 AND step = ?4 AND no = ?5",
+                    params![status.as_str(), now(), job, step, task],
+                )?;
+                self.note(vm, &format!("task {job}/{step}/{task} {status}"))?;
+                jobs::roll_up(self.conn, *job)?;
+            }
+            Action::Monitor { vm } => {
+                let secs = self.deadlines.monitor_secs;
+                self.start_operation(vm, "monitor", secs, None)?;
+            }
+            Action::Start { vm, job, step, task } => self.start_task(vm, *job, *step, *task)?,
+            Action::Revert { vm, displaced } => {
+                if let Some(owner) = displaced {
+                    self.stop_worker(owner, &format!("stolen by {vm}"))?;
+                    self.set_status(owner, VmStatus::Off, &format!("off stolen by {vm}"))?;
+                }
+                self.set_status(vm, VmStatus::Reverting, "reverting")?;
+                let secs = self.deadlines.revert_secs;
+                self.start_operation(vm, "revert", secs, None)?;
+            }
+            Action::Poweroff { vm, reason, for_vm } => {
+                self.stop_worker(vm, "powered off")?;
+                let detail = match for_vm {
+                    Some(other) => format!("dirty {reason} for {other}"),
+                    None => format!("dirty {reason}"),
+                };
+                self.set_status(vm, VmStatus::Dirty, &detail)?;
+                let secs = self.deadlines.revert_secs;
+                self.start_operation(vm, "poweroff", secs, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a decision about a VM that does not change its status.
+    fn note(&self, vm: &str, detail: &str) -> Result<()> {
+        let status = self.status.get(vm).map(|s| s.as_str());
+        let host = self.host(vm);
+        record(
+            self.conn,
+            &Entry {
+                vm: Some(vm),
+                host: host.as_deref(),
+                old_status: status,
+                new_status: status,
+                detail,
+                user: SCHEDULER,
+                reason: None,
+            },
+        )
+    }
+
+    /// Marks the task running with its log path, the VM running, and records the operation.
+    fn start_task(&mut self, vm: &str, job: i64, step: u32, task: u32) -> Result<()> {
+        let (tries, timeout): (u32, u64) = self.conn.query_row(
+            "SELECT tries, timeout FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3",
+            params![job, step, task],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let log = format!("logs/{job}/{step}/{task}.{}.log", tries + 1);
+        self.conn.execute(
+            "UPDATE tasks SET status = ?1, started = ?2, ended = NULL, exit_code = NULL, log = ?3
+             WHERE job = ?4 AND step = ?5 AND no = ?6",
+            params![TaskStatus::Running.as_str(), now(), log, job, step, task],
+        )?;
+        self.set_status(vm, VmStatus::Running, &format!("running {job} {step} {task}"))?;
+        let secs = timeout + self.deadlines.task_margin_secs;
+        self.start_operation(vm, "task", secs, Some((job, step, task)))?;
+        jobs::roll_up(self.conn, job)
+    }
+}
+
+/// Records the task counters when they differ from the last recorded ones.
+fn record_counters(conn: &Connection, plan: &Plan) -> Result<()> {
+    let c = plan.counters;
+    let detail = format!("counters runnable {} queued {} blocked {}", c.runnable, c.queued, c.blocked);
+    let last: Option<String> = conn
+        .query_row(
+            "SELECT detail FROM history WHERE vm IS NULL AND detail LIKE 'counters %' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    if last.as_deref() != Some(detail.as_str()) {
+        record(conn, &Entry { detail: &detail, user: SCHEDULER, ..Entry::default() })?;
+    }
+    Ok(())
+}
