@@ -2,6 +2,7 @@
 //! transactions. rusqlite is named only below this module.
 
 pub mod history;
+pub mod jobs;
 
 use crate::exit;
 use anyhow::{Context, Result};
