@@ -290,17 +290,18 @@ pub struct JobSubmitArgs {
     #[arg(long = "vm", value_name = "VM", required_unless_present = "file")]
     pub vms: Vec<String>,
     /// The job file (TOML) with steps
-    #[arg(long, conflicts_with_all = ["vms", "command", "timeout"])]
+    #[arg(long, conflicts_with_all = ["vms", "command", "task_timeout"])]
     pub file: Option<PathBuf>,
-    /// Niceness: lower runs first
+    /// Niceness: lower runs first [default: 5, or the file's]
     #[arg(long, allow_negative_numbers = true)]
     pub priority: Option<i64>,
-    /// Task timeout in seconds
-    #[arg(long)]
-    pub timeout: Option<u64>,
+    /// Task timeout in seconds [default: 300] (`--timeout` is libvirt's)
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub task_timeout: Option<u64>,
     /// Who submits (default: SUDO_USER, else USER)
     #[arg(long)]
     pub user: Option<String>,
+    /// Free text shown in listings [default: the file's]
     #[arg(long)]
     pub remarks: Option<String>,
     /// The command and its arguments, after `--`
@@ -310,6 +311,7 @@ pub struct JobSubmitArgs {
 
 #[derive(Debug, Args)]
 pub struct JobListArgs {
+    /// Only jobs of this status
     #[arg(long)]
     pub status: Option<TaskStatus>,
 }
@@ -322,6 +324,7 @@ pub struct JobIdArgs {
 #[derive(Debug, Args)]
 pub struct JobCancelArgs {
     pub id: i64,
+    /// Why (recorded in the history)
     #[arg(long)]
     pub reason: Option<String>,
 }
@@ -337,7 +340,9 @@ pub struct JobWaitArgs {
 #[derive(Debug, Args)]
 pub struct JobLogArgs {
     pub id: i64,
+    /// Only this step's tasks
     pub step: Option<u32>,
+    /// Only this task of the step
     #[arg(requires = "step")]
     pub task: Option<u32>,
 }

@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod demo;
+pub mod jobs;
 pub mod schedule;
 pub mod state;
 
@@ -12,16 +13,17 @@ use std::io::Write;
 
 /// Runs one subcommand; returns the exit code of a success.
 pub fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
+    let done = |()| crate::exit::OK;
     match command {
-        Command::ScheduleOnce(args) => return schedule::run(ctx, &args, out),
-        Command::Demo(args) => return demo::run(ctx, &args, out),
-        Command::State(StateCommand::Export) => state::export(ctx, out),
-        Command::Worker(args) => crate::workers::run(ctx, args.operation),
-        Command::Completions(args) => completions::completions(args.shell, out),
-        Command::Man => completions::man(out),
+        Command::ScheduleOnce(args) => schedule::run(ctx, &args, out),
+        Command::Demo(args) => demo::run(ctx, &args, out),
+        Command::State(StateCommand::Export) => state::export(ctx, out).map(done),
+        Command::Worker(args) => crate::workers::run(ctx, args.operation).map(done),
+        Command::Completions(args) => completions::completions(args.shell, out).map(done),
+        Command::Man => completions::man(out).map(done),
+        Command::Jobs(command) => jobs::run(ctx, command, out),
         other => {
             Err(crate::exit::failed(format!("`{other:?}` is not available in this build")).into())
         }
     }
-    .map(|()| crate::exit::OK)
 }

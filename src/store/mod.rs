@@ -2,7 +2,9 @@
 //! transactions. rusqlite is named only below this module.
 
 pub mod history;
+pub mod jobs;
 pub mod operations;
+pub mod pass;
 pub mod state;
 
 use crate::exit;

@@ -1,0 +1,61 @@
+//! `vmsched jobs ...`: submit jobs, list and show them, cancel, wait for and read their logs.
+
+mod cancel;
+mod jobfile;
+mod log;
+mod show;
+mod submit;
+mod wait;
+
+use crate::cli::JobsCommand;
+use crate::exit;
+use crate::Ctx;
+use anyhow::Result;
+use std::io::Write;
+
+/// Runs one `jobs` subcommand; returns the exit code of a success.
+pub fn run(ctx: &Ctx, command: JobsCommand, out: &mut dyn Write) -> Result<u8> {
+    let done = |()| exit::OK;
+    match command {
+        JobsCommand::Submit(args) => submit::submit(ctx, args, out).map(done),
+        JobsCommand::List(args) => show::list(ctx, &args, out).map(done),
+        JobsCommand::Show(args) => show::show(ctx, args.id, out).map(done),
+        JobsCommand::Cancel(args) => cancel::cancel(ctx, &args, out).map(done),
+        JobsCommand::Wait(args) => wait::wait(ctx, &args, out),
+        JobsCommand::Log(args) => log::log(ctx, &args, out),
+    }
+}
+
+/// The job that was looked up, or bad input (exit 2) when there is none.
+fn found<T>(job: Option<T>, id: i64) -> Result<T> {
+    job.ok_or_else(|| exit::bad_input(format!("no job {id}")).into())
+}
+
+/// An argument vector as a shell would read it back, for tables only (the database keeps the
+/// vector itself).
+fn shell_line(argv: &[String]) -> String {
+    let quote = |arg: &String| {
+        let plain = !arg.is_empty()
+            && arg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_./=:,+@%-".contains(c));
+        if plain {
+            arg.clone()
+        } else {
+            format!("'{}'", arg.replace('\'', r"'\''"))
+        }
+    };
+    argv.iter().map(quote).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shell_line_quotes_what_needs_it() {
+        let argv = ["./run.sh", "--all", "a b", "it's", ""].map(String::from);
+        assert_eq!(
+            super::shell_line(&argv),
+            r"./run.sh --all 'a b' 'it'\''s' ''"
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! `jobs submit`: one command on some VMs (a one-step job), or the steps of a job file.
+
+use super::jobfile::{self, JobFile, DEFAULT_PRIORITY, DEFAULT_TIMEOUT};
+use crate::cli::{Format, JobSubmitArgs};
+use crate::exit;
+use crate::output;
+use crate::store::history::current_user;
+use crate::store::jobs::{self, NewJob, NewStep};
+use crate::store::Mode;
+use crate::Ctx;
+use anyhow::Result;
+use std::io::Write;
+
+/// Checks the job against the VMs and stores it in one transaction, so a refused job leaves
+/// nothing behind; prints the new job's id.
+pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()> {
+    let source = match &args.file {
+        Some(path) => Some((
+            path.display().to_string(),
+            std::fs::read_to_string(path).map_err(|e| {
+                exit::bad_input(format!("cannot read job file `{}`: {e}", path.display()))
+            })?,
+        )),
+        None => None,
+    };
+    let mut store = ctx.open(Mode::Existing)?;
+    let id = store.write(|tx| {
+        let known = |vm: &str| jobs::vm_exists(tx, vm);
+        let file = match &source {
+            Some((name, text)) => jobfile::parse(name, text, &known)?,
+            None => one_step(&args, &known)?,
+        };
+        let job = NewJob {
+            priority: args.priority.unwrap_or(file.priority),
+            user: args.user.clone().unwrap_or_else(current_user),
+            remarks: args.remarks.clone().or(file.remarks),
+            steps: file.steps,
+        };
+        jobs::insert(tx, &job)
+    })?;
+    match ctx.out.format {
+        Format::Table => writeln!(out, "job {id} submitted")?,
+        Format::Json => output::json(out, &serde_json::json!({ "id": id }))?,
+    }
+    Ok(())
+}
+
+/// The job of `--vm V... -- CMD...`: one step, one task per VM.
+fn one_step(args: &JobSubmitArgs, known: &dyn Fn(&str) -> Result<bool>) -> Result<JobFile> {
+    for (i, vm) in args.vms.iter().enumerate() {
+        if args.vms[..i].contains(vm) {
+            return Err(exit::bad_input(format!("VM `{vm}` is given twice")).into());
+        }
+        if !known(vm)? {
+            return Err(exit::bad_input(format!("unknown VM `{vm}`"))
+                .hint("`vmsched vms list` shows the registered VMs")
+                .into());
+        }
+    }
+    if args.command.first().map_or(true, String::is_empty) {
+        return Err(exit::bad_input("no command to run (give it after `--`)").into());
+    }
+    Ok(JobFile {
+        priority: DEFAULT_PRIORITY,
+        remarks: None,
+        steps: vec![NewStep {
+            name: None,
+            previous: None,
+            timeout: args.task_timeout.unwrap_or(DEFAULT_TIMEOUT),
+            command: args.command.clone(),
+            vms: args.vms.clone(),
+        }],
+    })
+}

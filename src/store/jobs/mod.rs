@@ -1,0 +1,220 @@
+//! The jobs, steps and tasks tables: submitting, listing, loading and cancelling jobs, and the
+//! roll-up of task statuses into step and job statuses (in `rollup`).
+
+mod rollup;
+mod rows;
+#[cfg(test)]
+mod tests;
+
+pub use rollup::roll_up;
+pub use rows::{JobRow, StepRow, TaskRow};
+
+use rows::{job_row, step_row, task_row, JOB_COLUMNS, STEP_COLUMNS, TASK_COLUMNS};
+
+use super::history::{self, Entry};
+use super::now;
+use crate::model::{host_key, TaskStatus};
+use anyhow::{Context, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// A job with its step and task counts, for listings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobSummary {
+    pub job: JobRow,
+    pub steps: u32,
+    pub tasks: u32,
+}
+
+/// A job with its steps (by `no`), each with its tasks (by `no`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobDetail {
+    pub job: JobRow,
+    pub steps: Vec<StepDetail>,
+}
+
+/// A step with its tasks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepDetail {
+    pub step: StepRow,
+    pub tasks: Vec<TaskRow>,
+}
+
+/// A job about to be inserted; validation is the caller's.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub priority: i64,
+    pub user: String,
+    pub remarks: Option<String>,
+    /// Numbered 1, 2, ... in this order.
+    pub steps: Vec<NewStep>,
+}
+
+/// A step about to be inserted: one task per VM, numbered 1, 2, ... in this order.
+#[derive(Clone, Debug)]
+pub struct NewStep {
+    pub name: Option<String>,
+    pub previous: Option<u32>,
+    pub timeout: u64,
+    pub command: Vec<String>,
+    pub vms: Vec<String>,
+}
+
+/// Inserts a job with its steps and tasks; call it inside `Store::write` so it is all or
+/// nothing. Returns the new job id.
+pub fn insert(conn: &Connection, job: &NewJob) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO jobs (priority, user, remarks, submitted) VALUES (?1, ?2, ?3, ?4)",
+        params![job.priority, job.user, job.remarks, now()],
+    )?;
+    let id = conn.last_insert_rowid();
+    for (no, step) in (1u32..).zip(&job.steps) {
+        conn.execute(
+            "INSERT INTO steps (job, no, name, previous, timeout, command)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                no,
+                step.name,
+                step.previous,
+                step.timeout,
+                serde_json::to_string(&step.command)?
+            ],
+        )?;
+        for (task, vm) in (1u32..).zip(&step.vms) {
+            conn.execute(
+                "INSERT INTO tasks (job, step, no, vm, timeout) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, no, task, vm, step.timeout],
+            )?;
+        }
+    }
+    Ok(id)
+}
+
+/// Every job (optionally of one status) by id, with its step and task counts.
+pub fn list(conn: &Connection, status: Option<TaskStatus>) -> Result<Vec<JobSummary>> {
+    let sql = format!(
+        "SELECT {JOB_COLUMNS},
+                (SELECT COUNT(*) FROM steps s WHERE s.job = jobs.id),
+                (SELECT COUNT(*) FROM tasks t WHERE t.job = jobs.id)
+         FROM jobs WHERE ?1 IS NULL OR status = ?1 ORDER BY id"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([status.map(TaskStatus::as_str)], |r| {
+        Ok(JobSummary {
+            job: job_row(r)?,
+            steps: r.get(7)?,
+            tasks: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One job's row, or `None` when there is no such job.
+pub fn job(conn: &Connection, id: i64) -> Result<Option<JobRow>> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], job_row).optional()?)
+}
+
+/// One job with its steps and tasks, or `None` when there is no such job.
+pub fn load(conn: &Connection, id: i64) -> Result<Option<JobDetail>> {
+    let Some(job) = job(conn, id)? else {
+        return Ok(None);
+    };
+    let sql = format!("SELECT {STEP_COLUMNS} FROM steps WHERE job = ?1 ORDER BY no");
+    let steps: Vec<StepRow> = conn
+        .prepare(&sql)?
+        .query_map([id], step_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut tasks = tasks_where(conn, "job = ?1", id)?.into_iter().peekable();
+    let steps = steps
+        .into_iter()
+        .map(|step| {
+            let mut mine = Vec::new();
+            while let Some(task) = tasks.next_if(|t| t.step == step.no) {
+                mine.push(task);
+            }
+            StepDetail { step, tasks: mine }
+        })
+        .collect();
+    Ok(Some(JobDetail { job, steps }))
+}
+
+/// The jobs that still have work (queued or running), in scheduling order (priority, then
+/// id), each with its steps and tasks: what a scheduling pass plans from.
+pub fn active(conn: &Connection) -> Result<Vec<JobDetail>> {
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY priority, id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.into_iter()
+        .filter_map(|id| load(conn, id).transpose())
+        .collect()
+}
+
+/// The running tasks of a job, by step and task. `jobs cancel` cancels only queued tasks; this
+/// is the hook through which running ones are found so their workers can be stopped (the task
+/// worker then records the task's end and rolls the job up).
+pub fn running_tasks(conn: &Connection, job: i64) -> Result<Vec<TaskRow>> {
+    tasks_where(conn, "job = ?1 AND status = 'running'", job)
+}
+
+/// Cancels the queued tasks of a job, records each in the history (VM = the task's VM) and
+/// rolls the job up; call it inside `Store::write`. Returns the canceled tasks.
+pub fn cancel_queued(
+    conn: &Connection,
+    job: i64,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<Vec<TaskRow>> {
+    let queued = tasks_where(conn, "job = ?1 AND status = 'queued'", job)?;
+    let ended = now();
+    for task in &queued {
+        conn.execute(
+            "UPDATE tasks SET status = 'canceled', ended = ?4 WHERE job = ?1 AND step = ?2 AND no = ?3",
+            params![task.job, task.step, task.no, ended],
+        )?;
+        let host = vm_host(conn, &task.vm)?;
+        let detail = format!("canceled {} {} {}", task.job, task.step, task.no);
+        history::record(
+            conn,
+            &Entry {
+                vm: Some(&task.vm),
+                host: host.as_deref(),
+                detail: &detail,
+                user,
+                reason,
+                ..Entry::default()
+            },
+        )?;
+    }
+    roll_up(conn, job)?;
+    Ok(queued)
+}
+
+/// Whether a VM of this name is registered. A private query of the jobs store until the VM
+/// store offers one.
+pub fn vm_exists(conn: &Connection, name: &str) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT 1 FROM vms WHERE name = ?1", [name], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The host key of a registered VM, for history entries (`None` once the VM is removed).
+fn vm_host(conn: &Connection, name: &str) -> Result<Option<String>> {
+    let uri: Option<String> = conn
+        .query_row("SELECT uri FROM vms WHERE name = ?1", [name], |r| r.get(0))
+        .optional()?;
+    Ok(uri.and_then(|u| host_key(&u).ok()))
+}
+
+/// Tasks matching a condition on `?1`, by step and task.
+fn tasks_where(conn: &Connection, condition: &str, value: i64) -> Result<Vec<TaskRow>> {
+    let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE {condition} ORDER BY step, no");
+    let tasks = conn
+        .prepare(&sql)?
+        .query_map([value], task_row)?
+        .collect::<rusqlite::Result<_>>()
+        .context("cannot read tasks")?;
+    Ok(tasks)
+}

@@ -1,0 +1,114 @@
+//! The rows of the jobs, steps and tasks tables as plain structs, and their column lists.
+
+use crate::model::TaskStatus;
+use rusqlite::Row;
+
+/// A row of `jobs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobRow {
+    pub id: i64,
+    /// A niceness: lower runs first.
+    pub priority: i64,
+    pub status: TaskStatus,
+    pub user: String,
+    pub remarks: Option<String>,
+    /// RFC 3339 UTC.
+    pub submitted: String,
+    /// RFC 3339 UTC, set once the job has ended.
+    pub ended: Option<String>,
+}
+
+/// A row of `steps`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepRow {
+    pub job: i64,
+    pub no: u32,
+    pub name: Option<String>,
+    /// The step this one waits for; always below `no`.
+    pub previous: Option<u32>,
+    pub status: TaskStatus,
+    /// Seconds; the default of the step's tasks.
+    pub timeout: u64,
+    /// The argument vector every task of the step runs.
+    pub command: Vec<String>,
+}
+
+/// A row of `tasks`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskRow {
+    pub job: i64,
+    pub step: u32,
+    pub no: u32,
+    /// The VM instance, by name.
+    pub vm: String,
+    pub status: TaskStatus,
+    /// Seconds.
+    pub timeout: u64,
+    /// Attempts that ended without the command's own result.
+    pub tries: u32,
+    pub started: Option<String>,
+    pub ended: Option<String>,
+    pub exit_code: Option<i64>,
+    /// The log file of the latest attempt.
+    pub log: Option<String>,
+}
+
+pub(super) const JOB_COLUMNS: &str = "id, priority, status, user, remarks, submitted, ended";
+pub(super) const STEP_COLUMNS: &str = "job, no, name, previous, status, timeout, command";
+pub(super) const TASK_COLUMNS: &str =
+    "job, step, no, vm, status, timeout, tries, started, ended, exit_code, log";
+
+/// Reads a `jobs` row selected with `JOB_COLUMNS`.
+pub(super) fn job_row(r: &Row) -> rusqlite::Result<JobRow> {
+    Ok(JobRow {
+        id: r.get(0)?,
+        priority: r.get(1)?,
+        status: status(r, 2)?,
+        user: r.get(3)?,
+        remarks: r.get(4)?,
+        submitted: r.get(5)?,
+        ended: r.get(6)?,
+    })
+}
+
+/// Reads a `steps` row selected with `STEP_COLUMNS`.
+pub(super) fn step_row(r: &Row) -> rusqlite::Result<StepRow> {
+    let command: String = r.get(6)?;
+    Ok(StepRow {
+        job: r.get(0)?,
+        no: r.get(1)?,
+        name: r.get(2)?,
+        previous: r.get(3)?,
+        status: status(r, 4)?,
+        timeout: r.get(5)?,
+        command: serde_json::from_str(&command).map_err(|e| bad_column(6, e.to_string()))?,
+    })
+}
+
+/// Reads a `tasks` row selected with `TASK_COLUMNS`.
+pub(super) fn task_row(r: &Row) -> rusqlite::Result<TaskRow> {
+    Ok(TaskRow {
+        job: r.get(0)?,
+        step: r.get(1)?,
+        no: r.get(2)?,
+        vm: r.get(3)?,
+        status: status(r, 4)?,
+        timeout: r.get(5)?,
+        tries: r.get(6)?,
+        started: r.get(7)?,
+        ended: r.get(8)?,
+        exit_code: r.get(9)?,
+        log: r.get(10)?,
+    })
+}
+
+/// Reads a status column; an unknown word is a conversion error naming the column.
+fn status(r: &Row, column: usize) -> rusqlite::Result<TaskStatus> {
+    let word: String = r.get(column)?;
+    word.parse().map_err(|e: String| bad_column(column, e))
+}
+
+/// A conversion error naming the column whose text does not parse.
+fn bad_column(column: usize, message: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, message.into())
+}

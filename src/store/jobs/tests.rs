@@ -1,0 +1,285 @@
+//! Tests of the jobs store on real temporary SQLite files.
+
+use super::*;
+use crate::model::TaskStatus::{self, *};
+use crate::store::{Mode, Store};
+
+/// A fresh database holding one job whose steps are given as (previous, number of tasks);
+/// task `t` of step `s` runs on VM `v{s}{t}`.
+fn setup(steps: &[(Option<u32>, u32)]) -> (tempfile::TempDir, Store, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.db"), Mode::Create).unwrap();
+    let job = new_job(5, steps);
+    let id = store.write(|tx| insert(tx, &job)).unwrap();
+    (dir, store, id)
+}
+
+fn new_job(priority: i64, steps: &[(Option<u32>, u32)]) -> NewJob {
+    NewJob {
+        priority,
+        user: "alice".into(),
+        remarks: None,
+        steps: (1..)
+            .zip(steps)
+            .map(|(s, &(previous, tasks))| NewStep {
+                name: Some(format!("s{s}")),
+                previous,
+                timeout: 60,
+                command: vec!["true".into(), "a b".into()],
+                vms: (1..=tasks).map(|t| format!("v{s}{t}")).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Sets task statuses as a worker would, then rolls the job up.
+fn set(store: &mut Store, job: i64, changes: &[(u32, u32, TaskStatus)]) {
+    store
+        .write(|tx| {
+            for (step, task, status) in changes {
+                tx.execute(
+                    "UPDATE tasks SET status = ?4 WHERE job = ?1 AND step = ?2 AND no = ?3",
+                    params![job, step, task, status.as_str()],
+                )?;
+            }
+            roll_up(tx, job)
+        })
+        .unwrap();
+}
+
+/// The job's status, its steps' statuses and each step's task statuses.
+fn statuses(store: &Store, job: i64) -> (TaskStatus, Vec<TaskStatus>, Vec<Vec<TaskStatus>>) {
+    let detail = load(store.conn(), job).unwrap().unwrap();
+    (
+        detail.job.status,
+        detail.steps.iter().map(|s| s.step.status).collect(),
+        detail
+            .steps
+            .iter()
+            .map(|s| s.tasks.iter().map(|t| t.status).collect())
+            .collect(),
+    )
+}
+
+#[test]
+fn combine_follows_the_precedence() {
+    use super::rollup::combine;
+    assert_eq!(combine(&[Queued, Queued]), Queued);
+    assert_eq!(combine(&[Queued, Completed]), Running);
+    assert_eq!(combine(&[Running, Failed]), Running);
+    assert_eq!(combine(&[Completed, Skipped]), Skipped);
+    assert_eq!(combine(&[Completed, Canceled, Skipped]), Canceled);
+    assert_eq!(combine(&[Canceled, Timeout]), Timeout);
+    assert_eq!(combine(&[Timeout, Failed, Completed]), Failed);
+    assert_eq!(combine(&[Failed, Boterror]), Boterror);
+    assert_eq!(combine(&[Completed, Completed]), Completed);
+    assert_eq!(combine(&[]), Completed);
+}
+
+#[test]
+fn a_new_job_is_queued() {
+    let (_dir, mut store, id) = setup(&[(None, 2), (Some(1), 1)]);
+    set(&mut store, id, &[]);
+    assert_eq!(
+        statuses(&store, id),
+        (
+            Queued,
+            vec![Queued, Queued],
+            vec![vec![Queued, Queued], vec![Queued]]
+        )
+    );
+    assert_eq!(job(store.conn(), id).unwrap().unwrap().ended, None);
+}
+
+#[test]
+fn a_started_task_makes_step_and_job_running() {
+    let (_dir, mut store, id) = setup(&[(None, 2), (Some(1), 1)]);
+    set(&mut store, id, &[(1, 1, Running)]);
+    assert_eq!(statuses(&store, id).0, Running);
+    assert_eq!(statuses(&store, id).1, vec![Running, Queued]);
+    set(&mut store, id, &[(1, 1, Completed)]);
+    assert_eq!(statuses(&store, id).1, vec![Running, Queued]);
+    set(&mut store, id, &[(1, 2, Completed)]);
+    assert_eq!(statuses(&store, id).1, vec![Completed, Queued]);
+    assert_eq!(statuses(&store, id).0, Running, "step 2 is still to run");
+}
+
+#[test]
+fn a_completed_job_gets_its_end_time_once() {
+    let (_dir, mut store, id) = setup(&[(None, 1), (Some(1), 1)]);
+    set(&mut store, id, &[(1, 1, Completed), (2, 1, Completed)]);
+    let row = job(store.conn(), id).unwrap().unwrap();
+    assert_eq!(row.status, Completed);
+    let ended = row.ended.expect("ended is set");
+    store
+        .write(|tx| Ok(tx.execute("UPDATE jobs SET ended = 'earlier'", [])?))
+        .unwrap();
+    set(&mut store, id, &[]);
+    let again = job(store.conn(), id).unwrap().unwrap().ended.unwrap();
+    assert_eq!(
+        again, "earlier",
+        "a second roll-up keeps the first end time"
+    );
+    assert!(chrono::DateTime::parse_from_rfc3339(&ended).is_ok());
+}
+
+#[test]
+fn a_requeued_task_reopens_the_job() {
+    let (_dir, mut store, id) = setup(&[(None, 2)]);
+    set(&mut store, id, &[(1, 1, Completed), (1, 2, Boterror)]);
+    assert_eq!(statuses(&store, id).0, Boterror);
+    set(&mut store, id, &[(1, 2, Queued)]);
+    let row = job(store.conn(), id).unwrap().unwrap();
+    assert_eq!((row.status, row.ended), (Running, None));
+}
+
+#[test]
+fn a_failed_step_skips_its_dependents_transitively() {
+    // 1 <- 2 <- 3, and 1 <- 4: step 2 fails, so 3 is skipped but 4 still runs.
+    let (_dir, mut store, id) = setup(&[(None, 1), (Some(1), 2), (Some(2), 2), (Some(1), 1)]);
+    set(
+        &mut store,
+        id,
+        &[(1, 1, Completed), (2, 1, Failed), (2, 2, Running)],
+    );
+    assert_eq!(
+        statuses(&store, id).1,
+        vec![Completed, Running, Queued, Queued]
+    );
+    set(&mut store, id, &[(2, 2, Completed)]);
+    let (job_status, steps, tasks) = statuses(&store, id);
+    assert_eq!(steps, vec![Completed, Failed, Skipped, Queued]);
+    assert_eq!(tasks[2], vec![Skipped, Skipped]);
+    assert_eq!(job_status, Running, "step 4 does not depend on step 2");
+    let skipped = load(store.conn(), id).unwrap().unwrap().steps[2].tasks[0].clone();
+    assert!(skipped.ended.is_some(), "a skipped task has ended");
+    set(&mut store, id, &[(4, 1, Completed)]);
+    let row = job(store.conn(), id).unwrap().unwrap();
+    assert_eq!(row.status, Failed);
+    assert!(row.ended.is_some());
+}
+
+#[test]
+fn skipping_passes_through_a_step_that_still_runs() {
+    // Step 2's running task is left alone, but step 3 behind it is skipped at once.
+    let (_dir, mut store, id) = setup(&[(None, 1), (Some(1), 2), (Some(2), 1)]);
+    set(&mut store, id, &[(1, 1, Timeout), (2, 1, Running)]);
+    let (job_status, steps, tasks) = statuses(&store, id);
+    assert_eq!(steps, vec![Timeout, Running, Skipped]);
+    assert_eq!(tasks[1], vec![Running, Skipped]);
+    assert_eq!(job_status, Running);
+    set(&mut store, id, &[(2, 1, Completed)]);
+    assert_eq!(statuses(&store, id).0, Timeout);
+}
+
+#[test]
+fn every_non_completed_end_skips() {
+    for end in [Failed, Timeout, Boterror, Canceled, Skipped] {
+        let (_dir, mut store, id) = setup(&[(None, 1), (Some(1), 1)]);
+        set(&mut store, id, &[(1, 1, end)]);
+        let (job_status, steps, _) = statuses(&store, id);
+        assert_eq!(steps, vec![end, Skipped], "after {end}");
+        let expected = if end == Skipped { Canceled } else { end };
+        assert_eq!(job_status, expected, "after {end}");
+    }
+}
+
+#[test]
+fn a_job_whose_steps_are_all_skipped_is_canceled() {
+    let (_dir, mut store, id) = setup(&[(None, 2), (Some(1), 1)]);
+    set(&mut store, id, &[(1, 1, Skipped), (1, 2, Skipped)]);
+    assert_eq!(
+        statuses(&store, id),
+        (
+            Canceled,
+            vec![Skipped, Skipped],
+            vec![vec![Skipped, Skipped], vec![Skipped]]
+        )
+    );
+}
+
+#[test]
+fn cancel_queued_records_history_and_leaves_running_tasks() {
+    let (_dir, mut store, id) = setup(&[(None, 2), (Some(1), 1)]);
+    store
+        .write(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO vms (name, uri, domain, snapshot) VALUES ('v12', 'qemu+ssh://H1/system', 'd', 's')",
+                [],
+            )?)
+        })
+        .unwrap();
+    set(&mut store, id, &[(1, 1, Running)]);
+    let canceled = store
+        .write(|tx| cancel_queued(tx, id, "bob", Some("not needed")))
+        .unwrap();
+    let names: Vec<&str> = canceled.iter().map(|t| t.vm.as_str()).collect();
+    assert_eq!(names, ["v12", "v21"]);
+    assert_eq!(
+        statuses(&store, id),
+        (
+            Running,
+            vec![Running, Canceled],
+            vec![vec![Running, Canceled], vec![Canceled]]
+        )
+    );
+    let running = running_tasks(store.conn(), id).unwrap();
+    assert_eq!((running.len(), running[0].vm.as_str()), (1, "v11"));
+    let history: Vec<String> = store
+        .conn()
+        .prepare(
+            "SELECT vm || ' ' || IFNULL(host, '-') || ' ' || detail || ' ' || user || ' ' || reason
+             FROM history ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        history,
+        [
+            format!("v12 h1 canceled {id} 1 2 bob not needed"),
+            format!("v21 - canceled {id} 2 1 bob not needed"),
+        ]
+    );
+    set(&mut store, id, &[(1, 1, Completed)]);
+    assert_eq!(statuses(&store, id).0, Canceled);
+}
+
+#[test]
+fn insert_load_list_and_active_round_trip() {
+    let (_dir, mut store, first) = setup(&[(None, 2), (Some(1), 1)]);
+    let second = store
+        .write(|tx| insert(tx, &new_job(3, &[(None, 1)])))
+        .unwrap();
+    let detail = load(store.conn(), first).unwrap().unwrap();
+    let step = &detail.steps[1].step;
+    assert_eq!((step.no, step.previous, step.timeout), (2, Some(1), 60));
+    assert_eq!(step.command, ["true", "a b"]);
+    assert_eq!(detail.steps[0].tasks[1].vm, "v12");
+    assert_eq!(detail.steps[0].tasks[1].timeout, 60);
+    let counts: Vec<(i64, u32, u32)> = list(store.conn(), None)
+        .unwrap()
+        .iter()
+        .map(|s| (s.job.id, s.steps, s.tasks))
+        .collect();
+    assert_eq!(counts, [(first, 2, 3), (second, 1, 1)]);
+    let order: Vec<i64> = active(store.conn())
+        .unwrap()
+        .iter()
+        .map(|j| j.job.id)
+        .collect();
+    assert_eq!(order, [second, first], "priority 3 comes before priority 5");
+    set(&mut store, second, &[(1, 1, Completed)]);
+    let order: Vec<i64> = active(store.conn())
+        .unwrap()
+        .iter()
+        .map(|j| j.job.id)
+        .collect();
+    assert_eq!(order, [first]);
+    let done = list(store.conn(), Some(Completed)).unwrap();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].job.id, second);
+    assert!(load(store.conn(), 99).unwrap().is_none());
+}

@@ -1,0 +1,159 @@
+//! `jobs cancel`, `jobs wait` and `jobs log`.
+
+use super::{lab_with_vms, set_task, submit};
+use serde_json::json;
+use std::time::{Duration, Instant};
+use vmsched::model::TaskStatus;
+
+#[test]
+fn cancel_queued_tasks_and_record_them() {
+    let lab = lab_with_vms(&["w7", "w8", "w9"]);
+    submit(
+        &lab,
+        &["--vm", "w7", "--vm", "w8", "--vm", "w9", "--", "true"],
+    );
+    set_task(&lab, 1, 1, 1, TaskStatus::Running, "");
+    let run = lab
+        .run(&["jobs", "cancel", "1", "--reason", "not needed"])
+        .ok();
+    assert_eq!(
+        run.stdout,
+        "job 1: 2 queued task(s) canceled, now running\n"
+    );
+    assert_eq!(
+        run.stderr,
+        "warning: job 1 step 1 task 1 on `w7` keeps running: stopping running tasks needs the task workers\n"
+    );
+    let job = lab
+        .run(&["--format", "json", "jobs", "show", "1"])
+        .ok()
+        .json();
+    let statuses: Vec<&str> = job["steps"][0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["running", "canceled", "canceled"]);
+    let conn = rusqlite::Connection::open(&lab.db).unwrap();
+    let history: Vec<String> = conn
+        .prepare("SELECT vm || '|' || host || '|' || detail || '|' || user || '|' || reason FROM history ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "w8|h1|canceled 1 1 2|tester|not needed",
+            "w9|h1|canceled 1 1 3|tester|not needed"
+        ]
+    );
+    set_task(&lab, 1, 1, 1, TaskStatus::Completed, "");
+    let run = lab.run(&["jobs", "cancel", "1"]).ok();
+    assert_eq!(run.stdout, "job 1 has already ended (canceled)\n");
+    let run = lab.run(&["--format", "json", "jobs", "cancel", "1"]).ok();
+    assert_eq!(
+        run.json(),
+        json!({"id": 1, "status": "canceled", "canceled": 0, "running": 0})
+    );
+}
+
+#[test]
+fn cancel_json() {
+    let lab = lab_with_vms(&["w7"]);
+    submit(&lab, &["--vm", "w7", "--", "true"]);
+    let run = lab.run(&["--format", "json", "jobs", "cancel", "1"]).ok();
+    assert_eq!(
+        run.json(),
+        json!({"id": 1, "status": "canceled", "canceled": 1, "running": 0})
+    );
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn wait_exits_0_for_completed_and_1_otherwise() {
+    let lab = lab_with_vms(&["w7", "w8"]);
+    submit(&lab, &["--vm", "w7", "--", "true"]);
+    submit(&lab, &["--vm", "w8", "--", "false"]);
+    set_task(&lab, 1, 1, 1, TaskStatus::Completed, "");
+    set_task(&lab, 2, 1, 1, TaskStatus::Failed, "");
+    assert_eq!(
+        lab.run(&["jobs", "wait", "1"]).ok().stdout,
+        "job 1 completed\n"
+    );
+    let run = lab.run(&["--format", "json", "jobs", "wait", "2"]).code(1);
+    assert_eq!(run.json(), json!({"id": 2, "status": "failed"}));
+}
+
+#[test]
+fn wait_gives_up_after_max_wait() {
+    let lab = lab_with_vms(&["w7"]);
+    submit(&lab, &["--vm", "w7", "--", "true"]);
+    let start = Instant::now();
+    let run = lab.run(&["jobs", "wait", "1", "--max-wait", "1"]).code(1);
+    assert!(start.elapsed() >= Duration::from_secs(1));
+    assert_eq!(
+        run.one_line_error(),
+        "error: job 1 has not ended after 1s (it is queued)"
+    );
+}
+
+#[test]
+fn wait_sees_the_job_end() {
+    let lab = lab_with_vms(&["w7"]);
+    submit(&lab, &["--vm", "w7", "--", "true"]);
+    let run = std::thread::scope(|scope| {
+        let waiter = scope.spawn(|| lab.run(&["jobs", "wait", "1", "--max-wait", "30"]));
+        std::thread::sleep(Duration::from_millis(700));
+        set_task(&lab, 1, 1, 1, TaskStatus::Completed, "");
+        waiter.join().unwrap()
+    });
+    assert_eq!(run.ok().stdout, "job 1 completed\n");
+}
+
+#[test]
+fn log_prints_every_attempt() {
+    let lab = lab_with_vms(&["w7", "w8"]);
+    submit(&lab, &["--vm", "w7", "--vm", "w8", "--", "true"]);
+    std::fs::create_dir_all(lab.path().join("logs/1/1")).unwrap();
+    lab.write("logs/1/1/1.1.log", "worker died\n");
+    lab.write("logs/1/1/1.2.log", "all good");
+    set_task(
+        &lab,
+        1,
+        1,
+        1,
+        TaskStatus::Completed,
+        "log = 'logs/1/1/1.2.log', tries = 1",
+    );
+    let run = lab.run(&["jobs", "log", "1"]).ok();
+    assert_eq!(
+        run.stdout,
+        "== job 1 step 1 task 1 (w7), try 1 ==\nworker died\n== job 1 step 1 task 1 (w7), try 2 ==\nall good\n"
+    );
+    assert_eq!(run.stderr, "job 1 step 1 task 2 (w8) has no log yet\n");
+    let run = lab.run(&["jobs", "log", "1", "1", "1"]).ok();
+    assert_eq!(run.stderr, "");
+    let abs = lab.path().join("logs/1/1/2.1.log");
+    set_task(
+        &lab,
+        1,
+        1,
+        2,
+        TaskStatus::Running,
+        &format!("log = '{}'", abs.display()),
+    );
+    let run = lab.run(&["jobs", "log", "1", "1", "2"]).code(1);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .starts_with("warning: job 1 step 1 task 2 (w8), try 1: cannot read `"),
+        "{}",
+        run.stderr
+    );
+    let run = lab.run(&["jobs", "log", "1", "2"]).code(2);
+    assert_eq!(run.one_line_error(), "error: job 1 has no step 2");
+    lab.run(&["jobs", "log", "1", "1", "3"]).code(2);
+}

@@ -1,0 +1,132 @@
+//! `jobs list` and `jobs show`, as tables and as JSON.
+
+use super::{lab_with_vms, set_task, submit};
+use crate::support::Lab;
+use serde_json::json;
+use vmsched::model::TaskStatus;
+
+/// Two jobs with fixed times: job 1 (two steps, its first task completed) and job 2 (ended
+/// failed).
+fn lab_with_jobs() -> Lab {
+    let lab = lab_with_vms(&["build", "w7", "w8"]);
+    let file = lab.write(
+        "job.toml",
+        "remarks = \"nightly\"\n[[step]]\nname = \"build\"\nvms = [\"build\"]\ncommand = [\"./build.sh\", \"--all\"]\n\
+         [[step]]\nname = \"test\"\nafter = \"build\"\nvms = [\"w7\", \"w8\"]\ncommand = [\"run\", \"a b\"]\ntimeout = 60\n",
+    );
+    submit(&lab, &["--file", &file]);
+    submit(&lab, &["--vm", "w8", "--priority", "1", "--", "false"]);
+    set_task(&lab, 1, 1, 1, TaskStatus::Completed, "tries = 1, exit_code = 0, log = 'logs/1/1/1.2.log', started = '2024-05-01T10:00:00Z', ended = '2024-05-01T10:05:00Z'");
+    set_task(&lab, 2, 1, 1, TaskStatus::Failed, "exit_code = 1");
+    let conn = rusqlite::Connection::open(&lab.db).unwrap();
+    conn.execute_batch(
+        "UPDATE jobs SET submitted = '2024-05-01T09:59:00Z';
+         UPDATE jobs SET ended = '2024-05-01T10:01:00Z' WHERE id = 2;
+         UPDATE tasks SET started = '2024-05-01T10:00:30Z', ended = '2024-05-01T10:01:00Z' WHERE job = 2;",
+    )
+    .unwrap();
+    lab
+}
+
+#[test]
+fn list_table() {
+    let lab = lab_with_jobs();
+    let run = lab.run(&["jobs", "list"]).ok();
+    // The literal starts with a newline so the first line keeps its leading spaces.
+    assert_eq!(
+        run.stdout,
+        &"
+  Id   Priority   Status    User     Submitted             Ended                 Steps   Tasks   Remarks
+----------------------------------------------------------------------------------------------------------
+  1    5          running   tester   2024-05-01 09:59:00   -                     2       3       nightly
+  2    1          failed    tester   2024-05-01 09:59:00   2024-05-01 10:01:00   1       1
+"[1..]
+    );
+    let run = lab.run(&["jobs", "list", "--status", "failed"]).ok();
+    assert_eq!(run.stdout.lines().count(), 3);
+    lab.run(&["jobs", "list", "--status", "bogus"]).code(2);
+}
+
+#[test]
+fn list_json() {
+    let lab = lab_with_jobs();
+    let jobs = lab.run(&["--format", "json", "jobs", "list"]).ok().json();
+    assert_eq!(
+        jobs,
+        json!([
+            {"id": 1, "priority": 5, "status": "running", "user": "tester", "remarks": "nightly",
+             "submitted": "2024-05-01T09:59:00Z", "ended": null, "steps": 2, "tasks": 3},
+            {"id": 2, "priority": 1, "status": "failed", "user": "tester", "remarks": null,
+             "submitted": "2024-05-01T09:59:00Z", "ended": "2024-05-01T10:01:00Z", "steps": 1, "tasks": 1}
+        ])
+    );
+    let running = lab
+        .run(&["--format", "json", "jobs", "list", "--status", "running"])
+        .ok()
+        .json();
+    assert_eq!(running.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn show_table() {
+    let lab = lab_with_jobs();
+    let run = lab.run(&["jobs", "show", "1"]).ok();
+    assert_eq!(
+        run.stdout,
+        "\
+Id:         1
+Status:     running
+Priority:   5
+User:       tester
+Remarks:    nightly
+Submitted:  2024-05-01 09:59:00
+Ended:      -
+Step 1:     build, completed, timeout 300s: ./build.sh --all
+Step 2:     test, after step 1, queued, timeout 60s: run 'a b'
+
+  Step   Task   VM      Status      Tries   Exit   Log                Started               Ended
+-----------------------------------------------------------------------------------------------------------------
+  1      1      build   completed   1       0      logs/1/1/1.2.log   2024-05-01 10:00:00   2024-05-01 10:05:00
+  2      1      w7      queued      0       -      -                  -                     -
+  2      2      w8      queued      0       -      -                  -                     -
+"
+    );
+}
+
+#[test]
+fn show_json() {
+    let lab = lab_with_jobs();
+    let job = lab
+        .run(&["--format", "json", "jobs", "show", "2"])
+        .ok()
+        .json();
+    assert_eq!(
+        job,
+        json!({
+            "id": 2, "priority": 1, "status": "failed", "user": "tester", "remarks": null,
+            "submitted": "2024-05-01T09:59:00Z", "ended": "2024-05-01T10:01:00Z",
+            "steps": [{
+                "no": 1, "name": null, "previous": null, "status": "failed",
+                "command": ["false"], "timeout": 300,
+                "tasks": [{"no": 1, "vm": "w8", "status": "failed", "tries": 0, "exit_code": 1,
+                           "log": null, "started": "2024-05-01T10:00:30Z",
+                           "ended": "2024-05-01T10:01:00Z"}]
+            }],
+            "tasks": 1
+        })
+    );
+}
+
+#[test]
+fn unknown_job_is_bad_input() {
+    let lab = lab_with_jobs();
+    for args in [
+        ["jobs", "show", "7"],
+        ["jobs", "cancel", "7"],
+        ["jobs", "wait", "7"],
+        ["jobs", "log", "7"],
+    ] {
+        let run = lab.run(&args).code(2);
+        assert_eq!(run.one_line_error(), "error: no job 7", "{args:?}");
+    }
+}

@@ -1,0 +1,255 @@
+//! `jobs submit`: one-step jobs, job files, and every refused input.
+
+use super::{lab_with_vms, submit};
+use serde_json::json;
+
+const JOB_FILE: &str = r#"priority = 3
+remarks = "nightly"
+
+[[step]]
+name = "test"
+after = "build"
+vms = ["w10", "w10_fr"]
+command = ["./run-tests.sh", "--quick"]
+
+[[step]]
+name = "build"
+vms = ["build"]
+command = ["./build.sh", "--all"]
+timeout = 1800
+"#;
+
+#[test]
+fn one_step_job_table_and_json() {
+    let lab = lab_with_vms(&["w7", "w8"]);
+    let run = lab
+        .run(&[
+            "jobs", "submit", "--vm", "w7", "--vm", "w8", "--", "echo", "a b", "--flag",
+        ])
+        .ok();
+    assert_eq!(run.stdout, "job 1 submitted\n");
+    let id = submit(
+        &lab,
+        &[
+            "--vm",
+            "w8",
+            "--priority",
+            "-2",
+            "--task-timeout",
+            "60",
+            "--user",
+            "alice",
+            "--remarks",
+            "r",
+            "--",
+            "true",
+        ],
+    );
+    assert_eq!(id, 2);
+    let job = lab
+        .run(&["--format", "json", "jobs", "show", "1"])
+        .ok()
+        .json();
+    assert_eq!(job["user"], "tester");
+    assert_eq!(job["priority"], 5);
+    assert_eq!(job["steps"][0]["command"], json!(["echo", "a b", "--flag"]));
+    assert_eq!(job["steps"][0]["timeout"], 300);
+    let vms: Vec<&str> = job["steps"][0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["vm"].as_str().unwrap())
+        .collect();
+    assert_eq!(vms, ["w7", "w8"]);
+    let job = lab
+        .run(&["--format", "json", "jobs", "show", "2"])
+        .ok()
+        .json();
+    assert_eq!(
+        (
+            &job["user"],
+            &job["priority"],
+            &job["remarks"],
+            &job["steps"][0]["timeout"]
+        ),
+        (&json!("alice"), &json!(-2), &json!("r"), &json!(60))
+    );
+}
+
+#[test]
+fn job_file_steps_are_numbered_in_dependency_order() {
+    let lab = lab_with_vms(&["build", "w10", "w10_fr"]);
+    let file = lab.write("job.toml", JOB_FILE);
+    assert_eq!(submit(&lab, &["--file", &file]), 1);
+    let job = lab
+        .run(&["--format", "json", "jobs", "show", "1"])
+        .ok()
+        .json();
+    assert_eq!(
+        (&job["priority"], &job["remarks"], &job["tasks"]),
+        (&json!(3), &json!("nightly"), &json!(3))
+    );
+    let steps: Vec<_> = job["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["no"].clone(),
+                s["name"].clone(),
+                s["previous"].clone(),
+                s["timeout"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (json!(1), json!("build"), json!(null), json!(1800)),
+            (json!(2), json!("test"), json!(1), json!(300)),
+        ]
+    );
+    let file_job = submit(
+        &lab,
+        &["--file", &file, "--priority", "9", "--remarks", "again"],
+    );
+    let job = lab
+        .run(&["--format", "json", "jobs", "show", &file_job.to_string()])
+        .ok()
+        .json();
+    assert_eq!(
+        (&job["priority"], &job["remarks"]),
+        (&json!(9), &json!("again"))
+    );
+}
+
+/// Runs a refused submission: exit 2, one error line containing `expected`, nothing stored.
+fn refused(vms: &[&str], file: Option<&str>, args: &[&str], expected: &str) {
+    let lab = lab_with_vms(vms);
+    let before = lab.dump();
+    let mut all = vec!["jobs", "submit"];
+    let path;
+    if let Some(text) = file {
+        path = lab.write("job.toml", text);
+        all.extend(["--file", path.as_str()]);
+    }
+    all.extend_from_slice(args);
+    let run = lab.run(&all).code(2);
+    let error = run.one_line_error();
+    assert!(error.contains(expected), "{error:?} lacks {expected:?}");
+    assert_eq!(lab.dump(), before, "a refused job stored something");
+}
+
+#[test]
+fn unknown_vm_is_refused() {
+    refused(
+        &["w7"],
+        None,
+        &["--vm", "w7", "--vm", "w9", "--", "true"],
+        "unknown VM `w9`",
+    );
+    let text = JOB_FILE.replace("\"w10_fr\"", "\"w11\"");
+    refused(
+        &["build", "w10"],
+        Some(&text),
+        &[],
+        "job.toml` line 7, field `vms`: unknown VM `w11`",
+    );
+}
+
+#[test]
+fn bad_job_files_are_refused_with_file_line_and_field() {
+    let vms = &["build", "w10", "w10_fr"];
+    let cycle = JOB_FILE.replace("name = \"build\"", "name = \"build\"\nafter = \"test\"");
+    refused(
+        vms,
+        Some(&cycle),
+        &[],
+        "line 6, field `after`: steps `test`, `build` wait for each other",
+    );
+    let unknown_after = JOB_FILE.replace("after = \"build\"", "after = \"biuld\"");
+    refused(
+        vms,
+        Some(&unknown_after),
+        &[],
+        "line 6, field `after`: no step named `biuld`",
+    );
+    let duplicate = JOB_FILE.replace("name = \"build\"", "name = \"test\"");
+    refused(
+        vms,
+        Some(&duplicate),
+        &[],
+        "line 11, field `name`: duplicate step name `test`",
+    );
+    let unknown_field = JOB_FILE.replace("timeout = 1800", "timout = 1800");
+    refused(
+        vms,
+        Some(&unknown_field),
+        &[],
+        "line 14: unknown field `timout`",
+    );
+    let top_field = format!("owner = \"me\"\n{JOB_FILE}");
+    refused(vms, Some(&top_field), &[], "line 1: unknown field `owner`");
+    refused(vms, Some("[[step]\nname = 1\n"), &[], "job.toml` line 1: ");
+    let no_vms = JOB_FILE.replace("vms = [\"build\"]", "vms = []");
+    refused(
+        vms,
+        Some(&no_vms),
+        &[],
+        "line 12, field `vms`: step `build` names no VM",
+    );
+    let no_command = JOB_FILE.replace("[\"./build.sh\", \"--all\"]", "[]");
+    refused(vms, Some(&no_command), &[], "line 13, field `command`");
+    let zero = JOB_FILE.replace("1800", "0");
+    refused(vms, Some(&zero), &[], "line 14, field `timeout`");
+    refused(vms, Some("remarks = \"x\"\n"), &[], "field `step`");
+}
+
+#[test]
+fn bad_arguments_are_refused() {
+    refused(
+        &["w7"],
+        None,
+        &["--vm", "w7", "--vm", "w7", "--", "true"],
+        "VM `w7` is given twice",
+    );
+    refused(&["w7"], None, &["--vm", "w7", "--", ""], "no command");
+    refused(
+        &["w7"],
+        None,
+        &["--file", "missing.toml"],
+        "cannot read job file `missing.toml`",
+    );
+    let lab = lab_with_vms(&["w7"]);
+    let before = lab.dump();
+    lab.run(&[
+        "jobs",
+        "submit",
+        "--vm",
+        "w7",
+        "--task-timeout",
+        "0",
+        "--",
+        "true",
+    ])
+    .code(2);
+    lab.run(&["jobs", "submit", "--vm", "w7"]).code(2);
+    assert_eq!(lab.dump(), before);
+}
+
+#[test]
+fn a_missing_database_is_refused_and_not_created() {
+    let lab = crate::support::Lab::new();
+    for args in [
+        &["jobs", "submit", "--vm", "w7", "--", "true"][..],
+        &["jobs", "list"],
+        &["jobs", "show", "1"],
+        &["jobs", "cancel", "1"],
+        &["jobs", "wait", "1"],
+        &["jobs", "log", "1"],
+    ] {
+        let run = lab.run(args).code(2);
+        assert!(run.one_line_error().contains("no database at"), "{args:?}");
+        assert_eq!(lab.dump(), "<no database>");
+    }
+}
