@@ -4,7 +4,7 @@
 
 use super::history::{record, Entry};
 use super::operations::{self, NewOperation, Operation};
-use super::{jobs, now};
+use super::jobs::attempts;
 use crate::model::{TaskStatus, VmState, VmStatus};
 use crate::scheduler::{Action, Plan};
 use crate::workers::process::Proc;
@@ -155,22 +155,12 @@ impl Pass<'_> {
             }
             Action::Mark { vm, status, reason } => self.set_status(vm, *status, &format!("{status} {reason}"))?,
             Action::Requeue { vm, job, step, task } => {
-                self.conn.execute(
-                    "UPDATE tasks SET status = 'queued', tries = tries + 1, started = NULL
-                     WHERE job = ?1 AND step = ?2 AND no = ?3",
-                    params![job, step, task],
-                )?;
+                attempts::end_without_result(self.conn, (*job, *step, *task), TaskStatus::Queued)?;
                 self.note(vm, &format!("task {job}/{step}/{task} requeued"))?;
-                jobs::roll_up(self.conn, *job)?;
             }
             Action::Fail { vm, job, step, task, status } => {
-                self.conn.execute(
-                    "UPDATE tasks SET status = ?1, tries = tries + 1, ended = ?2
-                     WHERE job = ?3 AND step = ?4 AND no = ?5",
-                    params![status.as_str(), now(), job, step, task],
-                )?;
+                attempts::end_without_result(self.conn, (*job, *step, *task), *status)?;
                 self.note(vm, &format!("task {job}/{step}/{task} {status}"))?;
-                jobs::roll_up(self.conn, *job)?;
             }
             Action::Monitor { vm } => {
                 let secs = self.deadlines.monitor_secs;
@@ -218,23 +208,12 @@ impl Pass<'_> {
         )
     }
 
-    /// Marks the task running with its log path, the VM running, and records the operation.
+    /// Marks the task and the VM running and records the task's operation.
     fn start_task(&mut self, vm: &str, job: i64, step: u32, task: u32) -> Result<()> {
-        let (tries, timeout): (u32, u64) = self.conn.query_row(
-            "SELECT tries, timeout FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3",
-            params![job, step, task],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let log = format!("logs/{job}/{step}/{task}.{}.log", tries + 1);
-        self.conn.execute(
-            "UPDATE tasks SET status = ?1, started = ?2, ended = NULL, exit_code = NULL, log = ?3
-             WHERE job = ?4 AND step = ?5 AND no = ?6",
-            params![TaskStatus::Running.as_str(), now(), log, job, step, task],
-        )?;
+        let timeout = attempts::start(self.conn, (job, step, task))?;
         self.set_status(vm, VmStatus::Running, &format!("running {job} {step} {task}"))?;
         let secs = timeout + self.deadlines.task_margin_secs;
-        self.start_operation(vm, "task", secs, Some((job, step, task)))?;
-        jobs::roll_up(self.conn, job)
+        self.start_operation(vm, "task", secs, Some((job, step, task)))
     }
 }
 

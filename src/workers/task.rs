@@ -6,7 +6,8 @@
 
 use crate::model::{TaskStatus, VmStatus};
 use crate::store::operations::{set_group, transition, Errors, Operation};
-use crate::store::{jobs, settings, vms, Store};
+use crate::store::jobs::attempts;
+use crate::store::{settings, vms, Store};
 use crate::workers::{data_dir, process::Proc};
 use anyhow::{Context, Result};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
     let (job, step, no) = op.task.context("task operation without a task")?;
-    let task = jobs::task_to_run(store.conn(), job, step, no)?;
+    let task = attempts::attempt(store.conn(), (job, step, no))?;
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
     let log = data_dir(store.path()).join(&task.log);
     let folder = log.parent().context("log path")?.to_path_buf();
@@ -65,7 +66,7 @@ pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
     };
     let detail = format!("dirty task {job}/{step}/{no} {status}");
     store.write(|tx| {
-        jobs::finish_task(tx, (job, step, no), status, code)?;
+        attempts::finish(tx, (job, step, no), status, code)?;
         transition(tx, op, (VmStatus::Running, VmStatus::Dirty), Errors::Reset, &detail, Some(status.as_str()))
     })?;
     Ok(())
@@ -76,7 +77,8 @@ fn not_started(store: &mut Store, op: &Operation, why: &str) -> Result<()> {
     let (job, step, no) = op.task.context("task operation without a task")?;
     let max_tries = settings::load(store.conn())?.max_task_tries;
     store.write(|tx| {
-        let status = jobs::retry_task(tx, (job, step, no), max_tries as u32)?;
+        let status = attempts::retry_status(tx, (job, step, no), max_tries as u32)?;
+        attempts::end_without_result(tx, (job, step, no), status)?;
         let detail = format!("dirty task {job}/{step}/{no} {status}: {why}");
         transition(tx, op, (VmStatus::Running, VmStatus::Dirty), Errors::Keep, &detail, Some(why))
     })?;

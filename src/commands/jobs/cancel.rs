@@ -5,7 +5,7 @@ use crate::cli::{Format, JobCancelArgs};
 use crate::model::TaskStatus;
 use crate::output;
 use crate::store::history::current_user;
-use crate::store::jobs;
+use crate::store::jobs::{self, attempts};
 use crate::store::Mode;
 use crate::Ctx;
 use anyhow::Result;
@@ -18,14 +18,12 @@ struct Canceled {
     id: i64,
     /// The job's status afterwards.
     status: TaskStatus,
-    /// Queued tasks now canceled.
+    /// Queued and running tasks now canceled.
     canceled: usize,
-    /// Tasks still running.
-    running: usize,
 }
 
-/// Cancels the queued tasks in one transaction. Running tasks are left running: stopping them
-/// needs their task workers, which find them through `store::jobs::running_tasks`.
+/// Cancels the queued tasks and stops the running ones in one transaction; the running
+/// tasks' workers and commands are killed once it has committed, and their VMs are dirty.
 pub fn cancel(ctx: &Ctx, args: &JobCancelArgs, out: &mut dyn Write) -> Result<()> {
     let mut store = ctx.open(Mode::Existing)?;
     let user = current_user();
@@ -35,17 +33,18 @@ pub fn cancel(ctx: &Ctx, args: &JobCancelArgs, out: &mut dyn Write) -> Result<()
             return Ok((job, None));
         }
         let canceled = jobs::cancel_queued(tx, args.id, &user, args.reason.as_deref())?;
+        let mut kill = Vec::new();
         let running = jobs::running_tasks(tx, args.id)?;
+        for task in &running {
+            kill.extend(attempts::cancel_running(tx, task, &user)?);
+        }
         let job = found(jobs::job(tx, args.id)?, args.id)?;
-        Ok((job, Some((canceled.len(), running))))
+        Ok((job, Some((canceled.len() + running.len(), kill))))
     })?;
     let ended_before = outcome.is_none();
-    let (canceled, running) = outcome.unwrap_or_default();
-    for task in &running {
-        ctx.out.warn(format_args!(
-            "job {} step {} task {} on `{}` keeps running: stopping running tasks needs the task workers",
-            task.job, task.step, task.no, task.vm
-        ));
+    let (canceled, kill) = outcome.unwrap_or_default();
+    for process in kill {
+        process.kill_group();
     }
     match (ctx.out.format, ended_before) {
         (Format::Json, _) => output::json(
@@ -54,7 +53,6 @@ pub fn cancel(ctx: &Ctx, args: &JobCancelArgs, out: &mut dyn Write) -> Result<()
                 id: job.id,
                 status: job.status,
                 canceled,
-                running: running.len(),
             },
         )?,
         (Format::Table, true) => {
@@ -62,7 +60,7 @@ pub fn cancel(ctx: &Ctx, args: &JobCancelArgs, out: &mut dyn Write) -> Result<()
         }
         (Format::Table, false) => writeln!(
             out,
-            "job {}: {canceled} queued task(s) canceled, now {}",
+            "job {}: {canceled} task(s) canceled, now {}",
             job.id, job.status
         )?,
     }

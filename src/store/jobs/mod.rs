@@ -1,6 +1,7 @@
 //! The jobs, steps and tasks tables: submitting, listing, loading and cancelling jobs, and the
 //! roll-up of task statuses into step and job statuses (in `rollup`).
 
+pub mod attempts;
 mod rollup;
 mod rows;
 #[cfg(test)]
