@@ -217,3 +217,55 @@ fn a_call_past_its_deadline_times_out_and_names_the_uri() {
     );
     assert!(start.elapsed() < Duration::from_secs(1));
 }
+
+/// Removes the real domain even when the test fails.
+struct QemuDomain(String);
+
+impl QemuDomain {
+    fn create(name: &str, snapshots: &[&str]) -> QemuDomain {
+        qemu_test_domain(&[&["create", name], snapshots].concat());
+        QemuDomain(name.to_string())
+    }
+}
+
+impl Drop for QemuDomain {
+    fn drop(&mut self) {
+        qemu_test_domain(&["remove", &self.0]);
+    }
+}
+
+fn qemu_test_domain(args: &[&str]) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/qemu-test-domain.sh");
+    let status = std::process::Command::new(script).args(args).status();
+    assert!(status.is_ok_and(|s| s.success()), "{script} {args:?}");
+}
+
+#[test]
+#[ignore = "needs root and the libvirtd of scripts/libvirt-setup.sh"]
+fn real_qemu_revert_and_power_off() {
+    let name = format!("vmsched-hv-{}", std::process::id());
+    let domain = QemuDomain::create(&name, &["base", "second"]);
+    let lv = Libvirt::connect("qemu:///system", TIMEOUT).unwrap();
+    let lv = lv.with_op_timeout(Duration::from_secs(60));
+    let dom = domain.0.as_str();
+    assert_eq!(lv.current_snapshot(dom).unwrap().as_deref(), Some("second"));
+    assert_eq!(lv.snapshots(dom).unwrap(), ["base", "second"]);
+
+    let timed = |what: &str, op: &dyn Fn() -> Result<(), HvError>| {
+        let start = Instant::now();
+        op().unwrap();
+        eprintln!("real QEMU: {what} took {:?}", start.elapsed());
+    };
+    timed("revert of a running domain", &|| lv.revert(dom, "base"));
+    assert_eq!(lv.current_snapshot(dom).unwrap().as_deref(), Some("base"));
+    assert_eq!(lv.domain_state(dom).unwrap(), DomainState::Running);
+
+    timed("power-off", &|| lv.power_off(dom));
+    assert_eq!(lv.domain_state(dom).unwrap(), DomainState::ShutOff);
+    timed("power-off of a domain already off", &|| lv.power_off(dom));
+
+    timed("revert of a shut-off domain", &|| lv.revert(dom, "second"));
+    assert_eq!(lv.current_snapshot(dom).unwrap().as_deref(), Some("second"));
+    assert_eq!(lv.domain_state(dom).unwrap(), DomainState::Running);
+    assert_eq!(kind(lv.revert(dom, "nope")), HvErrorKind::NoSnapshot);
+}
