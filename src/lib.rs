@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod exit;
+pub mod hypervisor;
 pub mod lock;
 pub mod model;
 pub mod output;

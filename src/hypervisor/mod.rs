@@ -1,0 +1,124 @@
+//! The hypervisor adapter: what vmsched asks of a libvirt host, as a trait over plain types.
+
+use std::fmt;
+
+mod libvirt;
+#[cfg(test)]
+mod tests;
+
+pub use libvirt::{Libvirt, DEFAULT_OP_TIMEOUT};
+
+/// A domain and its state, as `virsh list --all` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainInfo {
+    pub name: String,
+    pub state: DomainState,
+}
+
+/// The state of a domain (libvirt's `virDomainState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DomainState {
+    NoState,
+    Running,
+    Blocked,
+    Paused,
+    ShuttingDown,
+    ShutOff,
+    Crashed,
+    PmSuspended,
+}
+
+impl DomainState {
+    /// The word `virsh domstate` prints for this state.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainState::NoState => "no state",
+            DomainState::Running => "running",
+            DomainState::Blocked => "idle",
+            DomainState::Paused => "paused",
+            DomainState::ShuttingDown => "in shutdown",
+            DomainState::ShutOff => "shut off",
+            DomainState::Crashed => "crashed",
+            DomainState::PmSuspended => "pmsuspended",
+        }
+    }
+
+    /// Whether the domain has a live hypervisor process (libvirt keeps a crashed domain
+    /// active only when it is told to preserve it, and then it needs a power-off too).
+    pub fn is_active(self) -> bool {
+        !matches!(self, DomainState::NoState | DomainState::ShutOff)
+    }
+}
+
+impl fmt::Display for DomainState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What went wrong, as far as a caller decides anything from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HvErrorKind {
+    /// The host or its libvirt daemon cannot be reached (or the connection broke).
+    Unreachable,
+    /// No answer within the deadline, or libvirt gave up waiting for another job.
+    Timeout,
+    /// The domain does not exist.
+    NoDomain,
+    /// The snapshot does not exist (or the domain has no current snapshot).
+    NoSnapshot,
+    /// Any other libvirt error.
+    Other,
+}
+
+/// A hypervisor error: its kind and one line of text (libvirt's own message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HvError {
+    pub kind: HvErrorKind,
+    pub message: String,
+}
+
+impl HvError {
+    pub fn new(kind: HvErrorKind, message: impl Into<String>) -> HvError {
+        let message = message.into();
+        let message = message.trim().trim_end_matches('.').replace('\n', " ");
+        HvError { kind, message }
+    }
+}
+
+impl fmt::Display for HvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for HvError {}
+
+/// One hypervisor connection (one URI). Domains are named as libvirt names them.
+pub trait Hypervisor {
+    /// Every domain, active and inactive, with its state, sorted by name
+    /// (virConnectListAllDomains, then virDomainGetState for each).
+    fn domains(&self) -> Result<Vec<DomainInfo>, HvError>;
+
+    /// The state of one domain (virDomainLookupByName, virDomainGetState).
+    fn domain_state(&self, domain: &str) -> Result<DomainState, HvError>;
+
+    /// The domain's current snapshot, `None` when it has none (virDomainSnapshotCurrent).
+    fn current_snapshot(&self, domain: &str) -> Result<Option<String>, HvError>;
+
+    /// The names of the domain's snapshots, sorted (virDomainListAllSnapshots).
+    fn snapshots(&self, domain: &str) -> Result<Vec<String>, HvError>;
+
+    /// Revert to the snapshot and leave the domain running (virDomainRevertToSnapshot with
+    /// the RUNNING flag); when libvirt refuses, destroy the domain and retry once with FORCE.
+    fn revert(&self, domain: &str, snapshot: &str) -> Result<(), HvError>;
+
+    /// Power the domain off at once (virDomainDestroy); a domain already off is Ok.
+    fn power_off(&self, domain: &str) -> Result<(), HvError>;
+}
+
+/// Connects to a libvirt URI: `timeout` bounds connecting and read-only calls, `op_timeout`
+/// reverts and power-offs.
+pub fn connect(uri: &str, timeout: std::time::Duration, op_timeout: std::time::Duration) -> Result<Libvirt, HvError> {
+    Ok(Libvirt::connect(uri, timeout)?.with_op_timeout(op_timeout))
+}
