@@ -140,6 +140,9 @@ pub struct VmAddArgs {
     /// Free text
     #[arg(long)]
     pub description: Option<String>,
+    /// Why (recorded in the history)
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -159,8 +162,10 @@ pub struct VmSetArgs {
     pub uri: Option<String>,
     #[arg(long)]
     pub domain: Option<String>,
+    /// Guest address handed to tasks ('' clears it)
     #[arg(long)]
     pub hostname: Option<String>,
+    /// Free text ('' clears it)
     #[arg(long)]
     pub description: Option<String>,
     /// Readiness command run after a revert, as an argument vector (ends the options)
@@ -211,7 +216,8 @@ pub struct VmImportArgs {
     /// Show what would change, change nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// With --prune, remove VMs even with work (cancels their queued tasks)
+    /// Change the uri, domain or snapshot of VMs in use, and with --prune remove VMs even with
+    /// work (cancels their queued tasks)
     #[arg(long)]
     pub force: bool,
 }
@@ -249,9 +255,12 @@ pub struct HostSetArgs {
     /// Undo --paused
     #[arg(long)]
     pub resume: bool,
-    /// Forget the named overrides instead of setting them
+    /// Forget the host's overrides and paused flag first (then set the ones given)
     #[arg(long)]
     pub reset: bool,
+    /// Why (recorded in the history)
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,8 +273,13 @@ pub enum SettingsCommand {
 
 #[derive(Debug, Args)]
 pub struct SettingSetArgs {
+    /// A key of `vmsched settings list`
     pub key: String,
+    /// A non-negative integer
     pub value: String,
+    /// Why (recorded in the history)
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
