@@ -14,8 +14,12 @@ pub struct Run {
 impl Run {
     /// Parses stdout as JSON (panics with stderr on failure).
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     /// Asserts the exit code, showing the output when it differs.
@@ -42,7 +46,11 @@ impl Run {
             self.stderr
         );
         if lines.len() == 2 {
-            assert!(lines[1].starts_with("hint: "), "second line is not a hint: {:?}", self.stderr);
+            assert!(
+                lines[1].starts_with("hint: "),
+                "second line is not a hint: {:?}",
+                self.stderr
+            );
         }
         lines[0].to_string()
     }
@@ -118,7 +126,9 @@ impl Lab {
             .map(Result::unwrap)
             .collect();
         for table in tables {
-            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1")).unwrap();
+            let mut stmt = conn
+                .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1"))
+                .unwrap();
             let columns = stmt.column_count();
             let rows = stmt
                 .query_map([], |r| {
@@ -138,5 +148,8 @@ impl Lab {
 
 /// The libvirt test-driver lab shipped with the tests, as a `test:///` URI.
 pub fn lab_uri() -> String {
-    format!("test://{}/tests/fixtures/lab.xml", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "test://{}/tests/fixtures/lab.xml",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
