@@ -146,6 +146,10 @@ pub struct VmAddArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args([
+    "status", "role", "kind", "snapshot", "uri", "domain", "hostname", "description", "ready_cmd",
+    "no_ready_cmd",
+])))]
 pub struct VmSetArgs {
     /// Instance name
     pub name: String,

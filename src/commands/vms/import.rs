@@ -158,7 +158,7 @@ fn apply(tx: &Conn, inv: &Inventory, args: &VmImportArgs, src: &Source) -> Resul
         }
         let (action, detail) = match vms::get(tx, &vm.name)? {
             None => {
-                src.at(entry.name.span(), create(tx, &vm, &user, reason))?;
+                src.at(entry.uri.span(), create(tx, &vm, &user, reason))?;
                 ("add", format!("{} {} {}", vm.uri, vm.domain, vm.snapshot))
             }
             Some(old) => {
