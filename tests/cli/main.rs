@@ -1,4 +1,11 @@
 //! The one integration test binary: CLI tests against temporary databases and libvirt's test
 //! driver, scheduler scenarios and properties.
 
+mod admin;
+mod bad_input;
+mod database;
+mod generated;
+mod import;
+mod inventory;
 mod support;
+mod vms_set;
