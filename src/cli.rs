@@ -13,7 +13,10 @@ use std::path::PathBuf;
     name = "vmsched",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_long_help = "Environment: VMSCHED_DB and VMSCHED_FORMAT as --db and --format; \
+        VMSCHED_BUSY_TIMEOUT_MS, the milliseconds a write waits for another writer before \
+        failing (default 10000)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -235,6 +238,10 @@ pub enum HostsCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args([
+    "max_active", "max_running", "max_reverting", "max_reverts_while_running",
+    "max_vms_when_idle", "paused", "resume", "reset",
+])))]
 pub struct HostSetArgs {
     /// Host key (lower-cased host[:port]) or '*' for the global limits
     pub host: String,

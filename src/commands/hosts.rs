@@ -127,11 +127,6 @@ fn set(ctx: &Ctx, args: &HostSetArgs) -> Result<()> {
             })
             .transpose()?;
     }
-    if values.iter().all(Option::is_none) && !args.paused && !args.resume && !args.reset {
-        return Err(bad_input("nothing to change")
-            .hint("see `vmsched hosts set --help`")
-            .into());
-    }
     if host == GLOBAL && args.paused {
         return Err(bad_input("`*` cannot be paused")
             .hint("pause hosts one by one")

@@ -177,8 +177,8 @@ fn apply(tx: &Conn, inv: &Inventory, args: &VmImportArgs, src: &Source) -> Resul
         });
     }
     if inv.hosts.contains_key(GLOBAL) {
-        let err = bad_input("`[hosts.\"*\"]`: the global limits go in `[limits]`");
-        return Err(anyhow::Error::from(err).context(format!("`{}`", src.file)));
+        let message = format!("`{}`: the global limits go in `[limits]`", src.file);
+        return Err(bad_input(message).into());
     }
     let global = inv
         .limits

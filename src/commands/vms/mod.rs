@@ -49,11 +49,14 @@ fn add(ctx: &Ctx, args: VmAddArgs) -> Result<()> {
 
 fn set(ctx: &Ctx, args: &VmSetArgs) -> Result<()> {
     if let Some(status) = args.status.filter(|s| !s.admin_settable()) {
-        return Err(
-            bad_input(format!("status `{status}` cannot be set by hand"))
-                .hint("set one of: off, dirty, idle, offline, maintenance")
-                .into(),
-        );
+        let settable: Vec<&str> = VmStatus::ALL
+            .iter()
+            .filter(|s| s.admin_settable())
+            .map(|s| s.as_str())
+            .collect();
+        let message = format!("status `{status}` cannot be set by hand");
+        let hint = format!("set one of: {}", settable.join(", "));
+        return Err(bad_input(message).hint(hint).into());
     }
     let user = current_user();
     let mut store = ctx.open(Mode::Existing)?;

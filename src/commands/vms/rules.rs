@@ -36,7 +36,8 @@ pub(super) fn create(conn: &Conn, vm: &VmRow, user: &str, reason: Option<&str>) 
     }
     check_spelling(conn, vm)?;
     vms::insert(conn, vm)?;
-    record(conn, vm, None, "added", user, reason)
+    let added = Some(VmStatus::Off);
+    record(conn, vm, (None, added), "added", user, reason)
 }
 
 /// Applies an edit under the safety rules and records it; `status_set` marks an admin status
@@ -59,7 +60,9 @@ pub(super) fn change(
     if words.is_empty() {
         return Ok(None);
     }
-    check_spelling(conn, new)?;
+    if (&old.uri, &old.domain) != (&new.uri, &new.domain) {
+        check_spelling(conn, new)?;
+    }
     if force {
         words.push("forced".to_string());
     } else {
@@ -68,7 +71,8 @@ pub(super) fn change(
     vms::update(conn, new)?;
     let summary = words.join(", ");
     let detail = history::detail(&summary, user, reason);
-    record(conn, new, Some(old.status), &detail, user, reason)?;
+    let statuses = (Some(old.status), Some(new.status));
+    record(conn, new, statuses, &detail, user, reason)?;
     Ok(Some(summary))
 }
 
@@ -168,11 +172,11 @@ fn check_safety(conn: &Conn, old: &VmRow, new: &VmRow) -> Result<()> {
     Ok(())
 }
 
-/// Records a change of a VM (old status → its current status) in the history.
+/// Records a change of a VM, with its (old, new) status, in the history.
 fn record(
     conn: &Conn,
     vm: &VmRow,
-    old: Option<VmStatus>,
+    (old, new): (Option<VmStatus>, Option<VmStatus>),
     detail: &str,
     user: &str,
     reason: Option<&str>,
@@ -183,7 +187,7 @@ fn record(
             vm: Some(&vm.name),
             host: Some(&vm.host()),
             old_status: old.map(VmStatus::as_str),
-            new_status: Some(vm.status.as_str()),
+            new_status: new.map(VmStatus::as_str),
             detail,
             user,
             reason,
@@ -214,22 +218,12 @@ pub(super) fn remove(
         .into());
     }
     let canceled = vms::cancel_queued_tasks(conn, name)?;
+    let status = Some(vm.status);
     for (job, step, task) in &canceled {
         let detail = format!("task {job}/{step}/{task} canceled: VM removed");
-        record(conn, &vm, Some(vm.status), &detail, user, reason)?;
+        record(conn, &vm, (status, status), &detail, user, reason)?;
     }
     vms::delete(conn, name)?;
-    history::record(
-        conn,
-        &Entry {
-            vm: Some(name),
-            host: Some(&vm.host()),
-            old_status: Some(vm.status.as_str()),
-            detail: "removed",
-            user,
-            reason,
-            ..Entry::default()
-        },
-    )?;
+    record(conn, &vm, (status, None), "removed", user, reason)?;
     Ok(canceled.len())
 }
