@@ -108,6 +108,7 @@ const CASES: &[Case] = &[
     Case { setup: example, args: &["vms", "import", "{dir}/none.toml"], code: 2, error: "cannot read `" },
     Case { setup: example, args: &["hosts", "set", "localhost", "--max-active", "-1"], code: 2, error: "invalid limit `--max-active -1`: limits are 0 or more" },
     Case { setup: example, args: &["hosts", "set", "root@h1", "--max-active", "1"], code: 2, error: "invalid host key `root@h1`" },
+    Case { setup: example, args: &["hosts", "set", "h1"], code: 2, error: "the following required arguments were not provided" },
     Case { setup: example, args: &["hosts", "set", "*", "--paused"], code: 2, error: "`*` cannot be paused" },
     Case { setup: example, args: &["settings", "set", "nope", "1"], code: 2, error: "unknown setting `nope`" },
     Case { setup: example, args: &["settings", "set", "max_errors", "many"], code: 2, error: "invalid value `many` for setting `max_errors`" },
