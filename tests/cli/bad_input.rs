@@ -53,11 +53,7 @@ fn w10_idle(lab: &Lab) -> Guard {
 
 fn win7_has_work(lab: &Lab) -> Guard {
     example(lab);
-    lab.sql(
-        "INSERT INTO jobs (id, user, submitted) VALUES (1, 'tester', '2030-01-01T00:00:00Z');
-         INSERT INTO steps (job, no, command) VALUES (1, 1, '[\"true\"]');
-         INSERT INTO tasks (job, step, no, vm) VALUES (1, 1, 1, 'win7');",
-    );
+    lab.task(1, "win7", "queued");
     None
 }
 

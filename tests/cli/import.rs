@@ -101,11 +101,7 @@ fn prune_removes_unlisted_vms_under_the_remove_rule() {
     let lab = Lab::example();
     let one = "[[vm]]\nname = \"w10\"\nuri = \"qemu:///system\"\ndomain = \"win10\"\nsnapshot = \"wtb\"\n";
     let file = lab.write("one.toml", one);
-    lab.sql(
-        "INSERT INTO jobs (id, user, submitted) VALUES (1, 'tester', '2030-01-01T00:00:00Z');
-         INSERT INTO steps (job, no, command) VALUES (1, 1, '[\"true\"]');
-         INSERT INTO tasks (job, step, no, vm) VALUES (1, 1, 1, 'win7');",
-    );
+    lab.task(1, "win7", "queued");
     let before = lab.dump();
     let run = lab.run(&["vms", "import", &file, "--prune"]).code(3);
     let error = run.one_line_error();

@@ -177,12 +177,9 @@ fn list_shows_a_live_operation() {
 #[test]
 fn remove_is_refused_with_work_unless_forced() {
     let lab = Lab::example();
-    lab.sql(
-        "INSERT INTO jobs (id, user, submitted) VALUES (1, 'tester', '2030-01-01T00:00:00Z');
-         INSERT INTO steps (job, no, command) VALUES (1, 1, '[\"true\"]');
-         INSERT INTO tasks (job, step, no, vm, status) VALUES
-             (1, 1, 1, 'w10', 'queued'), (1, 1, 2, 'w10', 'running'), (1, 1, 3, 'win7', 'queued');",
-    );
+    lab.task(1, "w10", "queued");
+    lab.task(2, "w10", "running");
+    lab.task(3, "win7", "queued");
     let before = lab.dump();
     let run = lab.run(&["vms", "remove", "w10"]).code(3);
     assert!(run
