@@ -220,3 +220,42 @@ fn vm_json(vm: &VmRow) -> VmJson<'_> {
         description: vm.description.as_deref(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use clap::Parser;
+
+    /// Runs a `vms` subcommand in-process on `ctx`, returning what it wrote on stdout.
+    fn vms(ctx: &Ctx, args: &[&str]) -> String {
+        let cli = Cli::try_parse_from([&["vmsched", "vms"], args].concat()).unwrap();
+        let crate::cli::Command::Vms(command) = cli.command else {
+            unreachable!("parsed a vms subcommand")
+        };
+        let mut out = Vec::new();
+        run(ctx, command, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn commands_write_their_data_to_the_given_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = Ctx {
+            db: dir.path().join("vmsched.db"),
+            out: output::Output {
+                format: Format::Table,
+                quiet: true,
+                verbose: 0,
+                progress: false,
+            },
+            timeout: std::time::Duration::from_secs(1),
+        };
+        let add = ["add", "w10", "-c", "qemu:///system", "--domain", "win10"];
+        assert_eq!(vms(&ctx, &[&add[..], &["--snapshot", "wtb"]].concat()), "");
+        assert_eq!(vms(&ctx, &["list", "--name"]), "w10\n");
+        ctx.out.format = Format::Json;
+        let list: serde_json::Value = serde_json::from_str(&vms(&ctx, &["list"])).unwrap();
+        assert_eq!(list[0]["snapshot"], "wtb");
+    }
+}
