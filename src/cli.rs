@@ -13,7 +13,10 @@ use std::path::PathBuf;
     name = "vmsched",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_long_help = "Environment: VMSCHED_DB and VMSCHED_FORMAT as --db and --format; \
+        VMSCHED_BUSY_TIMEOUT_MS, the milliseconds a write waits for another writer before \
+        failing (default 10000)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -140,9 +143,16 @@ pub struct VmAddArgs {
     /// Free text
     #[arg(long)]
     pub description: Option<String>,
+    /// Why (recorded in the history)
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args([
+    "status", "role", "kind", "snapshot", "uri", "domain", "hostname", "description", "ready_cmd",
+    "no_ready_cmd",
+])))]
 pub struct VmSetArgs {
     /// Instance name
     pub name: String,
@@ -159,8 +169,10 @@ pub struct VmSetArgs {
     pub uri: Option<String>,
     #[arg(long)]
     pub domain: Option<String>,
+    /// Guest address handed to tasks ('' clears it)
     #[arg(long)]
     pub hostname: Option<String>,
+    /// Free text ('' clears it)
     #[arg(long)]
     pub description: Option<String>,
     /// Readiness command run after a revert, as an argument vector (ends the options)
@@ -211,7 +223,8 @@ pub struct VmImportArgs {
     /// Show what would change, change nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// With --prune, remove VMs even with work (cancels their queued tasks)
+    /// Change the uri, domain or snapshot of VMs in use, and with --prune remove VMs even with
+    /// work (cancels their queued tasks)
     #[arg(long)]
     pub force: bool,
 }
@@ -225,6 +238,10 @@ pub enum HostsCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args([
+    "max_active", "max_running", "max_reverting", "max_reverts_while_running",
+    "max_vms_when_idle", "paused", "resume", "reset",
+])))]
 pub struct HostSetArgs {
     /// Host key (lower-cased host[:port]) or '*' for the global limits
     pub host: String,
@@ -249,9 +266,12 @@ pub struct HostSetArgs {
     /// Undo --paused
     #[arg(long)]
     pub resume: bool,
-    /// Forget the named overrides instead of setting them
+    /// Forget the host's overrides and paused flag first (then set the ones given)
     #[arg(long)]
     pub reset: bool,
+    /// Why (recorded in the history)
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,8 +284,13 @@ pub enum SettingsCommand {
 
 #[derive(Debug, Args)]
 pub struct SettingSetArgs {
+    /// A key of `vmsched settings list`
     pub key: String,
+    /// A non-negative integer
     pub value: String,
+    /// Why (recorded in the history)
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

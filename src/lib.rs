@@ -36,14 +36,13 @@ impl Ctx {
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8> {
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(err) => {
-            let code = if err.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
+        Err(err) if !err.use_stderr() => {
             err.print()?;
-            return Ok(code);
+            return Ok(exit::OK);
+        }
+        Err(err) => {
+            eprint!("{}", usage_error(&err.render().to_string()));
+            return Ok(exit::USAGE);
         }
     };
     let ctx = Ctx {
@@ -54,6 +53,27 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     commands::dispatch(&ctx, cli.command, &mut out)
+}
+
+/// Reshapes clap's error text into vmsched's error form: one `error:` line (its first
+/// paragraph joined) and one `hint:` line (clap's tip, else the usage line, else `--help`).
+fn usage_error(text: &str) -> String {
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let error = paragraphs.first().map_or("error: invalid arguments", |p| p);
+    let hint = paragraphs
+        .iter()
+        .find_map(|p| p.strip_prefix("tip: "))
+        .map(str::to_string)
+        .or_else(|| {
+            let usage = paragraphs.iter().find_map(|p| p.strip_prefix("Usage: "))?;
+            Some(format!("usage: {usage}"))
+        })
+        .unwrap_or_else(|| "try `--help`".to_string());
+    format!("{error}\nhint: {hint}\n")
 }
 
 /// `/var/lib/vmsched/vmsched.db` for root, else under `$XDG_STATE_HOME` (or `~/.local/state`).

@@ -50,9 +50,10 @@ impl Output {
 }
 
 /// Writes `value` as pretty JSON followed by a newline.
+/// (Serialised first, so a closed pipe is an `io::Error` that main recognises.)
 pub fn json<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    writeln!(out)?;
+    let text = serde_json::to_string_pretty(value)?;
+    writeln!(out, "{text}")?;
     Ok(())
 }
 

@@ -12,9 +12,13 @@ pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<(
     Ok(())
 }
 
+/// The width help text is wrapped at in the man page, fixed so the page does not depend on
+/// the terminal that generates it.
+const MAN_WIDTH: usize = 100;
+
 /// Writes the man page (roff), subcommands included.
 pub fn man(out: &mut dyn Write) -> Result<()> {
-    let cmd = Cli::command();
+    let cmd = Cli::command().term_width(MAN_WIDTH);
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
     writeln!(page, ".SH \"SUBCOMMAND OPTIONS\"")?;
@@ -35,7 +39,7 @@ fn render_sub(page: &mut Vec<u8>, cmd: &clap::Command, parent: &str) -> Result<(
         }
         return Ok(());
     }
-    let mut cmd = cmd.clone().bin_name(name.clone());
+    let mut cmd = cmd.clone().bin_name(name.clone()).term_width(MAN_WIDTH);
     let help = cmd.render_long_help().to_string();
     writeln!(page, ".SS \"{name}\"\n.nf")?;
     for line in help.lines() {

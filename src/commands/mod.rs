@@ -2,9 +2,14 @@
 
 pub mod completions;
 pub mod demo;
+pub mod history;
+pub mod hosts;
 pub mod jobs;
+pub mod migrate;
 pub mod schedule;
+pub mod settings;
 pub mod state;
+pub mod vms;
 
 use crate::cli::{Command, StateCommand};
 use crate::Ctx;
@@ -22,6 +27,11 @@ pub fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> 
         Command::Completions(args) => completions::completions(args.shell, out).map(done),
         Command::Man => completions::man(out).map(done),
         Command::Jobs(command) => jobs::run(ctx, command, out),
+        Command::Vms(command) => vms::run(ctx, command, out).map(done),
+        Command::Hosts(command) => hosts::run(ctx, command, out).map(done),
+        Command::Settings(command) => settings::run(ctx, command, out).map(done),
+        Command::History(args) => history::history(ctx, &args, out).map(done),
+        Command::Migrate(args) => migrate::migrate(ctx, &args).map(done),
         other => {
             Err(crate::exit::failed(format!("`{other:?}` is not available in this build")).into())
         }

@@ -3,7 +3,7 @@
 //! releases the workers (DESIGN.md, "Data flow of schedule-once").
 
 use crate::cli::{Format, ScheduleArgs};
-use crate::model::{Child, State, VmStatus};
+use crate::model::{Child, State};
 use crate::output::{self, Output};
 use crate::scheduler::{self, Action, Plan};
 use crate::store::pass::{self, Deadlines};
@@ -31,7 +31,7 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
     }
     let timeout = match args.lock_timeout {
         Some(secs) => secs,
-        None => settings::load(store.conn())?.lock_timeout,
+        None => u64::from(settings::load(store.conn())?.lock_timeout),
     };
     let _lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
     let started = pass(&mut store)?;
@@ -53,7 +53,7 @@ pub fn read_state_file(path: &Path) -> Result<State> {
 /// when recorded, stuck when alive past its deadline, dead otherwise.
 pub fn judged(conn: &crate::store::Conn) -> Result<Loaded> {
     let settings = settings::load(conn)?;
-    let mut loaded = state::load(conn, settings.max_errors as u32, settings.max_task_tries as u32, settings.revert_timeout)?;
+    let mut loaded = state::load(conn, settings.max_errors, settings.max_task_tries, u64::from(settings.revert_timeout))?;
     let now = chrono::Utc::now();
     for vm in &mut loaded.state.vms {
         vm.child = match loaded.operations.get(&vm.name) {
@@ -62,7 +62,7 @@ pub fn judged(conn: &crate::store::Conn) -> Result<Loaded> {
             Some(op) if past(&op.deadline, now) => Child::Stuck,
             Some(_) => Child::Alive,
         };
-        let interval = if vm.errors >= settings.max_errors as u32 {
+        let interval = if vm.errors >= settings.max_errors {
             settings.monitor_interval_errors
         } else {
             settings.monitor_interval
@@ -87,16 +87,16 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
         let plan = scheduler::plan(&loaded.state);
         let settings = settings::load(tx)?;
         let deadlines = Deadlines {
-            revert_secs: settings.revert_timeout,
+            revert_secs: u64::from(settings.revert_timeout),
             monitor_secs: 60,
-            task_margin_secs: settings.task_margin,
+            task_margin_secs: u64::from(settings.task_margin),
         };
         let applied = pass::apply(tx, &loaded.state.vms, &loaded.operations, &plan, &deadlines)?;
         let mut spawned = Vec::new();
-        for op in applied.spawn {
+        for (op, label) in applied.spawn {
             let (child, proc) = process::spawn_worker(&db, op, &log)?;
             crate::store::operations::set_process(tx, op, proc)?;
-            spawned.push((op, child));
+            spawned.push((op, label, child));
         }
         Ok((spawned, applied.kill))
     })?;
@@ -104,12 +104,12 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
         victim.kill_group();
     }
     let mut started = Vec::new();
-    for (op, mut child) in spawned {
+    for (operation, label, mut child) in spawned {
         if let Some(mut stdin) = child.stdin.take() {
             // A worker that died already is judged by the next pass.
             let _ = stdin.write_all(b"go\n");
         }
-        started.push(workers::wait::Started { operation: op, child });
+        started.push(workers::wait::Started { operation, label, child });
     }
     Ok(started)
 }
@@ -117,7 +117,7 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
 /// One stderr line per VM that went offline and per task that ended in `boterror` since the
 /// previous pass, so cron mails them.
 fn report(store: &mut Store, out: Output) -> Result<()> {
-    for line in store.write(crate::store::history::take_alerts)? {
+    for line in store.write(|tx| crate::store::history::take_alerts(tx))? {
         out.warn(line);
     }
     Ok(())

@@ -3,6 +3,7 @@
 use super::now;
 use anyhow::Result;
 use rusqlite::{params, Connection};
+use serde::Serialize;
 
 /// One history entry about to be written.
 #[derive(Clone, Debug, Default)]
@@ -52,6 +53,14 @@ pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
     Ok(())
 }
 
+/// A history detail naming who acted and why: `maintenance by alice: disk full`.
+pub fn detail(what: &str, user: &str, reason: Option<&str>) -> String {
+    match reason {
+        Some(reason) => format!("{what} by {user}: {reason}"),
+        None => format!("{what} by {user}"),
+    }
+}
+
 /// Who is acting: `SUDO_USER`, else `USER`, else `unknown`.
 pub fn current_user() -> String {
     ["SUDO_USER", "USER", "LOGNAME"]
@@ -91,4 +100,55 @@ pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
         params![REPORTED, newest.max(last).to_string()],
     )?;
     Ok(lines)
+}
+
+/// One stored history entry, as `history --format json` prints it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// RFC 3339 UTC.
+    pub time: String,
+    pub vm: Option<String>,
+    pub host: Option<String>,
+    #[serde(rename = "old")]
+    pub old_status: Option<String>,
+    #[serde(rename = "new")]
+    pub new_status: Option<String>,
+    pub detail: String,
+    pub user: String,
+    pub reason: Option<String>,
+}
+
+/// Which entries `list` returns.
+#[derive(Clone, Debug, Default)]
+pub struct Query<'a> {
+    pub vm: Option<&'a str>,
+    /// Only entries at or after this stored time (RFC 3339 UTC, as `now` writes it).
+    pub since: Option<&'a str>,
+    /// Only the newest this many.
+    pub limit: Option<u32>,
+}
+
+/// The entries matching `query`, oldest first.
+pub fn list(conn: &Connection, query: &Query) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare(
+        "SELECT time, vm, host, old_status, new_status, detail, user, reason FROM history
+         WHERE (?1 IS NULL OR vm = ?1) AND (?2 IS NULL OR time >= ?2)
+         ORDER BY id DESC LIMIT ?3",
+    )?;
+    let limit = query.limit.map_or(-1, i64::from);
+    let rows = stmt.query_map(params![query.vm, query.since, limit], |r| {
+        Ok(Row {
+            time: r.get(0)?,
+            vm: r.get(1)?,
+            host: r.get(2)?,
+            old_status: r.get(3)?,
+            new_status: r.get(4)?,
+            detail: r.get(5)?,
+            user: r.get(6)?,
+            reason: r.get(7)?,
+        })
+    })?;
+    let mut rows: Vec<Row> = rows.collect::<rusqlite::Result<_>>()?;
+    rows.reverse();
+    Ok(rows)
 }

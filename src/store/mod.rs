@@ -2,10 +2,16 @@
 //! transactions. rusqlite is named only below this module.
 
 pub mod history;
+
+#[cfg(test)]
+mod tests;
+pub mod hosts;
 pub mod jobs;
 pub mod operations;
 pub mod pass;
+pub mod settings;
 pub mod state;
+pub mod vms;
 
 use crate::exit;
 use anyhow::{Context, Result};
@@ -22,13 +28,20 @@ const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// How long a writer waits for another one before failing with "database is locked".
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a writer waits for another one before failing with "database is busy": 10 s, or
+/// `VMSCHED_BUSY_TIMEOUT_MS` milliseconds (tests set it so a locked database fails fast).
+fn busy_timeout() -> Duration {
+    std::env::var("VMSCHED_BUSY_TIMEOUT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::from_secs(10), Duration::from_millis)
+}
 
 /// An open database.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    busy_timeout: Duration,
 }
 
 /// Whether opening may create a missing database or must find an up-to-date one.
@@ -60,7 +73,8 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .with_context(|| format!("cannot open database `{}`", path.display()))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let busy_timeout = busy_timeout();
+        conn.busy_timeout(busy_timeout)?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .with_context(|| format!("cannot read database `{}`", path.display()))?;
@@ -83,6 +97,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            busy_timeout,
         };
         store.setup()?;
         if version == 0 {
@@ -134,15 +149,42 @@ impl Store {
         &self.path
     }
 
+    /// An empty in-memory database with the latest schema, for a dry run when there is no
+    /// database yet (it checks exactly what a real run would) and for unit tests.
+    pub fn scratch() -> Result<Store> {
+        let conn = Connection::open_in_memory()?;
+        conn.execute_batch("PRAGMA foreign_keys=ON")?;
+        let mut store = Store {
+            conn,
+            path: PathBuf::from(":memory:"),
+            busy_timeout: busy_timeout(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed when `f` succeeds. Every
     /// read-then-write goes through here, so SQLite serialises it against other writers.
     pub fn write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        self.write_if(true, f)
+    }
+
+    /// Like `write`, but rolled back when `commit` is false: a dry run takes the same locks and
+    /// checks as the real run, then leaves the database as it was.
+    pub fn write_if<T>(
+        &mut self,
+        commit: bool,
+        f: impl FnOnce(&Transaction) -> Result<T>,
+    ) -> Result<T> {
+        let timeout = self.busy_timeout;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(busy)?;
+            .map_err(|e| busy(e, timeout))?;
         let value = f(&tx)?;
-        tx.commit().map_err(busy)?;
+        if commit {
+            tx.commit().map_err(|e| busy(e, timeout))?;
+        }
         Ok(value)
     }
 
@@ -152,14 +194,20 @@ impl Store {
     }
 }
 
+/// The number of operations that have not ended (workers possibly still running).
+pub fn live_operations(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM operations WHERE ended IS NULL",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// Says plainly that another writer held the database too long.
-fn busy(err: rusqlite::Error) -> anyhow::Error {
+fn busy(err: rusqlite::Error, timeout: Duration) -> anyhow::Error {
     match err.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-            anyhow::anyhow!(
-                "database is busy: another vmsched held it longer than {}s",
-                BUSY_TIMEOUT.as_secs()
-            )
+            anyhow::anyhow!("database is busy: another vmsched held it longer than {timeout:?}")
         }
         _ => err.into(),
     }

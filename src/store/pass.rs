@@ -25,8 +25,8 @@ pub struct Deadlines {
 /// What the shell does once the plan is written.
 #[derive(Default)]
 pub struct Applied {
-    /// New operations that need a worker.
-    pub spawn: Vec<i64>,
+    /// New operations that need a worker, with a label (`VM kind`) for progress lines.
+    pub spawn: Vec<(i64, String)>,
     /// Processes to kill after the commit (leftover, stuck, displaced, sacrificed workers and
     /// the process groups of dead task workers).
     pub kill: Vec<Proc>,
@@ -130,7 +130,7 @@ impl Pass<'_> {
                 ..NewOperation::default()
             },
         )?;
-        self.applied.spawn.push(id);
+        self.applied.spawn.push((id, format!("{vm} {kind}")));
         Ok(())
     }
 

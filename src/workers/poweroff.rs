@@ -12,7 +12,7 @@ use std::time::Duration;
 pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
     let settings = settings::load(store.conn())?;
-    let done = hypervisor::connect(&vm.uri, ctx.timeout, Duration::from_secs(settings.revert_timeout))
+    let done = hypervisor::connect(&vm.uri, ctx.timeout, Duration::from_secs(u64::from(settings.revert_timeout)))
         .and_then(|hv| hv.power_off(&vm.domain));
     let (to, errors, detail) = match done {
         Ok(()) => (VmStatus::Off, Errors::Keep, "off".to_string()),

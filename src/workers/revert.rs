@@ -13,7 +13,7 @@ use std::time::Duration;
 pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
     let settings = settings::load(store.conn())?;
-    let reverted = hypervisor::connect(&vm.uri, ctx.timeout, Duration::from_secs(settings.revert_timeout))
+    let reverted = hypervisor::connect(&vm.uri, ctx.timeout, Duration::from_secs(u64::from(settings.revert_timeout)))
         .and_then(|hv| hv.revert(&vm.domain, &vm.snapshot));
     if let Err(err) = reverted {
         let detail = format!("offline revert failed: {err}");
@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     if !ours {
         return store.write(|tx| end_op(tx, op.id, "taken over"));
     }
-    std::thread::sleep(Duration::from_secs(settings.sleep_after_revert));
+    std::thread::sleep(Duration::from_secs(u64::from(settings.sleep_after_revert)));
     if let Some(argv) = &vm.ready_cmd {
         if let Err(err) = ready(argv, &vm.name) {
             let detail = format!("offline not ready: {err}");

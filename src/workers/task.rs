@@ -77,7 +77,7 @@ fn not_started(store: &mut Store, op: &Operation, why: &str) -> Result<()> {
     let (job, step, no) = op.task.context("task operation without a task")?;
     let max_tries = settings::load(store.conn())?.max_task_tries;
     store.write(|tx| {
-        let status = attempts::retry_status(tx, (job, step, no), max_tries as u32)?;
+        let status = attempts::retry_status(tx, (job, step, no), max_tries)?;
         attempts::end_without_result(tx, (job, step, no), status)?;
         let detail = format!("dirty task {job}/{step}/{no} {status}: {why}");
         transition(tx, op, (VmStatus::Running, VmStatus::Dirty), Errors::Keep, &detail, Some(why))

@@ -1,5 +1,12 @@
 //! The one integration test binary: CLI tests against temporary databases and libvirt's test
 //! driver, scheduler scenarios and properties.
 
+mod admin;
+mod bad_input;
+mod database;
+mod generated;
+mod import;
+mod inventory;
 mod jobs;
 mod support;
+mod vms_set;

@@ -2,6 +2,7 @@
 //! folders, a fixed terminal width and no `VMSCHED_*` variable from the caller's environment.
 
 use assert_cmd::Command;
+use rusqlite::types::ValueRef;
 use std::path::{Path, PathBuf};
 
 /// What a finished command printed and returned.
@@ -56,6 +57,16 @@ impl Run {
     }
 }
 
+impl From<std::process::Output> for Run {
+    fn from(output: std::process::Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
 /// A temporary folder with a database path in it.
 pub struct Lab {
     pub dir: tempfile::TempDir,
@@ -96,12 +107,7 @@ impl Lab {
 
     /// Runs `vmsched ARGS` to the end.
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = self.cmd(args).output().expect("run vmsched");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Run::from(self.cmd(args).output().expect("run vmsched"))
     }
 
     /// Writes a file in the lab folder and returns its path as text.
@@ -111,38 +117,65 @@ impl Lab {
         path.to_string_lossy().into_owned()
     }
 
+    /// Runs SQL on the lab's database, to set up rows no command creates directly.
+    pub fn sql(&self, sql: &str) {
+        let conn = rusqlite::Connection::open(&self.db).expect("open database");
+        conn.execute_batch(sql).expect("run SQL");
+    }
+
+    /// Records task `no` of job 1, step 1 (both made on first use) on `vm` with `status`, as
+    /// `jobs submit` and a pass would.
+    pub fn task(&self, no: u32, vm: &str, status: &str) {
+        self.sql(&format!(
+            "INSERT OR IGNORE INTO jobs (id, user, submitted)
+                 VALUES (1, 'tester', '2030-01-01T00:00:00Z');
+             INSERT OR IGNORE INTO steps (job, no, command) VALUES (1, 1, '[\"true\"]');
+             INSERT INTO tasks (job, step, no, vm, status) VALUES (1, 1, {no}, '{vm}', '{status}');"
+        ));
+    }
+
+    /// A lab whose database holds the example inventory (`examples/lab.toml`).
+    pub fn example() -> Lab {
+        let lab = Lab::new();
+        lab.run(&["vms", "import", &example_inventory()]).ok();
+        lab
+    }
+
     /// Every row of every table, as text, to check that a refused command changed nothing.
     pub fn dump(&self) -> String {
         if !self.db.exists() {
             return String::from("<no database>");
         }
-        let conn = rusqlite::Connection::open(&self.db).expect("open database");
+        let tables = self.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         let mut text = String::new();
-        let tables: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
         for table in tables {
-            let mut stmt = conn
-                .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1"))
-                .unwrap();
-            let columns = stmt.column_count();
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok((0..columns)
-                        .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                        .collect::<Vec<_>>()
-                        .join("|"))
-                })
-                .unwrap();
-            for row in rows {
-                text.push_str(&format!("{table}: {}\n", row.unwrap()));
+            for row in self.rows(&format!("SELECT * FROM \"{table}\" ORDER BY 1")) {
+                text.push_str(&format!("{table}: {row}\n"));
             }
         }
         text
+    }
+
+    /// The rows of a query on the lab's database, columns joined by `|` (text and integers
+    /// as is, `NULL`, other values in their debug form).
+    pub fn rows(&self, sql: &str) -> Vec<String> {
+        let conn = rusqlite::Connection::open(&self.db).expect("open database");
+        let mut stmt = conn.prepare(sql).expect("prepare query");
+        let columns = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((0..columns)
+                    .map(|i| match r.get_ref(i).unwrap() {
+                        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                        ValueRef::Integer(n) => n.to_string(),
+                        ValueRef::Null => "NULL".to_string(),
+                        other => format!("{other:?}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .expect("run query");
+        rows.map(Result::unwrap).collect()
     }
 }
 
@@ -153,4 +186,9 @@ pub fn lab_uri() -> String {
         "test://{}/tests/fixtures/lab.xml",
         env!("CARGO_MANIFEST_DIR")
     )
+}
+
+/// The example inventory shipped in `examples/`.
+pub fn example_inventory() -> String {
+    format!("{}/examples/lab.toml", env!("CARGO_MANIFEST_DIR"))
 }

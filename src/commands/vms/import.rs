@@ -1,0 +1,224 @@
+//! `vmsched vms import FILE.toml`: creates and updates the VMs and host limits an inventory
+//! lists, under the rules of `vms add` and `vms set`, all or nothing in one transaction.
+
+use super::rules::{change, check_fields, create, remove};
+use crate::cli::{Format, VmImportArgs};
+use crate::commands::hosts;
+use crate::exit::bad_input;
+use crate::model::{HostSpec, LimitSpec, Role};
+use crate::output;
+use crate::store::history::current_user;
+use crate::store::hosts::GLOBAL;
+use crate::store::vms::{self, VmRow};
+use crate::store::{Conn, Mode, Store};
+use crate::Ctx;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use toml::Spanned;
+
+/// The inventory file (DESIGN.md, "Inventory file"). What it names, it sets: `[limits]`
+/// replaces the global limits and each `[hosts.H]` that host's row; others stay.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Inventory {
+    limits: Option<LimitSpec>,
+    #[serde(default)]
+    hosts: BTreeMap<String, HostSpec>,
+    #[serde(default)]
+    vm: Vec<Entry>,
+}
+
+/// One `[[vm]]`; it describes the whole VM, so an absent optional field is its default.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    name: Spanned<String>,
+    uri: Spanned<String>,
+    domain: String,
+    snapshot: String,
+    kind: Option<String>,
+    role: Option<Role>,
+    hostname: Option<String>,
+    description: Option<String>,
+}
+
+impl Entry {
+    /// The entry's fields over `base` (a new VM, or the registered one it updates).
+    fn apply(&self, base: VmRow) -> VmRow {
+        VmRow {
+            name: self.name.get_ref().clone(),
+            uri: self.uri.get_ref().clone(),
+            domain: self.domain.clone(),
+            snapshot: self.snapshot.clone(),
+            kind: self.kind.clone().unwrap_or_else(|| "win64".to_string()),
+            role: self.role.unwrap_or(Role::Base),
+            hostname: self.hostname.clone(),
+            description: self.description.clone(),
+            ..base
+        }
+    }
+}
+
+/// One change of an import, as printed (`--format json`: an array of them).
+#[derive(Serialize)]
+struct Change {
+    /// `add`, `update`, `remove` or `limits`.
+    action: &'static str,
+    /// A VM name or a host key.
+    target: String,
+    detail: String,
+}
+
+/// Imports the file; `--dry-run` runs the same transaction and rolls it back (on an empty
+/// in-memory database when there is none yet, so it creates nothing either).
+pub fn import(ctx: &Ctx, args: &VmImportArgs, out: &mut dyn Write) -> Result<()> {
+    let file = args.file.display().to_string();
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| bad_input(format!("cannot read `{file}`: {e}")))?;
+    let inventory: Inventory = toml::from_str(&text).map_err(|e| {
+        let at = e
+            .span()
+            .map_or(String::new(), |span| locate(&text, span.start));
+        let message: Vec<&str> = e.message().lines().map(str::trim).collect();
+        bad_input(format!("`{file}`{at}: {}", message.join("; ")))
+    })?;
+    let mut store = if args.dry_run && !ctx.db.exists() {
+        Store::scratch()?
+    } else {
+        ctx.open(Mode::Create)?
+    };
+    let source = Source {
+        file: &file,
+        text: &text,
+    };
+    let changes = store.write_if(!args.dry_run, |tx| apply(tx, &inventory, args, &source))?;
+    if ctx.out.format == Format::Json {
+        output::json(out, &changes)?;
+    } else if !changes.is_empty() {
+        let mut table = output::table(["Action", "Target", "Detail"]);
+        for c in &changes {
+            table.add_row(vec![c.action, &c.target, &c.detail]);
+        }
+        output::print_table(out, &table)?;
+    }
+    let verb = if args.dry_run { "would make" } else { "made" };
+    ctx.out
+        .say(format_args!("`{file}`: {verb} {} changes", changes.len()));
+    Ok(())
+}
+
+/// ` line L, field `F`` for a byte offset: the field is the key the line assigns, if any.
+fn locate(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let number = before.matches('\n').count() + 1;
+    let line = text.lines().nth(number - 1).unwrap_or("");
+    match line.split_once('=').map(|(key, _)| key.trim()) {
+        Some(key) if !key.is_empty() && !key.starts_with('[') => {
+            format!(" line {number}, field `{key}`")
+        }
+        _ => format!(" line {number}"),
+    }
+}
+
+/// The file being imported, to locate errors.
+struct Source<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    /// Prefixes an error with the file and the place of `span` in it.
+    fn at<T>(&self, span: std::ops::Range<usize>, result: Result<T>) -> Result<T> {
+        result.with_context(|| format!("`{}`{}", self.file, locate(self.text, span.start)))
+    }
+}
+
+/// Applies the inventory inside the transaction; the first error aborts it all.
+fn apply(tx: &Conn, inv: &Inventory, args: &VmImportArgs, src: &Source) -> Result<Vec<Change>> {
+    let user = current_user();
+    let reason = format!("imported from {}", src.file);
+    let reason = Some(reason.as_str());
+    let mut changes = Vec::new();
+    let mut listed = BTreeSet::new();
+    for entry in &inv.vm {
+        let vm = entry.apply(VmRow::new("", "", "", ""));
+        if let Err((field, message)) = check_fields(&vm) {
+            let span = if field == "uri" {
+                entry.uri.span()
+            } else {
+                entry.name.span()
+            };
+            return src.at(span, Err(bad_input(message).into()));
+        }
+        if !listed.insert(vm.name.clone()) {
+            let duplicate = bad_input(format!("VM `{}` is listed twice", vm.name));
+            return src.at(entry.name.span(), Err(duplicate.into()));
+        }
+        let (action, detail) = match vms::get(tx, &vm.name)? {
+            None => {
+                src.at(entry.uri.span(), create(tx, &vm, &user, reason))?;
+                ("add", format!("{} {} {}", vm.uri, vm.domain, vm.snapshot))
+            }
+            Some(old) => {
+                let new = entry.apply(old.clone());
+                let summary = change(tx, &old, &new, false, args.force, &user, reason);
+                match src.at(entry.name.span(), summary)? {
+                    Some(summary) => ("update", summary),
+                    None => continue,
+                }
+            }
+        };
+        changes.push(Change {
+            action,
+            target: vm.name,
+            detail,
+        });
+    }
+    if inv.hosts.contains_key(GLOBAL) {
+        let message = format!("`{}`: the global limits go in `[limits]`", src.file);
+        return Err(bad_input(message).into());
+    }
+    let global = inv
+        .limits
+        .as_ref()
+        .map(|limits| (GLOBAL.to_string(), from_limits(limits)));
+    for (host, spec) in global.into_iter().chain(inv.hosts.clone()) {
+        let key = hosts::parse_host(&host).with_context(|| format!("`{}` [hosts]", src.file))?;
+        if let Some(words) = hosts::save(tx, &key, &spec, &user, reason)? {
+            changes.push(Change {
+                action: "limits",
+                target: key,
+                detail: words,
+            });
+        }
+    }
+    if args.prune {
+        for vm in vms::list(tx)?
+            .into_iter()
+            .filter(|vm| !listed.contains(&vm.name))
+        {
+            let canceled = remove(tx, &vm.name, args.force, &user, reason)
+                .with_context(|| format!("`{}` --prune", src.file))?;
+            let detail = format!("not listed; {canceled} queued tasks canceled");
+            changes.push(Change {
+                action: "remove",
+                target: vm.name,
+                detail,
+            });
+        }
+    }
+    Ok(changes)
+}
+
+fn from_limits(limits: &LimitSpec) -> HostSpec {
+    HostSpec {
+        max_active: limits.max_active,
+        max_running: limits.max_running,
+        max_reverting: limits.max_reverting,
+        max_reverts_while_running: limits.max_reverts_while_running,
+        max_vms_when_idle: limits.max_vms_when_idle,
+        paused: false,
+    }
+}

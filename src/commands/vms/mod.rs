@@ -1,0 +1,261 @@
+//! `vmsched vms add|set|remove|list|import`: the VM instances of the inventory.
+
+mod import;
+mod rules;
+
+use crate::cli::{Format, VmAddArgs, VmListArgs, VmRemoveArgs, VmSetArgs, VmsCommand};
+use crate::exit::bad_input;
+use crate::model::{Role, VmStatus};
+use crate::output;
+use crate::store::history::current_user;
+use crate::store::vms::{self, VmRow};
+use crate::store::Mode;
+use crate::Ctx;
+use anyhow::Result;
+use rules::{change, check_fields, create, remove};
+use serde::Serialize;
+use std::io::Write;
+
+/// Runs a `vms` subcommand.
+pub fn run(ctx: &Ctx, command: VmsCommand, out: &mut dyn Write) -> Result<()> {
+    match command {
+        VmsCommand::Add(args) => add(ctx, args),
+        VmsCommand::Set(args) => set(ctx, &args),
+        VmsCommand::Remove(args) => remove_one(ctx, &args),
+        VmsCommand::List(args) => list(ctx, &args, out),
+        VmsCommand::Import(args) => import::import(ctx, &args, out),
+    }
+}
+
+fn add(ctx: &Ctx, args: VmAddArgs) -> Result<()> {
+    let vm = VmRow {
+        kind: args.kind,
+        role: args.role,
+        hostname: args.hostname,
+        description: args.description,
+        ..VmRow::new(&args.name, &args.uri, &args.domain, &args.snapshot)
+    };
+    check_fields(&vm).map_err(|(_, message)| bad_input(message))?;
+    let user = current_user();
+    let mut store = ctx.open(Mode::Create)?;
+    store.write(|tx| create(tx, &vm, &user, args.reason.as_deref()))?;
+    ctx.out.say(format_args!(
+        "added VM `{}` on `{}` (off)",
+        vm.name,
+        vm.host()
+    ));
+    Ok(())
+}
+
+fn set(ctx: &Ctx, args: &VmSetArgs) -> Result<()> {
+    if let Some(status) = args.status.filter(|s| !s.admin_settable()) {
+        let settable: Vec<&str> = VmStatus::ALL
+            .iter()
+            .filter(|s| s.admin_settable())
+            .map(|s| s.as_str())
+            .collect();
+        let message = format!("status `{status}` cannot be set by hand");
+        let hint = format!("set one of: {}", settable.join(", "));
+        return Err(bad_input(message).hint(hint).into());
+    }
+    let user = current_user();
+    let mut store = ctx.open(Mode::Existing)?;
+    let summary = store.write(|tx| {
+        let old = vms::require(tx, &args.name)?;
+        let new = edited(&old, args);
+        check_fields(&new).map_err(|(_, message)| bad_input(message))?;
+        let status_set = args.status.is_some();
+        change(
+            tx,
+            &old,
+            &new,
+            status_set,
+            args.force,
+            &user,
+            args.reason.as_deref(),
+        )
+    })?;
+    match summary {
+        Some(summary) => ctx.out.say(format_args!("VM `{}`: {summary}", args.name)),
+        None => ctx.out.say(format_args!("VM `{}` unchanged", args.name)),
+    }
+    Ok(())
+}
+
+/// The VM as `vms set` would leave it. An admin status resets the error count; an empty
+/// hostname or description clears it.
+fn edited(old: &VmRow, args: &VmSetArgs) -> VmRow {
+    let mut vm = old.clone();
+    if let Some(status) = args.status {
+        vm.status = status;
+        vm.errors = 0;
+    }
+    vm.role = args.role.unwrap_or(vm.role);
+    for (field, value) in [
+        (&mut vm.kind, &args.kind),
+        (&mut vm.snapshot, &args.snapshot),
+        (&mut vm.uri, &args.uri),
+        (&mut vm.domain, &args.domain),
+    ] {
+        if let Some(value) = value {
+            field.clone_from(value);
+        }
+    }
+    for (field, value) in [
+        (&mut vm.hostname, &args.hostname),
+        (&mut vm.description, &args.description),
+    ] {
+        if let Some(value) = value {
+            *field = Some(value.clone()).filter(|v| !v.is_empty());
+        }
+    }
+    if args.ready_cmd.is_some() || args.no_ready_cmd {
+        vm.ready_cmd.clone_from(&args.ready_cmd);
+    }
+    vm
+}
+
+fn remove_one(ctx: &Ctx, args: &VmRemoveArgs) -> Result<()> {
+    let user = current_user();
+    let mut store = ctx.open(Mode::Existing)?;
+    let canceled =
+        store.write(|tx| remove(tx, &args.name, args.force, &user, args.reason.as_deref()))?;
+    ctx.out.say(format_args!(
+        "removed VM `{}` ({canceled} queued tasks canceled)",
+        args.name
+    ));
+    Ok(())
+}
+
+/// An element of `vms list --format json` (a contract: DESIGN.md).
+#[derive(Serialize)]
+struct VmJson<'a> {
+    name: &'a str,
+    kind: &'a str,
+    role: Role,
+    status: VmStatus,
+    uri: &'a str,
+    domain: &'a str,
+    snapshot: &'a str,
+    host: String,
+    hostname: Option<&'a str>,
+    errors: u32,
+    child: Option<ChildJson<'a>>,
+    description: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ChildJson<'a> {
+    pid: Option<i64>,
+    operation: &'a str,
+    deadline: &'a str,
+}
+
+fn list(ctx: &Ctx, args: &VmListArgs, out: &mut dyn Write) -> Result<()> {
+    let store = ctx.open(Mode::Existing)?;
+    let vms: Vec<VmRow> = vms::list(store.conn())?
+        .into_iter()
+        .filter(|vm| args.role.map_or(true, |r| vm.role == r))
+        .filter(|vm| args.status.map_or(true, |s| vm.status == s))
+        .filter(|vm| args.domain.as_ref().map_or(true, |d| vm.domain == *d))
+        .collect();
+    if args.name {
+        for vm in &vms {
+            writeln!(out, "{}", vm.name)?;
+        }
+        return Ok(());
+    }
+    if ctx.out.format == Format::Json {
+        let json: Vec<VmJson> = vms.iter().map(vm_json).collect();
+        return output::json(out, &json);
+    }
+    let mut table = output::table([
+        "Name",
+        "Kind",
+        "Role",
+        "Status",
+        "Host",
+        "Domain",
+        "Snapshot",
+        "Errors",
+        "Operation",
+    ]);
+    for vm in &vms {
+        let operation = vm.live.as_ref().map_or("-".to_string(), |op| match op.pid {
+            Some(pid) => format!("{} (pid {pid})", op.kind),
+            None => op.kind.clone(),
+        });
+        table.add_row(vec![
+            vm.name.clone(),
+            vm.kind.clone(),
+            vm.role.to_string(),
+            vm.status.to_string(),
+            vm.host(),
+            vm.domain.clone(),
+            vm.snapshot.clone(),
+            vm.errors.to_string(),
+            operation,
+        ]);
+    }
+    output::print_table(out, &table)
+}
+
+fn vm_json(vm: &VmRow) -> VmJson<'_> {
+    VmJson {
+        name: &vm.name,
+        kind: &vm.kind,
+        role: vm.role,
+        status: vm.status,
+        uri: &vm.uri,
+        domain: &vm.domain,
+        snapshot: &vm.snapshot,
+        host: vm.host(),
+        hostname: vm.hostname.as_deref(),
+        errors: vm.errors,
+        child: vm.live.as_ref().map(|op| ChildJson {
+            pid: op.pid,
+            operation: &op.kind,
+            deadline: &op.deadline,
+        }),
+        description: vm.description.as_deref(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use clap::Parser;
+
+    /// Runs a `vms` subcommand in-process on `ctx`, returning what it wrote on stdout.
+    fn vms(ctx: &Ctx, args: &[&str]) -> String {
+        let cli = Cli::try_parse_from([&["vmsched", "vms"], args].concat()).unwrap();
+        let crate::cli::Command::Vms(command) = cli.command else {
+            unreachable!("parsed a vms subcommand")
+        };
+        let mut out = Vec::new();
+        run(ctx, command, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn commands_write_their_data_to_the_given_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = Ctx {
+            db: dir.path().join("vmsched.db"),
+            out: output::Output {
+                format: Format::Table,
+                quiet: true,
+                verbose: 0,
+                progress: false,
+            },
+            timeout: std::time::Duration::from_secs(1),
+        };
+        let add = ["add", "w10", "-c", "qemu:///system", "--domain", "win10"];
+        assert_eq!(vms(&ctx, &[&add[..], &["--snapshot", "wtb"]].concat()), "");
+        assert_eq!(vms(&ctx, &["list", "--name"]), "w10\n");
+        ctx.out.format = Format::Json;
+        let list: serde_json::Value = serde_json::from_str(&vms(&ctx, &["list"])).unwrap();
+        assert_eq!(list[0]["snapshot"], "wtb");
+    }
+}

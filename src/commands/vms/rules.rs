@@ -1,0 +1,229 @@
+//! The inventory rules `vms add|set|remove` and `vms import` share: valid fields, one
+//! spelling of a domain's URI, at most one non-off instance per domain, no identity change of an
+//! instance in use, no removal of a VM with work. Each runs inside the caller's transaction.
+
+use crate::exit::{bad_input, refused};
+use crate::model::{check_name, domain_identity, host_key, VmStatus};
+use crate::store::history::{self, Entry};
+use crate::store::vms::{self, VmRow};
+use crate::store::Conn;
+use anyhow::Result;
+
+/// What every VM's fields must look like: a valid name, a URI with a scheme and a path, and
+/// a non-empty domain, snapshot and kind. The error names the field.
+pub(super) fn check_fields(vm: &VmRow) -> Result<(), (&'static str, String)> {
+    check_name(&vm.name).map_err(|e| ("name", e))?;
+    host_key(&vm.uri).map_err(|e| ("uri", e))?;
+    for (field, value) in [
+        ("domain", &vm.domain),
+        ("snapshot", &vm.snapshot),
+        ("kind", &vm.kind),
+    ] {
+        if value.trim().is_empty() {
+            return Err((field, format!("empty {field} for VM `{}`", vm.name)));
+        }
+    }
+    Ok(())
+}
+
+/// Registers a new VM and records `added`. Exit 2 when the name is taken or its domain is
+/// registered under another spelling of its URI.
+pub(super) fn create(conn: &Conn, vm: &VmRow, user: &str, reason: Option<&str>) -> Result<()> {
+    if vms::get(conn, &vm.name)?.is_some() {
+        return Err(bad_input(format!("VM `{}` already exists", vm.name))
+            .hint("change it with `vmsched vms set`")
+            .into());
+    }
+    check_spelling(conn, vm)?;
+    vms::insert(conn, vm)?;
+    let added = Some(VmStatus::Off);
+    record(conn, vm, (None, added), "added", user, reason)
+}
+
+/// Applies an edit under the safety rules and records it; `status_set` marks an admin status
+/// change, recorded even when the status stays. Returns the change in words (`None`: nothing
+/// changed).
+pub(super) fn change(
+    conn: &Conn,
+    old: &VmRow,
+    new: &VmRow,
+    status_set: bool,
+    force: bool,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<Option<String>> {
+    let mut words: Vec<String> = status_set
+        .then(|| new.status.to_string())
+        .into_iter()
+        .collect();
+    words.extend(field_changes(old, new));
+    if words.is_empty() {
+        return Ok(None);
+    }
+    if (&old.uri, &old.domain) != (&new.uri, &new.domain) {
+        check_spelling(conn, new)?;
+    }
+    if force {
+        words.push("forced".to_string());
+    } else {
+        check_safety(conn, old, new)?;
+    }
+    vms::update(conn, new)?;
+    let summary = words.join(", ");
+    let detail = history::detail(&summary, user, reason);
+    let statuses = (Some(old.status), Some(new.status));
+    record(conn, new, statuses, &detail, user, reason)?;
+    Ok(Some(summary))
+}
+
+/// The fields an edit changes, as `field=value` (status aside).
+fn field_changes(old: &VmRow, new: &VmRow) -> Vec<String> {
+    let fields = |vm: &VmRow| {
+        [
+            ("role", vm.role.to_string()),
+            ("kind", vm.kind.clone()),
+            ("uri", vm.uri.clone()),
+            ("domain", vm.domain.clone()),
+            ("snapshot", vm.snapshot.clone()),
+            ("hostname", vm.hostname.clone().unwrap_or_default()),
+            ("description", vm.description.clone().unwrap_or_default()),
+            (
+                "ready-cmd",
+                vm.ready_cmd
+                    .as_ref()
+                    .map(|c| c.join(" "))
+                    .unwrap_or_default(),
+            ),
+        ]
+    };
+    fields(old)
+        .into_iter()
+        .zip(fields(new))
+        .filter(|(a, b)| a.1 != b.1)
+        .map(|(_, (field, value))| format!("{field}={value}"))
+        .collect()
+}
+
+/// Refuses (exit 2) a domain registered under a differently spelled URI with the same host
+/// key, path and domain name: two spellings of one domain would defeat ownership.
+fn check_spelling(conn: &Conn, vm: &VmRow) -> Result<()> {
+    let identity = domain_identity(&vm.uri, &vm.domain).map_err(bad_input)?;
+    for other in vms::of_domain(conn, &vm.domain)? {
+        if other.name != vm.name
+            && other.uri != vm.uri
+            && domain_identity(&other.uri, &other.domain).as_ref() == Ok(&identity)
+        {
+            return Err(bad_input(format!(
+                "domain `{}` is already registered as `{}` (VM `{}`), not `{}`",
+                vm.domain, other.uri, other.name, vm.uri
+            ))
+            .hint(format!("spell the URI `{}`", other.uri))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The rules `--force` overrides (exit 3): no status or identity change under a live
+/// operation, no second non-off instance of a domain, and uri, domain or snapshot change only
+/// while the VM is `off`, or in maintenance when no VM of the new domain key is non-off.
+fn check_safety(conn: &Conn, old: &VmRow, new: &VmRow) -> Result<()> {
+    let moved = (&old.uri, &old.domain, &old.snapshot) != (&new.uri, &new.domain, &new.snapshot);
+    if let Some(op) = old
+        .live
+        .as_ref()
+        .filter(|_| moved || old.status != new.status)
+    {
+        let pid = op.pid.map_or(String::new(), |pid| format!(" (pid {pid})"));
+        return Err(refused(format!(
+            "VM `{}` is busy: its {} operation{pid} is live",
+            old.name, op.kind
+        ))
+        .hint("wait for it to end, or pass `--force`")
+        .into());
+    }
+    let siblings = vms::of_domain(conn, &new.domain)?;
+    let in_use = siblings
+        .iter()
+        .find(|s| s.is_sibling(new) && s.status != VmStatus::Off);
+    let newly_in_use = new.status != VmStatus::Off
+        && (old.status == VmStatus::Off || (&old.uri, &old.domain) != (&new.uri, &new.domain));
+    if let Some(sibling) = in_use.filter(|_| newly_in_use) {
+        return Err(refused(format!(
+            "VM `{}` of domain `{}` is `{}`: only one instance of a domain may be in use",
+            sibling.name, new.domain, sibling.status
+        ))
+        .hint(format!(
+            "set `{}` off first, or pass `--force`",
+            sibling.name
+        ))
+        .into());
+    }
+    let may_move =
+        new.status == VmStatus::Off || (new.status == VmStatus::Maintenance && in_use.is_none());
+    if moved && !may_move {
+        return Err(refused(format!(
+            "cannot change the uri, domain or snapshot of VM `{}` while it is `{}`",
+            new.name, new.status
+        ))
+        .hint("set it `off` or `maintenance` first, or pass `--force`")
+        .into());
+    }
+    Ok(())
+}
+
+/// Records a change of a VM, with its (old, new) status, in the history.
+fn record(
+    conn: &Conn,
+    vm: &VmRow,
+    (old, new): (Option<VmStatus>, Option<VmStatus>),
+    detail: &str,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<()> {
+    history::record(
+        conn,
+        &Entry {
+            vm: Some(&vm.name),
+            host: Some(&vm.host()),
+            old_status: old.map(VmStatus::as_str),
+            new_status: new.map(VmStatus::as_str),
+            detail,
+            user,
+            reason,
+        },
+    )
+}
+
+/// Removes a VM; refused (exit 3) while tasks wait for or run on it or an operation is live,
+/// unless `force`, which first cancels its queued tasks (running ones are left to their
+/// worker). The history keeps its name. Returns how many tasks were canceled.
+pub(super) fn remove(
+    conn: &Conn,
+    name: &str,
+    force: bool,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<usize> {
+    let vm = vms::require(conn, name)?;
+    let (queued, running) = vms::work(conn, name)?;
+    if !force && (queued > 0 || running > 0 || vm.live.is_some()) {
+        let op = vm.live.as_ref().map_or(String::new(), |op| {
+            format!(", a live {} operation", op.kind)
+        });
+        return Err(refused(format!(
+            "VM `{name}` has work: {queued} queued and {running} running tasks{op}"
+        ))
+        .hint("wait for it, or pass `--force` to cancel its queued tasks")
+        .into());
+    }
+    let canceled = vms::cancel_queued_tasks(conn, name)?;
+    let status = Some(vm.status);
+    for (job, step, task) in &canceled {
+        let detail = format!("task {job}/{step}/{task} canceled: VM removed");
+        record(conn, &vm, (status, status), &detail, user, reason)?;
+    }
+    vms::delete(conn, name)?;
+    record(conn, &vm, (status, None), "removed", user, reason)?;
+    Ok(canceled.len())
+}

@@ -1,0 +1,264 @@
+//! Store tests: row round trips on an in-memory database, and what opening a file guarantees
+//! (schema equal to the migrations, WAL, mode 0600, parent folder).
+
+use super::*;
+use crate::model::{HostSpec, Role, VmStatus};
+use crate::store::history::{Entry, Query};
+use crate::store::vms::{LiveOp, VmRow};
+
+fn exit_code(err: &anyhow::Error) -> u8 {
+    exit::classify(err).0
+}
+
+fn sample() -> VmRow {
+    VmRow {
+        kind: "win32".to_string(),
+        role: Role::Winetest,
+        status: VmStatus::Idle,
+        hostname: Some("w7.lab".to_string()),
+        description: Some("Windows 7".to_string()),
+        errors: 2,
+        ready_cmd: Some(vec!["ping".to_string(), "-c1".to_string()]),
+        last_check: Some("2024-05-01T12:00:00Z".to_string()),
+        ..VmRow::new("w7", "qemu+ssh://root@h1/system", "win7", "wtb")
+    }
+}
+
+#[test]
+fn vm_rows_round_trip() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    let mut vm = sample();
+    vms::insert(conn, &vm).unwrap();
+    vms::insert(conn, &VmRow::new("a", "qemu:///system", "win7", "x")).unwrap();
+    assert_eq!(vms::get(conn, "w7").unwrap(), Some(vm.clone()));
+    assert_eq!(vm.host(), "h1");
+    vm.status = VmStatus::Maintenance;
+    vm.ready_cmd = None;
+    vms::update(conn, &vm).unwrap();
+    assert_eq!(vms::require(conn, "w7").unwrap(), vm);
+    let names = |rows: Vec<VmRow>| rows.into_iter().map(|v| v.name).collect::<Vec<_>>();
+    assert_eq!(names(vms::list(conn).unwrap()), ["a", "w7"]);
+    assert_eq!(names(vms::of_domain(conn, "win7").unwrap()), ["a", "w7"]);
+    assert!(names(vms::of_domain(conn, "other").unwrap()).is_empty());
+    vms::delete(conn, "w7").unwrap();
+    let err = vms::require(conn, "w7").unwrap_err();
+    assert_eq!(exit_code(&err), exit::USAGE);
+    assert_eq!(err.to_string(), "unknown VM `w7`");
+}
+
+#[test]
+fn vm_rows_carry_their_live_operation() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    conn.execute(
+        "INSERT INTO operations (id, vm, kind, pid, start_time, deadline, created, by_user)
+         VALUES (7, 'w7', 'revert', 4242, 99, '2024-05-01T12:06:00Z', '2024-05-01T12:00:00Z', 't')",
+        [],
+    )
+    .unwrap();
+    let vm = VmRow {
+        operation: Some(7),
+        ..sample()
+    };
+    vms::insert(conn, &vm).unwrap();
+    let live = LiveOp {
+        id: 7,
+        kind: "revert".to_string(),
+        pid: Some(4242),
+        start_time: Some(99),
+        deadline: "2024-05-01T12:06:00Z".to_string(),
+    };
+    assert_eq!(vms::get(conn, "w7").unwrap().unwrap().live, Some(live));
+    conn.execute("UPDATE operations SET ended = 'now'", [])
+        .unwrap();
+    let ended = vms::get(conn, "w7").unwrap().unwrap();
+    assert_eq!((ended.operation, ended.live), (Some(7), None));
+    assert_eq!(live_operations(conn).unwrap(), 0);
+}
+
+#[test]
+fn queued_tasks_are_counted_and_canceled() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    conn.execute_batch(
+        "INSERT INTO jobs (id, user, submitted) VALUES (1, 't', 'now');
+         INSERT INTO steps (job, no, command) VALUES (1, 1, '[\"true\"]');
+         INSERT INTO tasks (job, step, no, vm, status) VALUES
+             (1, 1, 2, 'w7', 'queued'), (1, 1, 1, 'w7', 'queued'),
+             (1, 1, 3, 'w7', 'running'), (1, 1, 4, 'other', 'queued');",
+    )
+    .unwrap();
+    assert_eq!(vms::work(conn, "w7").unwrap(), (2, 1));
+    assert_eq!(
+        vms::cancel_queued_tasks(conn, "w7").unwrap(),
+        [(1, 1, 1), (1, 1, 2)]
+    );
+    assert_eq!(vms::work(conn, "w7").unwrap(), (0, 1));
+    assert_eq!(vms::work(conn, "other").unwrap(), (1, 0));
+}
+
+#[test]
+fn host_rows_round_trip() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    let spec = HostSpec {
+        max_active: Some(0),
+        max_vms_when_idle: Some(3),
+        paused: true,
+        ..HostSpec::default()
+    };
+    hosts::put(conn, "h1", &spec).unwrap();
+    hosts::put(
+        conn,
+        hosts::GLOBAL,
+        &HostSpec {
+            max_running: Some(2),
+            ..HostSpec::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(hosts::get(conn, "h1").unwrap(), spec);
+    assert_eq!(hosts::get(conn, "h2").unwrap(), HostSpec::default());
+    let all = hosts::load(conn).unwrap();
+    assert_eq!(all.keys().collect::<Vec<_>>(), ["*", "h1"]);
+    hosts::put(conn, "h1", &HostSpec::default()).unwrap();
+    assert_eq!(hosts::load(conn).unwrap().len(), 1);
+}
+
+#[test]
+fn settings_have_defaults_and_refuse_bad_values() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    let defaults = settings::load(conn).unwrap();
+    assert_eq!(defaults, settings::Settings::default());
+    assert_eq!(
+        (
+            defaults.max_errors,
+            defaults.revert_timeout,
+            defaults.lock_timeout
+        ),
+        (3, 360, 30)
+    );
+    assert_eq!(defaults.monitor_interval_errors, 1800);
+    let key = settings::key("task_margin").unwrap();
+    settings::set(conn, key, 60).unwrap();
+    assert_eq!(settings::load(conn).unwrap().task_margin, 60);
+    for err in [
+        settings::key("nope").unwrap_err(),
+        settings::parse("max_errors", "-1").unwrap_err(),
+        settings::parse("max_errors", "3s").unwrap_err(),
+    ] {
+        assert_eq!(exit_code(&err), exit::USAGE, "{err}");
+    }
+    conn.execute("UPDATE settings SET value = 'x'", []).unwrap();
+    assert_eq!(exit_code(&settings::load(conn).unwrap_err()), exit::USAGE);
+}
+
+#[test]
+fn history_lists_oldest_first_with_filters() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    for (vm, detail) in [(Some("a"), "one"), (None, "two"), (Some("a"), "three")] {
+        let entry = Entry {
+            vm,
+            detail,
+            user: "t",
+            ..Entry::default()
+        };
+        history::record(conn, &entry).unwrap();
+    }
+    conn.execute(
+        "UPDATE history SET time = '2020-01-01T00:00:00Z' WHERE detail = 'one'",
+        [],
+    )
+    .unwrap();
+    let details = |q: Query| {
+        history::list(conn, &q)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.detail)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(details(Query::default()), ["one", "two", "three"]);
+    assert_eq!(
+        details(Query {
+            vm: Some("a"),
+            ..Query::default()
+        }),
+        ["one", "three"]
+    );
+    assert_eq!(
+        details(Query {
+            limit: Some(2),
+            ..Query::default()
+        }),
+        ["two", "three"]
+    );
+    assert_eq!(
+        details(Query {
+            since: Some("2021-01-01T00:00:00Z"),
+            ..Query::default()
+        }),
+        ["two", "three"]
+    );
+}
+
+#[test]
+fn a_rolled_back_write_changes_nothing() {
+    let mut store = Store::scratch().unwrap();
+    let vm = sample();
+    store.write_if(false, |tx| vms::insert(tx, &vm)).unwrap();
+    assert!(vms::list(store.conn()).unwrap().is_empty());
+    store.write(|tx| vms::insert(tx, &vm)).unwrap();
+    assert_eq!(vms::list(store.conn()).unwrap().len(), 1);
+}
+
+/// The schema of a connection, as SQLite stores it.
+fn schema(conn: &Connection) -> Vec<String> {
+    let mut stmt = conn
+        .prepare("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY name")
+        .unwrap();
+    let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+#[test]
+fn a_new_database_has_the_migrated_schema_wal_and_mode_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new/folder/vmsched.db");
+    let store = Store::open(&path, Mode::Create).unwrap();
+    assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+    let migrated = Connection::open_in_memory().unwrap();
+    for sql in MIGRATIONS {
+        migrated.execute_batch(sql).unwrap();
+    }
+    assert_eq!(schema(store.conn()), schema(&migrated));
+    let journal: String = store
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "wal");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    drop(store);
+    assert!(Store::open(&path, Mode::Existing).is_ok());
+}
+
+#[test]
+fn opening_refuses_a_missing_or_newer_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vmsched.db");
+    let err = Store::open(&path, Mode::Existing).err().unwrap();
+    assert_eq!(exit_code(&err), exit::USAGE);
+    assert!(!path.exists());
+    drop(Store::open(&path, Mode::Create).unwrap());
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let err = Store::open(&path, Mode::Migrate).err().unwrap();
+    assert_eq!(exit_code(&err), exit::USAGE);
+    assert!(err.to_string().contains("newer"), "{err}");
+}

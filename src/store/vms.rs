@@ -1,0 +1,246 @@
+//! The `vms` table: VM instances, each read with its live operation, and the count and
+//! cancellation of the tasks waiting for a VM (what makes removing it unsafe).
+
+use crate::exit;
+use crate::model::{host_key, Role, VmStatus};
+use anyhow::Result;
+use rusqlite::types::Type;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::str::FromStr;
+
+/// A row of `vms`, plus the operation it names while that operation has not ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VmRow {
+    pub name: String,
+    pub kind: String,
+    pub role: Role,
+    pub status: VmStatus,
+    pub uri: String,
+    pub domain: String,
+    pub snapshot: String,
+    /// Guest address handed to tasks.
+    pub hostname: Option<String>,
+    pub description: Option<String>,
+    /// Consecutive operation failures.
+    pub errors: u32,
+    /// Readiness command (an argument vector) run after a revert.
+    pub ready_cmd: Option<Vec<String>>,
+    /// Last monitor check of an offline VM (RFC 3339 UTC).
+    pub last_check: Option<String>,
+    /// The `operations` row of its child as recorded; it may have ended.
+    pub operation: Option<i64>,
+    /// That operation while its `ended` is NULL.
+    pub live: Option<LiveOp>,
+}
+
+/// The worker currently recorded for a VM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveOp {
+    pub id: i64,
+    /// revert, poweroff, monitor or task.
+    pub kind: String,
+    /// NULL until the pass that started the worker fills it in.
+    pub pid: Option<i64>,
+    /// The process's start time (clock ticks since boot), to detect pid reuse.
+    pub start_time: Option<i64>,
+    /// RFC 3339 UTC.
+    pub deadline: String,
+}
+
+impl VmRow {
+    /// A new instance: `off`, kind `win64`, role `base`, no errors, nothing optional.
+    pub fn new(name: &str, uri: &str, domain: &str, snapshot: &str) -> VmRow {
+        VmRow {
+            name: name.to_string(),
+            kind: "win64".to_string(),
+            role: Role::Base,
+            status: VmStatus::Off,
+            uri: uri.to_string(),
+            domain: domain.to_string(),
+            snapshot: snapshot.to_string(),
+            hostname: None,
+            description: None,
+            errors: 0,
+            ready_cmd: None,
+            last_check: None,
+            operation: None,
+            live: None,
+        }
+    }
+
+    /// The host key of its URI (`?` for a URI that no longer parses, which add and import
+    /// refuse, so only a hand-edited database has one).
+    pub fn host(&self) -> String {
+        host_key(&self.uri).unwrap_or_else(|_| "?".to_string())
+    }
+
+    /// Whether `other` is another instance of the same domain key (uri, domain).
+    pub fn is_sibling(&self, other: &VmRow) -> bool {
+        self.name != other.name && self.uri == other.uri && self.domain == other.domain
+    }
+}
+
+const SELECT: &str = "SELECT v.name, v.kind, v.role, v.status, v.uri, v.domain, v.snapshot,
+        v.hostname, v.description, v.errors, v.ready_cmd, v.last_check, v.operation,
+        o.id, o.kind, o.pid, o.start_time, o.deadline
+    FROM vms v LEFT JOIN operations o ON o.id = v.operation AND o.ended IS NULL";
+
+/// Parses a stored status or role word; a bad one is a conversion error naming the column.
+fn word<T: FromStr<Err = String>>(r: &Row, i: usize) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    text.parse()
+        .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, e.into()))
+}
+
+fn from_row(r: &Row) -> rusqlite::Result<VmRow> {
+    let ready_cmd: Option<String> = r.get(10)?;
+    let ready_cmd = ready_cmd
+        .map(|json| serde_json::from_str(&json))
+        .transpose()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(10, Type::Text, e.into()))?;
+    let live = match r.get::<_, Option<i64>>(13)? {
+        Some(id) => Some(LiveOp {
+            id,
+            kind: r.get(14)?,
+            pid: r.get(15)?,
+            start_time: r.get(16)?,
+            deadline: r.get(17)?,
+        }),
+        None => None,
+    };
+    Ok(VmRow {
+        name: r.get(0)?,
+        kind: r.get(1)?,
+        role: word(r, 2)?,
+        status: word(r, 3)?,
+        uri: r.get(4)?,
+        domain: r.get(5)?,
+        snapshot: r.get(6)?,
+        hostname: r.get(7)?,
+        description: r.get(8)?,
+        errors: r.get(9)?,
+        ready_cmd,
+        last_check: r.get(11)?,
+        operation: r.get(12)?,
+        live,
+    })
+}
+
+/// The VM called `name`, if registered.
+pub fn get(conn: &Connection, name: &str) -> Result<Option<VmRow>> {
+    let sql = format!("{SELECT} WHERE v.name = ?1");
+    Ok(conn.query_row(&sql, [name], from_row).optional()?)
+}
+
+/// The VM called `name`; an unknown one is bad input (exit 2).
+pub fn require(conn: &Connection, name: &str) -> Result<VmRow> {
+    get(conn, name)?.ok_or_else(|| exit::bad_input(format!("unknown VM `{name}`")).into())
+}
+
+/// Every VM, by name.
+pub fn list(conn: &Connection) -> Result<Vec<VmRow>> {
+    let sql = format!("{SELECT} ORDER BY v.name");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every VM of a domain name, under any URI, by name (siblings and other spellings).
+pub fn of_domain(conn: &Connection, domain: &str) -> Result<Vec<VmRow>> {
+    let sql = format!("{SELECT} WHERE v.domain = ?1 ORDER BY v.name");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([domain], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Writes every column of `vm` under its name: `insert` adds the row, `update` replaces it.
+fn save(conn: &Connection, vm: &VmRow, sql: &str) -> Result<()> {
+    let ready_cmd = vm
+        .ready_cmd
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
+    conn.execute(
+        sql,
+        params![
+            vm.name,
+            vm.kind,
+            vm.role.as_str(),
+            vm.status.as_str(),
+            vm.uri,
+            vm.domain,
+            vm.snapshot,
+            vm.hostname,
+            vm.description,
+            vm.errors,
+            ready_cmd,
+            vm.last_check,
+            vm.operation
+        ],
+    )?;
+    Ok(())
+}
+
+/// Adds a VM row (`live` is ignored: operations have their own table).
+pub fn insert(conn: &Connection, vm: &VmRow) -> Result<()> {
+    save(
+        conn,
+        vm,
+        "INSERT INTO vms (name, kind, role, status, uri, domain, snapshot, hostname,
+            description, errors, ready_cmd, last_check, operation)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )
+}
+
+/// Replaces every column of the VM row called `vm.name`.
+pub fn update(conn: &Connection, vm: &VmRow) -> Result<()> {
+    save(
+        conn,
+        vm,
+        "UPDATE vms SET kind = ?2, role = ?3, status = ?4, uri = ?5, domain = ?6, snapshot = ?7,
+            hostname = ?8, description = ?9, errors = ?10, ready_cmd = ?11, last_check = ?12,
+            operation = ?13
+         WHERE name = ?1",
+    )
+}
+
+/// Deletes a VM row; its tasks and history keep its name.
+pub fn delete(conn: &Connection, name: &str) -> Result<()> {
+    conn.execute("DELETE FROM vms WHERE name = ?1", [name])?;
+    Ok(())
+}
+
+/// How many tasks wait for the VM (`queued`) and run on it (`running`).
+pub fn work(conn: &Connection, name: &str) -> Result<(u32, u32)> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FILTER (WHERE status = 'queued'), COUNT(*) FILTER (WHERE status = 'running')
+         FROM tasks WHERE vm = ?1",
+        [name],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// Marks the VM's queued tasks `canceled` and returns their (job, step, task) numbers.
+pub fn cancel_queued_tasks(conn: &Connection, name: &str) -> Result<Vec<(i64, u32, u32)>> {
+    let mut stmt = conn.prepare(
+        "UPDATE tasks SET status = 'canceled', ended = ?2 WHERE vm = ?1 AND status = 'queued'
+         RETURNING job, step, no",
+    )?;
+    let rows = stmt.query_map(params![name, super::now()], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    let mut tasks: Vec<(i64, u32, u32)> = rows.collect::<rusqlite::Result<_>>()?;
+    tasks.sort_unstable();
+    let mut jobs: Vec<i64> = tasks.iter().map(|t| t.0).collect();
+    jobs.dedup();
+    for job in jobs {
+        super::jobs::roll_up(conn, job)?;
+    }
+    Ok(tasks)
+}
+
+/// Records that a monitor checked an offline VM now, so the next waits its interval.
+pub fn set_last_check(conn: &Connection, name: &str) -> Result<()> {
+    conn.execute("UPDATE vms SET last_check = ?1 WHERE name = ?2", params![super::now(), name])?;
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! CLI tests of `hosts`, `settings` and `history`, in table and JSON form.
+
+use crate::inventory::cells;
+use crate::support::Lab;
+use serde_json::{json, Value};
+
+/// The entry of `host` in `hosts list --format json`.
+fn host(lab: &Lab, host: &str) -> Value {
+    let hosts = lab.run(&["hosts", "list", "--format", "json"]).ok().json();
+    let found = hosts.as_array().unwrap().iter().find(|h| h["host"] == host);
+    found.cloned().unwrap_or(Value::Null)
+}
+
+#[test]
+fn hosts_list_says_where_each_limit_comes_from() {
+    let lab = Lab::example();
+    let args = [
+        "hosts",
+        "set",
+        "localhost",
+        "--max-running",
+        "0",
+        "--max-vms-when-idle",
+        "9",
+        "--paused",
+        "--reason",
+        "drain",
+    ];
+    assert_eq!(
+        lab.run(&args).ok().stderr,
+        "host `localhost`: max_active=3, max_running=0, max_vms_when_idle=9, paused\n"
+    );
+    let run = lab
+        .run(&["hosts", "set", "H2:22", "--max-active", "0"])
+        .ok();
+    assert!(
+        run.stderr
+            .starts_with("warning: no VM uses host `h2:22` yet\n"),
+        "{}",
+        run.stderr
+    );
+    let table = lab.run(&["hosts", "list"]).ok().stdout;
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        cells(lines[0]),
+        [
+            "Host",
+            "VMs",
+            "Paused",
+            "max_active",
+            "max_running",
+            "max_reverting",
+            "max_reverts_while_running",
+            "max_vms_when_idle"
+        ]
+    );
+    assert_eq!(lines.len(), 5);
+    assert_eq!(
+        cells(lines[2]),
+        [
+            "*",
+            "6",
+            "no",
+            "2",
+            "(global)",
+            "1",
+            "(global)",
+            "1",
+            "(global)",
+            "0",
+            "(default)",
+            "2",
+            "(default)"
+        ]
+    );
+    assert_eq!(cells(lines[3])[..5], ["h2:22", "0", "no", "0→1", "(host,"]);
+    assert!(lines[4].contains("0→3 (host, normalised)"), "{}", lines[4]);
+    assert!(lines[4].contains("9→3 (host, normalised)"), "{}", lines[4]);
+    let localhost = host(&lab, "localhost");
+    assert_eq!(
+        (&localhost["vms"], &localhost["paused"]),
+        (&json!(6), &json!(true))
+    );
+    assert_eq!(
+        localhost["limits"]["max_running"],
+        json!({"value": 3, "set": 0, "source": "host", "normalised": true})
+    );
+    assert_eq!(
+        localhost["limits"]["max_reverting"],
+        json!({"value": 1, "set": 1, "source": "global", "normalised": false})
+    );
+    assert_eq!(
+        localhost["limits"]["max_reverts_while_running"],
+        json!({"value": 0, "set": null, "source": "default", "normalised": false})
+    );
+    let history = lab.run(&["history", "--format", "json"]).ok().json();
+    let set = &history[history.as_array().unwrap().len() - 2];
+    assert_eq!(
+        (&set["vm"], &set["host"], &set["reason"]),
+        (&Value::Null, &json!("localhost"), &json!("drain"))
+    );
+    assert_eq!(set["detail"], "limits of localhost: max_active=3, max_running=0, max_vms_when_idle=9, paused by tester: drain");
+    lab.run(&["hosts", "set", "localhost", "--resume"]).ok();
+    assert_eq!(host(&lab, "localhost")["paused"], false);
+    lab.run(&["hosts", "set", "localhost", "--reset"]).ok();
+    assert_eq!(
+        host(&lab, "localhost")["limits"]["max_active"]["source"],
+        "global"
+    );
+    assert_eq!(lab.rows("SELECT host FROM hosts"), ["*", "h2:22"]);
+}
+
+#[test]
+fn settings_list_and_set() {
+    let lab = Lab::new();
+    let run = lab
+        .run(&[
+            "settings",
+            "set",
+            "max_errors",
+            "5",
+            "--reason",
+            "flaky hosts",
+        ])
+        .ok();
+    assert_eq!(run.stderr, "max_errors = 5 failures (was 3)\n");
+    let table = lab.run(&["settings", "list"]).ok().stdout;
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        cells(lines[0]),
+        ["Key", "Value", "Default", "Unit", "Meaning"]
+    );
+    assert_eq!(cells(lines[2])[..4], ["max_errors", "5", "3", "failures"]);
+    assert_eq!(lines.len(), 10);
+    let json = lab
+        .run(&["settings", "list", "--format", "json"])
+        .ok()
+        .json();
+    let keys: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "max_errors",
+            "max_task_tries",
+            "revert_timeout",
+            "sleep_after_revert",
+            "task_margin",
+            "monitor_interval",
+            "monitor_interval_errors",
+            "lock_timeout"
+        ]
+    );
+    assert_eq!(
+        json[2],
+        json!({"key": "revert_timeout", "value": 360, "default": 360, "unit": "s", "meaning": "time allowed for a revert or a power-off"})
+    );
+    assert_eq!(json[0]["value"], 5);
+    let history = lab.run(&["history", "--format", "json"]).ok().json();
+    assert_eq!(
+        history[0]["detail"],
+        "max_errors 3→5 by tester: flaky hosts"
+    );
+}
+
+#[test]
+fn history_filters_by_vm_time_and_count() {
+    let lab = Lab::example();
+    lab.run(&["vms", "set", "w10", "--status", "idle"]).ok();
+    lab.sql("UPDATE history SET time = '2000-01-01T00:00:00Z' WHERE id <= 2");
+    let details = |args: &[&str]| {
+        let args = [&["history", "--format", "json"], args].concat();
+        let json = lab.run(&args).ok().json();
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["detail"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(details(&[]).len(), 9);
+    assert_eq!(details(&["--since", "1h"]).len(), 7);
+    assert_eq!(details(&["--since", "2000-01-01T01:00:00+01:00"]).len(), 9);
+    assert_eq!(details(&["--vm", "w10"]), ["added", "idle by tester"]);
+    assert_eq!(
+        details(&["--vm", "w10", "--limit", "1"]),
+        ["idle by tester"]
+    );
+    let table = lab
+        .run(&["history", "--limit", "3", "--since", "2000-01-01T00:00:00Z"])
+        .ok()
+        .stdout;
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        cells(lines[0]),
+        ["Time", "VM", "Host", "Old", "New", "Detail", "User", "Reason"]
+    );
+    let last = cells(lines[4]);
+    assert_eq!(
+        last[2..],
+        [
+            "w10",
+            "localhost",
+            "off",
+            "idle",
+            "idle",
+            "by",
+            "tester",
+            "tester",
+            "-"
+        ]
+    );
+    let old = lab.run(&["history", "--limit", "9"]).ok().stdout;
+    assert!(
+        old.lines()
+            .nth(2)
+            .unwrap()
+            .trim_start()
+            .starts_with("2000-01-01 00:00:00   w10 "),
+        "{old}"
+    );
+}

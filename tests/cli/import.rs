@@ -1,0 +1,133 @@
+//! CLI tests of `vms import`: creation, updates, limits, `--prune`, `--dry-run`.
+
+use crate::inventory::cells;
+use crate::support::{example_inventory, Lab};
+use serde_json::json;
+
+/// The example inventory with some text replaced, written in the lab as `name`.
+fn edited_example(lab: &Lab, name: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(example_inventory()).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from}");
+        text = text.replace(from, to);
+    }
+    lab.write(name, &text)
+}
+
+#[test]
+fn import_creates_updates_and_is_idempotent() {
+    let lab = Lab::new();
+    let args = ["vms", "import", &example_inventory(), "--format", "json"];
+    let changes = lab.run(&args).ok().json();
+    let changes = changes.as_array().unwrap();
+    assert_eq!(changes.len(), 8);
+    assert_eq!(
+        changes[0],
+        json!({"action": "add", "target": "w10", "detail": "qemu:///system win10 wtb"})
+    );
+    assert_eq!(
+        changes[7],
+        json!({"action": "limits", "target": "localhost", "detail": "max_active=3"})
+    );
+    let run = lab.run(&["vms", "import", &example_inventory()]).ok();
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.ends_with("made 0 changes\n"), "{}", run.stderr);
+    let edits = [("wtb-fr", "wtb-fr2"), ("max_active = 3", "max_active = 4")];
+    let file = edited_example(&lab, "lab2.toml", &edits);
+    let table = lab.run(&["vms", "import", &file]).ok().stdout;
+    let rows: Vec<Vec<&str>> = table.lines().skip(2).map(cells).collect();
+    assert_eq!(
+        rows,
+        [
+            vec!["update", "w10_fr", "snapshot=wtb-fr2"],
+            vec!["limits", "localhost", "max_active=4"]
+        ]
+    );
+    let history = lab
+        .run(&["history", "--vm", "w10_fr", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(
+        history[1]["detail"],
+        format!("snapshot=wtb-fr2 by tester: imported from {file}")
+    );
+}
+
+#[test]
+fn an_import_update_follows_the_rules_of_vms_set() {
+    let lab = Lab::example();
+    lab.run(&["vms", "set", "w10_fr", "--status", "idle"]).ok();
+    let file = edited_example(&lab, "lab2.toml", &[("wtb-fr", "wtb-fr2")]);
+    let before = lab.dump();
+    let run = lab.run(&["vms", "import", &file]).code(3);
+    let error = run.one_line_error();
+    assert!(
+        error.contains("lab2.toml` line 22, field `name`"),
+        "{error}"
+    );
+    assert!(error.contains("VM `w10_fr` while it is `idle`"), "{error}");
+    assert_eq!(lab.dump(), before);
+    lab.run(&["vms", "import", &file, "--force"]).ok();
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let lab = Lab::new();
+    let run = lab
+        .run(&["vms", "import", &example_inventory(), "--dry-run"])
+        .ok();
+    assert_eq!(
+        run.stdout.lines().filter(|l| l.contains(" add ")).count(),
+        6
+    );
+    assert!(
+        run.stderr.ends_with("would make 8 changes\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(!lab.db.exists());
+    let lab = Lab::example();
+    let file = edited_example(&lab, "lab2.toml", &[("wtb-fr", "wtb-fr2")]);
+    let before = lab.dump();
+    let run = lab
+        .run(&["vms", "import", &file, "--dry-run", "--format", "json"])
+        .ok();
+    assert_eq!(run.json()[0]["detail"], "snapshot=wtb-fr2");
+    assert_eq!(lab.dump(), before);
+}
+
+#[test]
+fn prune_removes_unlisted_vms_under_the_remove_rule() {
+    let lab = Lab::example();
+    let one = "[[vm]]\nname = \"w10\"\nuri = \"qemu:///system\"\ndomain = \"win10\"\nsnapshot = \"wtb\"\n";
+    let file = lab.write("one.toml", one);
+    lab.task(1, "win7", "queued");
+    let before = lab.dump();
+    let run = lab.run(&["vms", "import", &file, "--prune"]).code(3);
+    let error = run.one_line_error();
+    assert!(
+        error.contains("one.toml` --prune: VM `win7` has work"),
+        "{error}"
+    );
+    assert_eq!(lab.dump(), before);
+    let run = lab
+        .run(&[
+            "vms", "import", &file, "--prune", "--force", "--format", "json",
+        ])
+        .ok();
+    let changes = run.json();
+    let changes: Vec<String> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {}", c["action"], c["target"]).replace('"', ""))
+        .collect();
+    let removed = ["build", "debian", "w10_de", "w10_fr", "win7"].map(|vm| format!("remove {vm}"));
+    assert_eq!(
+        changes[0], "update w10",
+        "the file leaves its description out"
+    );
+    assert_eq!(changes[1..], removed);
+    assert_eq!(lab.run(&["vms", "list", "--name"]).ok().stdout, "w10\n");
+    assert_eq!(lab.rows("SELECT status FROM tasks"), ["canceled"]);
+}
