@@ -35,8 +35,13 @@ fn consider(lab: &mut Lab, needs: &Needs, i: usize, out: &mut Vec<Action>) -> Re
         return Err(describe(vm));
     }
     if host.reverting >= host.max_reverts() {
+        let during = if host.running > 0 {
+            " while a task runs"
+        } else {
+            ""
+        };
         return Err(format!(
-            "revert limit reached on {} ({} of {})",
+            "revert limit reached on {} ({} of {}{during})",
             vm.host,
             host.reverting,
             host.max_reverts()

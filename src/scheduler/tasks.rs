@@ -247,7 +247,10 @@ fn start_refusal(lab: &Lab, i: usize) -> Option<String> {
             host.limits.max_running
         ))
     } else if host.reverting > 0 && host.reverting > host.limits.max_reverts_while_running {
-        Some(format!("{name} has {} reverts in progress", host.reverting))
+        Some(format!(
+            "reverts in progress on {name} ({}, at most {} beside a running task)",
+            host.reverting, host.limits.max_reverts_while_running
+        ))
     } else {
         match ownership::access(lab, i, false) {
             ownership::Access::Denied(reason) => Some(reason),
