@@ -7,6 +7,8 @@ mod lab;
 mod ownership;
 mod reverts;
 mod tasks;
+#[cfg(test)]
+mod tests;
 
 use crate::model::{State, TaskStatus, VmStatus};
 use lab::{Lab, Vm};
