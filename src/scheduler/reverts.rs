@@ -26,6 +26,36 @@ pub(crate) fn revert(
 
 /// §6 steps 0–7 for VM `i`: reverts it, or sacrifices a lamb for it, or says why not.
 fn consider(lab: &mut Lab, needs: &Needs, i: usize, out: &mut Vec<Action>) -> Result<(), String> {
+    let access = obstacles(lab, needs, i)?;
+    if needs_room(lab, needs, i, &access)? {
+        let Some(victim) = victim(lab, needs, i, &access) else {
+            let host = lab.host(i);
+            return Err(format!(
+                "no VM to power off on {} to make room ({} of {} active)",
+                lab.vms[i].host, host.active, host.limits.max_active
+            ));
+        };
+        out.push(power_off(lab, victim, "sacrifice", Some(i)));
+        lab.host_mut(i).reverting += 1;
+        lab.vms[i].lamb = false;
+        ownership::reserve(lab, i);
+        return Err(format!("waits for {} to power off", lab.vms[victim].name()));
+    }
+    let displaced = ownership::take(lab, i, &access);
+    lab.set(i, VmStatus::Reverting, true);
+    let vm = &mut lab.vms[i];
+    vm.busy = true;
+    vm.lamb = false;
+    out.push(Action::Revert {
+        vm: vm.row.name.clone(),
+        displaced,
+    });
+    Ok(())
+}
+
+/// §6 steps 0–4: the host, the VM, the revert limit, the previous step and the domain must all
+/// allow a revert now. Returns how the VM may use its domain.
+fn obstacles(lab: &Lab, needs: &Needs, i: usize) -> Result<Access, String> {
     let vm = &lab.vms[i];
     let host = lab.host(i);
     if host.paused {
@@ -47,61 +77,42 @@ fn consider(lab: &mut Lab, needs: &Needs, i: usize, out: &mut Vec<Action>) -> Re
             host.max_reverts()
         ));
     }
-    let deps = needs.deps(i);
-    if let Some(&d) = deps.iter().find(|&&d| {
-        !matches!(
-            lab.vms[d].status,
+    let ready = |d: &&usize| {
+        matches!(
+            lab.vms[**d].status,
             VmStatus::Reverting | VmStatus::Sleeping | VmStatus::Running
         )
-    }) {
-        return Err(format!(
-            "waits for {} (previous step) to get ready",
-            lab.vms[d].name()
-        ));
-    }
-    let tier = needs.tier(i);
-    let access = ownership::access(lab, i, tier == Tier::Runnable);
-    if let Access::Denied(reason) = access {
-        return Err(reason);
-    }
-    let off = u32::from(vm.status == VmStatus::Off);
-    let stolen = u32::from(matches!(access, Access::Steal(_)));
-    let limits = host.limits;
-    let needs_room = if tier == Tier::Future {
-        // Prepare VMs in advance only on an idle host, and not while everything powers off:
-        // the best future VM is chosen once the hot ones are known.
-        let all_powering_off = host.active > 0 && host.active == host.dirty_child;
-        if host.queued > 0 || limits.max_vms_when_idle == 0 || all_powering_off {
-            return Err("the host is not idle".to_string());
-        }
-        host.idle + host.reverting + host.sleeping + off > limits.max_vms_when_idle
-            || host.active + off > limits.max_active
-    } else {
-        host.active + off > limits.max_active + stolen
     };
-    if needs_room {
-        let Some(victim) = victim(lab, needs, i, &access) else {
-            return Err(format!(
-                "no VM to power off on {} to make room ({} of {} active)",
-                vm.host, host.active, limits.max_active
-            ));
-        };
-        out.push(power_off(lab, victim, "sacrifice", Some(i)));
-        lab.host_mut(i).reverting += 1;
-        lab.vms[i].lamb = false;
-        ownership::reserve(lab, i);
-        return Err(format!("waits for {} to power off", lab.vms[victim].name()));
+    if let Some(&d) = needs.deps(i).iter().find(|d| !ready(d)) {
+        let name = lab.vms[d].name();
+        return Err(format!("waits for {name} (previous step) to get ready"));
     }
-    let displaced = ownership::take(lab, i, &access);
-    lab.set(i, VmStatus::Reverting, true);
-    let vm = &mut lab.vms[i];
-    vm.busy = true;
-    vm.lamb = false;
-    out.push(Action::Revert {
-        vm: vm.row.name.clone(),
-        displaced,
-    });
-    Ok(())
+    match ownership::access(lab, i, needs.tier(i) == Tier::Runnable) {
+        Access::Denied(reason) => Err(reason),
+        access => Ok(access),
+    }
+}
+
+/// §6 step 5: whether reverting VM `i` needs a sacrifice first (a steal frees the displaced
+/// owner's slot); an error when a future VM should not be prepared at all.
+fn needs_room(lab: &Lab, needs: &Needs, i: usize, access: &Access) -> Result<bool, String> {
+    let host = lab.host(i);
+    let limits = host.limits;
+    let off = u32::from(lab.vms[i].status == VmStatus::Off);
+    if needs.tier(i) != Tier::Future {
+        let stolen = u32::from(matches!(access, Access::Steal(_)));
+        return Ok(host.active + off > limits.max_active + stolen);
+    }
+    // Prepare VMs in advance only on an idle host, and not while everything powers off: the
+    // best future VM is chosen once the hot ones are known.
+    let all_powering_off = host.active > 0 && host.active == host.dirty_child;
+    if host.queued > 0 || limits.max_vms_when_idle == 0 || all_powering_off {
+        return Err("the host is not idle".to_string());
+    }
+    Ok(
+        host.idle + host.reverting + host.sleeping + off > limits.max_vms_when_idle
+            || host.active + off > limits.max_active,
+    )
 }
 
 /// An admin's words for a VM that cannot be reverted because of its own state.

@@ -2,7 +2,7 @@
 //! needed-VM entries with their priority tuples, future VMs included.
 
 use super::{ownership, Action, Counters, Lab};
-use crate::model::{StepState, TaskState, TaskStatus, VmStatus};
+use crate::model::{JobState, StepState, TaskState, TaskStatus, VmStatus};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
@@ -21,7 +21,8 @@ struct Need {
     rank: u32,
     /// The VM was not off when first added: it is likely still in the host's memory.
     hot: bool,
-    /// Tasks wanting it, + 1 if it still needs a revert: busy VMs first, so work spreads.
+    /// Tasks wanting it, + 1 if it still needs a revert: a VM many tasks wait for goes first,
+    /// since its tasks cannot run in parallel.
     count: u32,
     /// For a next-step VM, the VMs its previous step still needs.
     deps: Vec<usize>,
@@ -35,16 +36,19 @@ pub(crate) struct Needs(BTreeMap<usize, Need>);
 pub(crate) type Key = (Tier, u32, bool, Reverse<u32>, usize);
 
 impl Needs {
+    /// The VM's priority tuple, if it is needed.
     pub fn key(&self, i: usize) -> Option<Key> {
         self.0
             .get(&i)
             .map(|n| (n.tier, n.rank, !n.hot, Reverse(n.count), i))
     }
 
+    /// Why a needed VM is needed.
     pub fn tier(&self, i: usize) -> Tier {
         self.0[&i].tier
     }
 
+    /// The VMs a next-step VM waits for before it is reverted (§6 step 3).
     pub fn deps(&self, i: usize) -> &[usize] {
         &self.0[&i].deps
     }
@@ -131,19 +135,7 @@ fn schedule_job(lab: &mut Lab, j: usize, rank: u32, out: &mut Scheduled) {
     let (job, steps) = (lab.jobs[j].job, lab.jobs[j].steps.clone());
     let mut readied: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (step, tasks) in steps {
-        let step_rank = match step.previous {
-            None => 0,
-            Some(p)
-                if job
-                    .steps
-                    .iter()
-                    .any(|s| s.no == p && s.status == TaskStatus::Completed) =>
-            {
-                0
-            }
-            Some(p) if readied.contains_key(&p) => 1,
-            Some(_) => 2,
-        };
+        let step_rank = step_rank(job, step, &readied);
         let deps = step
             .previous
             .and_then(|p| readied.get(&p))
@@ -184,6 +176,26 @@ fn schedule_job(lab: &mut Lab, j: usize, rank: u32, out: &mut Scheduled) {
         if let Some(vms) = ready {
             readied.insert(step.no, vms);
         }
+    }
+}
+
+/// §4.2: 0 when the step may run (no previous step, or it completed), 1 when its previous step
+/// is runnable and still being readied (prepare this one's VMs), else 2 (only counted). A rank-1
+/// step is never in `readied`, so only one step ahead is ever prepared.
+fn step_rank(job: &JobState, step: &StepState, readied: &BTreeMap<u32, Vec<usize>>) -> u8 {
+    let Some(p) = step.previous else {
+        return 0;
+    };
+    if job
+        .steps
+        .iter()
+        .any(|s| s.no == p && s.status == TaskStatus::Completed)
+    {
+        0
+    } else if readied.contains_key(&p) {
+        1
+    } else {
+        2
     }
 }
 
