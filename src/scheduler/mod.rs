@@ -1,8 +1,19 @@
 //! The scheduling core: decides one pass from plain data. No I/O, no clock, no libvirt, no
 //! SQLite — `plan(&State)` is a pure function, so a pass can be replayed from a state file.
+//! This file holds the output types, the pass's working state and the order of the phases.
 
-use crate::model::{TaskStatus, VmStatus};
+mod classify;
+mod lab;
+mod ownership;
+mod reverts;
+mod tasks;
+#[cfg(test)]
+mod tests;
+
+use crate::model::{State, TaskStatus, VmStatus};
+use lab::{Lab, Vm};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// One decision of a pass, in decision order (DESIGN.md, "Plan").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,4 +100,55 @@ pub struct Plan {
     /// writes them with the status changes).
     #[serde(skip)]
     pub errors: Vec<(String, u32)>,
+}
+
+/// Plans one pass: classification, monitors, task starts, reverts and sacrifices, then dirty
+/// power-offs (SCHEDULER.md §3–§6). Each phase sees the decisions of the ones before it.
+pub fn plan(state: &State) -> Plan {
+    let (mut lab, mut actions) = classify::classify(state);
+    actions.extend(classify::monitors(&mut lab));
+    let mut scheduled = tasks::schedule(&mut lab);
+    actions.append(&mut scheduled.starts);
+    actions.extend(reverts::revert(
+        &mut lab,
+        &scheduled.needs,
+        &mut scheduled.waits,
+    ));
+    actions.extend(reverts::power_off_dirty(&mut lab));
+    let waiting = waiting(&lab, &scheduled, &actions);
+    Plan {
+        actions,
+        counters: scheduled.counters,
+        owners: ownership::owners(&lab),
+        waiting,
+        errors: lab
+            .vms
+            .iter()
+            .filter(|vm| vm.errors != vm.row.errors)
+            .map(|vm| (vm.row.name.clone(), vm.errors))
+            .collect(),
+    }
+}
+
+/// The runnable and next-step needs that got neither a start nor a revert, in need order, so an
+/// admin sees first what matters most.
+fn waiting(lab: &Lab, scheduled: &tasks::Scheduled, actions: &[Action]) -> Vec<Waiting> {
+    let acted: BTreeSet<&str> = actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Start { vm, .. } | Action::Revert { vm, .. } => Some(vm.as_str()),
+            _ => None,
+        })
+        .collect();
+    scheduled
+        .needs
+        .in_order()
+        .into_iter()
+        .filter(|&i| scheduled.needs.tier(i) != tasks::Tier::Future)
+        .filter(|&i| !acted.contains(lab.vms[i].row.name.as_str()))
+        .map(|i| Waiting {
+            vm: lab.vms[i].row.name.clone(),
+            reason: scheduled.waits[&i].clone(),
+        })
+        .collect()
 }

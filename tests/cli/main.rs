@@ -8,5 +8,7 @@ mod generated;
 mod import;
 mod inventory;
 mod jobs;
+mod properties;
+mod scenarios;
 mod support;
 mod vms_set;

@@ -1,0 +1,253 @@
+//! The working state of one pass: VMs with what the pass decided about them, host counters
+//! kept in step with every status change, jobs in visiting order, domains, ended tasks.
+
+use super::ownership::{Domain, DomainKey};
+use super::Action;
+use crate::model::{
+    Child, JobState, Limits, Role, State, StepState, TaskState, TaskStatus, VmState, VmStatus,
+};
+use std::collections::BTreeMap;
+
+/// A VM as the pass sees it: its row, plus what the pass has decided about it so far.
+pub(crate) struct Vm<'s> {
+    pub row: &'s VmState,
+    pub host: String,
+    pub status: VmStatus,
+    /// A worker acts on this VM and goes on doing so: alive and not killed by this pass, or
+    /// started by it. Such a VM may not start anything new (§5.1).
+    pub live_child: bool,
+    /// Doing something that must not be disturbed (§3).
+    pub busy: bool,
+    /// Powered on but expendable: may be stolen or sacrificed (§3, §5.2, §6).
+    pub lamb: bool,
+    pub errors: u32,
+}
+
+impl Vm<'_> {
+    pub fn name(&self) -> &str {
+        &self.row.name
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.row.role.is_enabled()
+    }
+
+    pub fn domain_key(&self) -> DomainKey {
+        (self.row.uri.clone(), self.row.domain.clone())
+    }
+
+    /// How unlikely the VM is to be needed by the next job (§4.4); also breaks sacrifice ties,
+    /// so the least useful VM goes first. Disabled roles never reach here.
+    pub fn niceness(&self) -> u32 {
+        let role = match self.row.role {
+            Role::Base => 0,
+            Role::Winetest => 10,
+            _ => 20,
+        };
+        let kind = match self.row.kind.as_str() {
+            "build" => 0,
+            "win64" => 1,
+            "win32" => 2,
+            "wine" => 3,
+            _ => 4,
+        };
+        role + kind
+    }
+}
+
+/// One host's limits and counters (§3): counts of its enabled VMs by status, and its tasks.
+pub(crate) struct Host {
+    pub limits: Limits,
+    pub paused: bool,
+    pub active: u32,
+    pub idle: u32,
+    pub reverting: u32,
+    pub sleeping: u32,
+    pub running: u32,
+    pub dirty: u32,
+    pub dirty_child: u32,
+    pub queued: u32,
+}
+
+impl Host {
+    fn new(limits: Limits, paused: bool) -> Host {
+        Host {
+            limits,
+            paused,
+            active: 0,
+            idle: 0,
+            reverting: 0,
+            sleeping: 0,
+            running: 0,
+            dirty: 0,
+            dirty_child: 0,
+            queued: 0,
+        }
+    }
+
+    /// Adds or removes one VM from the counters; every status change goes through here, so
+    /// the counters always match the statuses the pass has decided.
+    fn tally(&mut self, status: VmStatus, child: bool, add: bool) {
+        let bump = |n: &mut u32| if add { *n += 1 } else { *n -= 1 };
+        let slot = match status {
+            VmStatus::Idle => &mut self.idle,
+            VmStatus::Sleeping => &mut self.sleeping,
+            VmStatus::Reverting => &mut self.reverting,
+            VmStatus::Running => &mut self.running,
+            VmStatus::Dirty => &mut self.dirty,
+            _ => return,
+        };
+        bump(slot);
+        bump(&mut self.active);
+        if status == VmStatus::Dirty && child {
+            bump(&mut self.dirty_child);
+        }
+    }
+
+    /// Reverts allowed at once: fewer while a task runs, so tests keep their speed (§6 step 2).
+    pub fn max_reverts(&self) -> u32 {
+        if self.running > 0 {
+            self.limits.max_reverts_while_running
+        } else {
+            self.limits.max_reverting
+        }
+    }
+}
+
+/// A job with its steps and tasks in visiting order (§1.4).
+pub(crate) struct JobView<'s> {
+    pub job: &'s JobState,
+    pub steps: Vec<(&'s StepState, Vec<&'s TaskState>)>,
+}
+
+/// The working state of a pass: VMs in name order, jobs in job order, hosts, domains, and the
+/// tasks that classification ended.
+pub(crate) struct Lab<'s> {
+    pub state: &'s State,
+    pub vms: Vec<Vm<'s>>,
+    pub jobs: Vec<JobView<'s>>,
+    pub hosts: BTreeMap<String, Host>,
+    pub domains: BTreeMap<DomainKey, Domain>,
+    /// Tasks ended by classification, by (job, step, task): a requeued task is queued for the
+    /// rest of the pass, a failed one is finished.
+    pub ended: BTreeMap<(i64, u32, u32), TaskStatus>,
+}
+
+impl<'s> Lab<'s> {
+    /// Builds the working state with every recorded worker taken as live until classification
+    /// says otherwise, and the hosts counted from that.
+    pub fn new(state: &'s State) -> Lab<'s> {
+        let mut vms: Vec<Vm> = state
+            .vms
+            .iter()
+            .map(|row| Vm {
+                row,
+                host: row.host(),
+                status: row.status,
+                live_child: matches!(row.child, Child::Alive | Child::Stuck),
+                busy: false,
+                lamb: false,
+                errors: row.errors,
+            })
+            .collect();
+        vms.sort_by(|a, b| a.row.name.cmp(&b.row.name));
+        let mut jobs: Vec<JobView> = state
+            .jobs
+            .iter()
+            .map(|job| {
+                let mut steps: Vec<_> = job
+                    .steps
+                    .iter()
+                    .map(|step| {
+                        let mut tasks: Vec<&TaskState> = step.tasks.iter().collect();
+                        tasks.sort_by_key(|task| task.no);
+                        (step, tasks)
+                    })
+                    .collect();
+                steps.sort_by_key(|(step, _)| step.no);
+                JobView { job, steps }
+            })
+            .collect();
+        jobs.sort_by_key(|view| (view.job.priority, view.job.id));
+        let mut hosts = BTreeMap::new();
+        for vm in &vms {
+            hosts.entry(vm.host.clone()).or_insert_with(|| {
+                let (limits, paused) = state.host_limits(&vm.host);
+                Host::new(limits, paused)
+            });
+        }
+        let mut lab = Lab {
+            state,
+            vms,
+            jobs,
+            hosts,
+            domains: BTreeMap::new(),
+            ended: BTreeMap::new(),
+        };
+        for i in 0..lab.vms.len() {
+            lab.tally(i, true);
+        }
+        lab
+    }
+
+    /// The index of a VM by name (VMs are sorted by name).
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.vms
+            .binary_search_by(|vm| vm.row.name.as_str().cmp(name))
+            .ok()
+    }
+
+    pub fn host(&self, i: usize) -> &Host {
+        &self.hosts[&self.vms[i].host]
+    }
+
+    pub fn host_mut(&mut self, i: usize) -> &mut Host {
+        self.hosts
+            .get_mut(&self.vms[i].host)
+            .expect("every VM's host is known")
+    }
+
+    fn tally(&mut self, i: usize, add: bool) {
+        let vm = &self.vms[i];
+        if vm.enabled() {
+            let (status, child) = (vm.status, vm.live_child);
+            self.host_mut(i).tally(status, child, add);
+        }
+    }
+
+    /// Changes a VM's status and worker, keeping its host's counters in step (§3, last
+    /// paragraph: later decisions see earlier ones).
+    pub fn set(&mut self, i: usize, status: VmStatus, live_child: bool) {
+        self.tally(i, false);
+        self.vms[i].status = status;
+        self.vms[i].live_child = live_child;
+        self.tally(i, true);
+    }
+
+    /// Sets a VM's status without an operation and says so in a `mark` action.
+    pub fn mark(&mut self, i: usize, status: VmStatus, reason: &str) -> Action {
+        self.set(i, status, false);
+        Action::Mark {
+            vm: self.vms[i].row.name.clone(),
+            status,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// Kills a VM's worker (its status stays) and says so in a `kill` action.
+    pub fn kill(&mut self, i: usize, reason: &str) -> Action {
+        self.set(i, self.vms[i].status, false);
+        Action::Kill {
+            vm: self.vms[i].row.name.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// A task's status for this pass: as recorded, unless classification ended it.
+    pub fn task_status(&self, job: i64, step: u32, task: &TaskState) -> TaskStatus {
+        self.ended
+            .get(&(job, step, task.no))
+            .copied()
+            .unwrap_or(task.status)
+    }
+}

@@ -1,0 +1,186 @@
+//! Domain ownership (SCHEDULER.md §5): registration order, conflicts, who may use a domain,
+//! steals, and the owners left after the plan.
+
+use super::{Action, Lab, Owner, Vm};
+use crate::model::VmStatus;
+use std::collections::BTreeMap;
+
+/// A domain is identified by its URI and name, compared as exact strings (§1.1).
+pub(crate) type DomainKey = (String, String);
+
+/// Who holds one domain during the pass.
+#[derive(Default)]
+pub(crate) struct Domain {
+    /// The first registered sibling that is not off; `None` while the domain is free.
+    owner: Option<usize>,
+    /// A conflicting sibling that the scheduler may not change (live worker, maintenance)
+    /// still uses the domain: nothing new starts on it until that is over.
+    frozen: bool,
+    /// A VM whose revert on this domain waits for a sacrifice made in this pass: no sibling
+    /// takes the domain meanwhile, so one pass never sacrifices twice for one domain.
+    reserved: Option<usize>,
+}
+
+/// Whether a VM may use its domain (§5.1, §5.2).
+pub(crate) enum Access {
+    /// The VM owns the domain.
+    Mine,
+    /// Every sibling is off: the VM becomes the owner when it acts.
+    Free,
+    /// The owner (this index) is an unclaimed lamb that a revert may displace.
+    Steal(usize),
+    /// Not now, and why, in an admin's words.
+    Denied(String),
+}
+
+impl Access {
+    /// The VM may use the domain without taking it from anyone.
+    pub fn granted(&self) -> bool {
+        matches!(self, Access::Mine | Access::Free)
+    }
+}
+
+/// The registration group of §3 step 4: the VMs least able to give the domain up come first,
+/// so they keep it when siblings conflict.
+fn group(vm: &Vm) -> u8 {
+    if vm.status == VmStatus::Maintenance {
+        0
+    } else if vm.busy {
+        1
+    } else if vm.lamb {
+        2
+    } else {
+        3
+    }
+}
+
+/// Registers every enabled VM and every busy disabled one in the order of §3 step 4, then
+/// resolves conflicts (§5.1), pushing their actions. Every VM's domain gets an entry.
+pub(crate) fn register(lab: &mut Lab, out: &mut Vec<(usize, Action)>) {
+    let mut order: Vec<usize> = (0..lab.vms.len()).collect();
+    order.sort_by_key(|&i| (group(&lab.vms[i]), i));
+    let mut siblings: BTreeMap<DomainKey, Vec<usize>> = BTreeMap::new();
+    for i in order {
+        let vm = &lab.vms[i];
+        let list = siblings.entry(vm.domain_key()).or_default();
+        if vm.enabled() || vm.busy {
+            list.push(i);
+        }
+    }
+    for (key, list) in siblings {
+        let domain = resolve(lab, &list, out);
+        lab.domains.insert(key, domain);
+    }
+}
+
+/// The first registered non-off sibling keeps the domain. Every other one is set off unless
+/// the scheduler may not change it, which freezes the domain; a lamb owner is set dirty so the
+/// domain is brought back to a known state by a power-off or a revert.
+fn resolve(lab: &mut Lab, list: &[usize], out: &mut Vec<(usize, Action)>) -> Domain {
+    let holders: Vec<usize> = list
+        .iter()
+        .copied()
+        .filter(|&i| lab.vms[i].status != VmStatus::Off)
+        .collect();
+    let Some((&owner, others)) = holders.split_first() else {
+        return Domain::default();
+    };
+    let mut frozen = false;
+    for &i in others {
+        let vm = &mut lab.vms[i];
+        vm.lamb = false;
+        if vm.status == VmStatus::Maintenance || vm.live_child {
+            vm.busy = true;
+            frozen = true;
+        } else {
+            vm.busy = false;
+            out.push((i, lab.mark(i, VmStatus::Off, "conflict")));
+        }
+    }
+    if !others.is_empty() && lab.vms[owner].lamb {
+        let status = lab.vms[owner].status;
+        if status == VmStatus::Sleeping {
+            out.push((owner, lab.kill(owner, "conflict")));
+        }
+        if status != VmStatus::Dirty {
+            out.push((owner, lab.mark(owner, VmStatus::Dirty, "conflict")));
+        }
+    }
+    Domain {
+        owner: Some(owner),
+        frozen,
+        reserved: None,
+    }
+}
+
+/// Whether VM `i` may use its domain; `steal` allows taking it from an unclaimed lamb owner,
+/// which only a runnable need in the revert phase may do (§5.2).
+pub(crate) fn access(lab: &Lab, i: usize, steal: bool) -> Access {
+    let vm = &lab.vms[i];
+    let domain = &lab.domains[&vm.domain_key()];
+    if domain.frozen {
+        return Access::Denied(format!(
+            "domain {} is frozen by a conflict between its instances",
+            vm.row.domain
+        ));
+    }
+    match (domain.owner, domain.reserved) {
+        (Some(o), _) if o == i => Access::Mine,
+        (_, Some(r)) if r != i => Access::Denied(format!(
+            "domain {} is reserved for {}",
+            vm.row.domain,
+            lab.vms[r].name()
+        )),
+        (None, _) => Access::Free,
+        (Some(o), _) if steal && lab.vms[o].lamb => Access::Steal(o),
+        (Some(o), _) => Access::Denied(format!(
+            "domain owned by {} ({})",
+            lab.vms[o].name(),
+            lab.vms[o].status
+        )),
+    }
+}
+
+/// Commits a revert's use of the domain: VM `i` becomes the owner, and a steal sets the
+/// displaced owner off (no power-off: the revert reconfigures the domain). Returns the
+/// displaced VM's name.
+pub(crate) fn take(lab: &mut Lab, i: usize, access: &Access) -> Option<String> {
+    let displaced = match *access {
+        Access::Steal(o) => {
+            lab.set(o, VmStatus::Off, false);
+            lab.vms[o].lamb = false;
+            Some(lab.vms[o].row.name.clone())
+        }
+        _ => None,
+    };
+    let domain = domain_mut(lab, i);
+    domain.owner = Some(i);
+    domain.reserved = None;
+    displaced
+}
+
+/// Keeps VM `i`'s domain for it while its revert waits for a sacrifice.
+pub(crate) fn reserve(lab: &mut Lab, i: usize) {
+    domain_mut(lab, i).reserved = Some(i);
+}
+
+fn domain_mut<'a>(lab: &'a mut Lab, i: usize) -> &'a mut Domain {
+    let key = lab.vms[i].domain_key();
+    lab.domains
+        .get_mut(&key)
+        .expect("every VM's domain is registered")
+}
+
+/// The non-free domains after the plan and their owners, by (uri, domain).
+pub(crate) fn owners(lab: &Lab) -> Vec<Owner> {
+    lab.domains
+        .iter()
+        .filter_map(|((uri, domain), d)| {
+            d.owner.map(|o| Owner {
+                uri: uri.clone(),
+                domain: domain.clone(),
+                owner: lab.vms[o].row.name.clone(),
+            })
+        })
+        .collect()
+}
