@@ -42,7 +42,10 @@ pub fn run(ctx: &Ctx, args: &DemoArgs, out: &mut dyn Write) -> Result<u8> {
     // The test driver through a daemon keeps its state only while a connection is open.
     let _keep = hypervisor::connect(&uri, ctx.timeout, ctx.timeout)?;
     for (domain, snapshots) in DOMAINS {
-        ctx.out.say(format!("demo: creating domain {domain} with snapshots {}", snapshots.join(", ")));
+        ctx.out.say(format!(
+            "demo: creating domain {domain} with snapshots {}",
+            snapshots.join(", ")
+        ));
         create_domain(&uri, &dir, domain, snapshots)?;
     }
     let demo = Demo { db, ctx };
@@ -65,22 +68,40 @@ pub fn run(ctx: &Ctx, args: &DemoArgs, out: &mut dyn Write) -> Result<u8> {
         .collect();
     if !bad.is_empty() {
         return Err(exit::failed(format!("demo failed: {}", bad.join(", ")))
-            .hint(format!("see `vmsched --db {} jobs log ID`", demo.db.display()))
+            .hint(format!(
+                "see `vmsched --db {} jobs log ID`",
+                demo.db.display()
+            ))
             .into());
     }
-    ctx.out.say(format!("demo: every job completed; its database is {}", demo.db.display()));
+    ctx.out.say(format!(
+        "demo: every job completed; its database is {}",
+        demo.db.display()
+    ));
     Ok(exit::OK)
 }
 
 /// QEMU through `qemu:///system` when it answers, else libvirt's test driver through the
 /// daemon, saying why.
 fn pick_uri(ctx: &Ctx) -> Result<String> {
-    let qemu = hypervisor::connect("qemu:///system", ctx.timeout, ctx.timeout).and_then(|hv| hv.domains().map(drop));
-    let Err(why) = qemu else { return Ok("qemu:///system".into()) };
-    ctx.out.say(format!("demo: no QEMU hypervisor ({why}); using libvirt's test driver through the daemon"));
+    let qemu = hypervisor::connect("qemu:///system", ctx.timeout, ctx.timeout)
+        .and_then(|hv| hv.domains().map(drop));
+    let Err(why) = qemu else {
+        return Ok("qemu:///system".into());
+    };
+    ctx.out.say(format!(
+        "demo: no QEMU hypervisor ({why}); using libvirt's test driver through the daemon"
+    ));
     hypervisor::connect("test+unix:///default", ctx.timeout, ctx.timeout)
-        .map_err(|e| exit::failed(format!("no local hypervisor: qemu:///system: {why}; test+unix:///default: {e}")))
-        .map_err(|e| e.hint("run `scripts/libvirt-setup.sh start` as root").into())
+        .map_err(|e| {
+            exit::failed(format!(
+                "no local hypervisor: qemu:///system: {why}; test+unix:///default: {e}"
+            ))
+        })
+        .map_err(|e| {
+            e.hint("run `scripts/libvirt-setup.sh start` as root")
+                .into()
+        })
         .map(|_| "test+unix:///default".into())
 }
 
@@ -92,7 +113,11 @@ fn virsh(uri: &str, args: &[&str]) -> Result<()> {
         .output()
         .context("cannot run `virsh` (package libvirt-clients)")?;
     if !out.status.success() {
-        bail!("virsh {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "virsh {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     Ok(())
 }
@@ -104,7 +129,8 @@ fn clean(uri: &str, dir: &Path) -> Result<()> {
         let _ = virsh(uri, &["undefine", domain, "--snapshots-metadata"]);
     }
     if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("cannot remove `{}`", dir.display()))?;
+        std::fs::remove_dir_all(dir)
+            .with_context(|| format!("cannot remove `{}`", dir.display()))?;
     }
     Ok(())
 }
@@ -163,7 +189,11 @@ impl Demo<'_> {
             .args(args)
             .output()?;
         if !out.status.success() {
-            bail!("vmsched {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+            bail!(
+                "vmsched {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
@@ -186,9 +216,39 @@ impl Demo<'_> {
         let commands: Vec<Vec<&str>> = vec![
             vec!["vms", "import", inventory.to_str().context("path")?],
             vec!["settings", "set", "sleep_after_revert", "0"],
-            [&["jobs", "submit", "--remarks", "all locales", "--vm", "w10", "--vm", "w10_fr", "--vm", "w10_de", "--"][..], &check].concat(),
+            [
+                &[
+                    "jobs",
+                    "submit",
+                    "--remarks",
+                    "all locales",
+                    "--vm",
+                    "w10",
+                    "--vm",
+                    "w10_fr",
+                    "--vm",
+                    "w10_de",
+                    "--",
+                ][..],
+                &check,
+            ]
+            .concat(),
             vec!["jobs", "submit", "--file", steps.to_str().context("path")?],
-            [&["jobs", "submit", "--priority", "3", "--remarks", "urgent fr", "--vm", "w10_fr", "--"][..], &check].concat(),
+            [
+                &[
+                    "jobs",
+                    "submit",
+                    "--priority",
+                    "3",
+                    "--remarks",
+                    "urgent fr",
+                    "--vm",
+                    "w10_fr",
+                    "--",
+                ][..],
+                &check,
+            ]
+            .concat(),
         ];
         for args in commands {
             self.ctx.out.say(format!("$ vmsched {}", args.join(" ")));
@@ -202,10 +262,19 @@ impl Demo<'_> {
         let start = Instant::now();
         let mut passes = 0;
         while start.elapsed() < MAX_RUN {
-            let jobs: serde_json::Value = serde_json::from_str(&self.vmsched(&["--format", "json", "jobs", "list"])?)?;
-            let open = jobs.as_array().into_iter().flatten().filter(|j| j["ended"].is_null()).count();
+            let jobs: serde_json::Value =
+                serde_json::from_str(&self.vmsched(&["--format", "json", "jobs", "list"])?)?;
+            let open = jobs
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|j| j["ended"].is_null())
+                .count();
             if open == 0 {
-                self.ctx.out.say(format!("demo: every job ended after {passes} passes in {:.0?}", start.elapsed()));
+                self.ctx.out.say(format!(
+                    "demo: every job ended after {passes} passes in {:.0?}",
+                    start.elapsed()
+                ));
                 return Ok(true);
             }
             self.vmsched(&["schedule-once", "--wait"])?;
@@ -275,14 +344,23 @@ fn two_steps_toml(check: &[&str]) -> String {
 /// The demo's task: checks, with libvirt, at its start and end, that its domain's current
 /// snapshot is its own instance's; fails loudly otherwise.
 fn check_task(ctx: &Ctx) -> Result<u8> {
-    let var = |k: &str| std::env::var(k).with_context(|| format!("{k} is not set: run me as a vmsched task"));
-    let (vm, uri, domain, snapshot) = (var("VMSCHED_VM")?, var("VMSCHED_URI")?, var("VMSCHED_DOMAIN")?, var("VMSCHED_SNAPSHOT")?);
+    let var = |k: &str| {
+        std::env::var(k).with_context(|| format!("{k} is not set: run me as a vmsched task"))
+    };
+    let (vm, uri, domain, snapshot) = (
+        var("VMSCHED_VM")?,
+        var("VMSCHED_URI")?,
+        var("VMSCHED_DOMAIN")?,
+        var("VMSCHED_SNAPSHOT")?,
+    );
     let hv = hypervisor::connect(&uri, ctx.timeout, ctx.timeout)?;
     for moment in ["start", "end"] {
         let current = hv.current_snapshot(&domain)?;
         println!("{moment}: {vm} on {domain}: current snapshot {current:?}, expected {snapshot}");
         if current.as_deref() != Some(snapshot.as_str()) {
-            eprintln!("WRONG SNAPSHOT: {vm} expected `{snapshot}` on {domain}, libvirt says {current:?}");
+            eprintln!(
+                "WRONG SNAPSHOT: {vm} expected `{snapshot}` on {domain}, libvirt says {current:?}"
+            );
             return Ok(exit::FAILED);
         }
         if moment == "start" {

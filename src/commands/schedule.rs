@@ -44,16 +44,24 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
 
 /// Reads and validates a state file (exit 2 naming the file on any error).
 pub fn read_state_file(path: &Path) -> Result<State> {
-    let text = std::fs::read(path).map_err(|e| exit::bad_input(format!("cannot read `{}`: {e}", path.display())))?;
-    let text = String::from_utf8(text).map_err(|_| exit::bad_input(format!("`{}`: not UTF-8", path.display())))?;
-    State::from_json(&text).map_err(|e| exit::bad_input(format!("`{}`: {e}", path.display())).into())
+    let text = std::fs::read(path)
+        .map_err(|e| exit::bad_input(format!("cannot read `{}`: {e}", path.display())))?;
+    let text = String::from_utf8(text)
+        .map_err(|_| exit::bad_input(format!("`{}`: not UTF-8", path.display())))?;
+    State::from_json(&text)
+        .map_err(|e| exit::bad_input(format!("`{}`: {e}", path.display())).into())
 }
 
 /// Loads the state and judges every recorded child: alive when its pid exists and started
 /// when recorded, stuck when alive past its deadline, dead otherwise.
 pub fn judged(conn: &crate::store::Conn) -> Result<Loaded> {
     let settings = settings::load(conn)?;
-    let mut loaded = state::load(conn, settings.max_errors, settings.max_task_tries, u64::from(settings.revert_timeout))?;
+    let mut loaded = state::load(
+        conn,
+        settings.max_errors,
+        settings.max_task_tries,
+        u64::from(settings.revert_timeout),
+    )?;
     let now = chrono::Utc::now();
     for vm in &mut loaded.state.vms {
         vm.child = match loaded.operations.get(&vm.name) {
@@ -68,7 +76,10 @@ pub fn judged(conn: &crate::store::Conn) -> Result<Loaded> {
             settings.monitor_interval
         };
         let due_before = now - chrono::Duration::seconds(interval as i64);
-        vm.monitor_due = loaded.last_check.get(&vm.name).is_none_or(|check| past(check, due_before));
+        vm.monitor_due = loaded
+            .last_check
+            .get(&vm.name)
+            .is_none_or(|check| past(check, due_before));
     }
     Ok(loaded)
 }
@@ -109,7 +120,11 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
             // A worker that died already is judged by the next pass.
             let _ = stdin.write_all(b"go\n");
         }
-        started.push(workers::wait::Started { operation, label, child });
+        started.push(workers::wait::Started {
+            operation,
+            label,
+            child,
+        });
     }
     Ok(started)
 }
@@ -132,9 +147,17 @@ pub fn print_plan(out_settings: Output, plan: &Plan, out: &mut dyn Write) -> Res
         writeln!(out, "{}", describe(action))?;
     }
     let c = plan.counters;
-    writeln!(out, "counters: runnable {} queued {} blocked {}", c.runnable, c.queued, c.blocked)?;
+    writeln!(
+        out,
+        "counters: runnable {} queued {} blocked {}",
+        c.runnable, c.queued, c.blocked
+    )?;
     for owner in &plan.owners {
-        writeln!(out, "owner: {} {} -> {}", owner.uri, owner.domain, owner.owner)?;
+        writeln!(
+            out,
+            "owner: {} {} -> {}",
+            owner.uri, owner.domain, owner.owner
+        )?;
     }
     for waiting in &plan.waiting {
         writeln!(out, "waiting: {} {}", waiting.vm, waiting.reason)?;
@@ -146,14 +169,44 @@ pub fn print_plan(out_settings: Output, plan: &Plan, out: &mut dyn Write) -> Res
 fn describe(action: &Action) -> String {
     match action {
         Action::Mark { vm, status, reason } => format!("mark {vm} {status} ({reason})"),
-        Action::Fail { vm, job, step, task, status } => format!("fail {vm} task {job}/{step}/{task} {status}"),
+        Action::Fail {
+            vm,
+            job,
+            step,
+            task,
+            status,
+        } => format!("fail {vm} task {job}/{step}/{task} {status}"),
         Action::Kill { vm, reason } => format!("kill {vm} worker ({reason})"),
-        Action::Requeue { vm, job, step, task } => format!("requeue {vm} task {job}/{step}/{task}"),
+        Action::Requeue {
+            vm,
+            job,
+            step,
+            task,
+        } => format!("requeue {vm} task {job}/{step}/{task}"),
         Action::Monitor { vm } => format!("monitor {vm}"),
-        Action::Start { vm, job, step, task } => format!("start {vm} task {job}/{step}/{task}"),
-        Action::Revert { vm, displaced: Some(owner) } => format!("revert {vm} (displaces {owner})"),
-        Action::Revert { vm, displaced: None } => format!("revert {vm}"),
-        Action::Poweroff { vm, reason, for_vm: Some(other) } => format!("poweroff {vm} ({reason} for {other})"),
-        Action::Poweroff { vm, reason, for_vm: None } => format!("poweroff {vm} ({reason})"),
+        Action::Start {
+            vm,
+            job,
+            step,
+            task,
+        } => format!("start {vm} task {job}/{step}/{task}"),
+        Action::Revert {
+            vm,
+            displaced: Some(owner),
+        } => format!("revert {vm} (displaces {owner})"),
+        Action::Revert {
+            vm,
+            displaced: None,
+        } => format!("revert {vm}"),
+        Action::Poweroff {
+            vm,
+            reason,
+            for_vm: Some(other),
+        } => format!("poweroff {vm} ({reason} for {other})"),
+        Action::Poweroff {
+            vm,
+            reason,
+            for_vm: None,
+        } => format!("poweroff {vm} ({reason})"),
     }
 }

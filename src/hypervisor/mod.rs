@@ -119,6 +119,10 @@ pub trait Hypervisor {
 
 /// Connects to a libvirt URI: `timeout` bounds connecting and read-only calls, `op_timeout`
 /// reverts and power-offs.
-pub fn connect(uri: &str, timeout: std::time::Duration, op_timeout: std::time::Duration) -> Result<Libvirt, HvError> {
+pub fn connect(
+    uri: &str,
+    timeout: std::time::Duration,
+    op_timeout: std::time::Duration,
+) -> Result<Libvirt, HvError> {
     Ok(Libvirt::connect(uri, timeout)?.with_op_timeout(op_timeout))
 }

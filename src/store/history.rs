@@ -76,7 +76,11 @@ const REPORTED: &str = "_last_reported";
 /// for cron's mail; remembers where it stopped.
 pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
     let since: i64 = conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [REPORTED], |r| r.get::<_, String>(0))
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [REPORTED],
+            |r| r.get::<_, String>(0),
+        )
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
@@ -94,7 +98,8 @@ pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
         let detail: String = r.get(2)?;
         lines.push(format!("{vm}: {detail}"));
     }
-    let newest: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM history", [], |r| r.get(0))?;
+    let newest: i64 =
+        conn.query_row("SELECT coalesce(max(id), 0) FROM history", [], |r| r.get(0))?;
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
         params![REPORTED, newest.max(last).to_string()],

@@ -3,14 +3,14 @@
 
 pub mod history;
 
-#[cfg(test)]
-mod tests;
 pub mod hosts;
 pub mod jobs;
 pub mod operations;
 pub mod pass;
 pub mod settings;
 pub mod state;
+#[cfg(test)]
+mod tests;
 pub mod vms;
 
 use crate::exit;

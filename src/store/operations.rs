@@ -154,7 +154,11 @@ pub fn live(conn: &Connection) -> Result<Vec<Operation>> {
 
 /// The live operation of every VM that has one, by VM name.
 pub fn live_by_vm(conn: &Connection) -> Result<std::collections::BTreeMap<String, Operation>> {
-    let columns = COLUMNS.split(", ").map(|c| format!("o.{}", c.trim())).collect::<Vec<_>>().join(", ");
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("o.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut stmt = conn.prepare(&format!(
         "SELECT {columns} FROM operations o JOIN vms v ON v.operation = o.id WHERE o.ended IS NULL"
     ))?;
@@ -193,11 +197,14 @@ pub fn transition(
     end: Option<&str>,
 ) -> Result<bool> {
     let current: Option<(String, Option<i64>, String)> = conn
-        .query_row("SELECT status, operation, uri FROM vms WHERE name = ?1", [&op.vm], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            "SELECT status, operation, uri FROM vms WHERE name = ?1",
+            [&op.vm],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()?;
-    let ours = matches!(&current, Some((status, Some(id), _)) if *id == op.id && status == from.as_str());
+    let ours =
+        matches!(&current, Some((status, Some(id), _)) if *id == op.id && status == from.as_str());
     if ours {
         let sql = match errors {
             Errors::Keep => "UPDATE vms SET status = ?1 WHERE name = ?2",
@@ -205,7 +212,9 @@ pub fn transition(
             Errors::Add => "UPDATE vms SET status = ?1, errors = errors + 1 WHERE name = ?2",
         };
         conn.execute(sql, params![to.as_str(), op.vm])?;
-        let host = current.as_ref().and_then(|(_, _, uri)| crate::model::host_key(uri).ok());
+        let host = current
+            .as_ref()
+            .and_then(|(_, _, uri)| crate::model::host_key(uri).ok());
         record(
             conn,
             &Entry {

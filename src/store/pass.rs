@@ -3,8 +3,8 @@
 //! thief's `reverting` row). Returns what the shell must do after the commit.
 
 use super::history::{record, Entry};
-use super::operations::{self, NewOperation, Operation};
 use super::jobs::attempts;
+use super::operations::{self, NewOperation, Operation};
 use crate::model::{TaskStatus, VmState, VmStatus};
 use crate::scheduler::{Action, Plan};
 use crate::workers::process::Proc;
@@ -60,7 +60,10 @@ pub fn apply(
     };
     pass.end_dead_operations()?;
     for (vm, errors) in &plan.errors {
-        conn.execute("UPDATE vms SET errors = ?1 WHERE name = ?2", params![errors, vm])?;
+        conn.execute(
+            "UPDATE vms SET errors = ?1 WHERE name = ?2",
+            params![errors, vm],
+        )?;
     }
     for action in &plan.actions {
         pass.apply(action)?;
@@ -89,7 +92,10 @@ impl Pass<'_> {
     /// Sets a VM's status and records the change.
     fn set_status(&mut self, vm: &str, new: VmStatus, detail: &str) -> Result<()> {
         let old = self.status.get(vm).copied();
-        self.conn.execute("UPDATE vms SET status = ?1 WHERE name = ?2", params![new.as_str(), vm])?;
+        self.conn.execute(
+            "UPDATE vms SET status = ?1 WHERE name = ?2",
+            params![new.as_str(), vm],
+        )?;
         self.status.insert(vm.to_string(), new);
         let host = self.host(vm);
         record(
@@ -117,7 +123,13 @@ impl Pass<'_> {
     }
 
     /// Records a new operation that a worker will carry out.
-    fn start_operation(&mut self, vm: &str, kind: &str, secs: u64, task: Option<(i64, u32, u32)>) -> Result<()> {
+    fn start_operation(
+        &mut self,
+        vm: &str,
+        kind: &str,
+        secs: u64,
+        task: Option<(i64, u32, u32)>,
+    ) -> Result<()> {
         let deadline = chrono::Utc::now() + chrono::Duration::seconds(secs as i64);
         let id = operations::start(
             self.conn,
@@ -153,12 +165,25 @@ impl Pass<'_> {
                     },
                 )?;
             }
-            Action::Mark { vm, status, reason } => self.set_status(vm, *status, &format!("{status} {reason}"))?,
-            Action::Requeue { vm, job, step, task } => {
+            Action::Mark { vm, status, reason } => {
+                self.set_status(vm, *status, &format!("{status} {reason}"))?
+            }
+            Action::Requeue {
+                vm,
+                job,
+                step,
+                task,
+            } => {
                 attempts::end_without_result(self.conn, (*job, *step, *task), TaskStatus::Queued)?;
                 self.note(vm, &format!("task {job}/{step}/{task} requeued"))?;
             }
-            Action::Fail { vm, job, step, task, status } => {
+            Action::Fail {
+                vm,
+                job,
+                step,
+                task,
+                status,
+            } => {
                 attempts::end_without_result(self.conn, (*job, *step, *task), *status)?;
                 self.note(vm, &format!("task {job}/{step}/{task} {status}"))?;
             }
@@ -166,7 +191,12 @@ impl Pass<'_> {
                 let secs = self.deadlines.monitor_secs;
                 self.start_operation(vm, "monitor", secs, None)?;
             }
-            Action::Start { vm, job, step, task } => self.start_task(vm, *job, *step, *task)?,
+            Action::Start {
+                vm,
+                job,
+                step,
+                task,
+            } => self.start_task(vm, *job, *step, *task)?,
             Action::Revert { vm, displaced } => {
                 if let Some(owner) = displaced {
                     self.stop_worker(owner, &format!("stolen by {vm}"))?;
@@ -211,7 +241,11 @@ impl Pass<'_> {
     /// Marks the task and the VM running and records the task's operation.
     fn start_task(&mut self, vm: &str, job: i64, step: u32, task: u32) -> Result<()> {
         let timeout = attempts::start(self.conn, (job, step, task))?;
-        self.set_status(vm, VmStatus::Running, &format!("running {job} {step} {task}"))?;
+        self.set_status(
+            vm,
+            VmStatus::Running,
+            &format!("running {job} {step} {task}"),
+        )?;
         let secs = timeout + self.deadlines.task_margin_secs;
         self.start_operation(vm, "task", secs, Some((job, step, task)))
     }
@@ -220,7 +254,10 @@ impl Pass<'_> {
 /// Records the task counters when they differ from the last recorded ones.
 fn record_counters(conn: &Connection, plan: &Plan) -> Result<()> {
     let c = plan.counters;
-    let detail = format!("counters runnable {} queued {} blocked {}", c.runnable, c.queued, c.blocked);
+    let detail = format!(
+        "counters runnable {} queued {} blocked {}",
+        c.runnable, c.queued, c.blocked
+    );
     let last: Option<String> = conn
         .query_row(
             "SELECT detail FROM history WHERE vm IS NULL AND detail LIKE 'counters %' ORDER BY id DESC LIMIT 1",
@@ -229,7 +266,14 @@ fn record_counters(conn: &Connection, plan: &Plan) -> Result<()> {
         )
         .ok();
     if last.as_deref() != Some(detail.as_str()) {
-        record(conn, &Entry { detail: &detail, user: SCHEDULER, ..Entry::default() })?;
+        record(
+            conn,
+            &Entry {
+                detail: &detail,
+                user: SCHEDULER,
+                ..Entry::default()
+            },
+        )?;
     }
     Ok(())
 }

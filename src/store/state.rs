@@ -19,11 +19,17 @@ pub struct Loaded {
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(text: String, what: &str) -> Result<T> {
-    text.parse().map_err(|e: String| anyhow::anyhow!("corrupt {what} in the database: {e}"))
+    text.parse()
+        .map_err(|e: String| anyhow::anyhow!("corrupt {what} in the database: {e}"))
 }
 
 /// Reads the whole scheduling state in the caller's transaction.
-pub fn load(conn: &Connection, max_errors: u32, max_task_tries: u32, revert_timeout: u64) -> Result<Loaded> {
+pub fn load(
+    conn: &Connection,
+    max_errors: u32,
+    max_task_tries: u32,
+    revert_timeout: u64,
+) -> Result<Loaded> {
     let mut hosts = BTreeMap::new();
     let mut limits = LimitSpec::default();
     let mut stmt = conn.prepare(
@@ -75,7 +81,15 @@ pub fn load(conn: &Connection, max_errors: u32, max_task_tries: u32, revert_time
     let operations = operations::live_by_vm(conn)?;
 
     Ok(Loaded {
-        state: State { limits, hosts, max_errors, max_task_tries, revert_timeout, vms, jobs: jobs(conn)? },
+        state: State {
+            limits,
+            hosts,
+            max_errors,
+            max_task_tries,
+            revert_timeout,
+            vms,
+            jobs: jobs(conn)?,
+        },
         operations,
         last_check,
     })
@@ -94,12 +108,22 @@ fn jobs(conn: &Connection) -> Result<Vec<JobState>> {
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         if jobs.last().is_none_or(|j| j.id != id) {
-            jobs.push(JobState { id, priority: r.get(1)?, status: parse(r.get(2)?, "job status")?, steps: Vec::new() });
+            jobs.push(JobState {
+                id,
+                priority: r.get(1)?,
+                status: parse(r.get(2)?, "job status")?,
+                steps: Vec::new(),
+            });
         }
         let job = jobs.last_mut().context("job row")?;
         let no: u32 = r.get(3)?;
         if job.steps.last().is_none_or(|s| s.no != no) {
-            job.steps.push(StepState { no, previous: r.get(4)?, status: parse(r.get(5)?, "step status")?, tasks: Vec::new() });
+            job.steps.push(StepState {
+                no,
+                previous: r.get(4)?,
+                status: parse(r.get(5)?, "step status")?,
+                tasks: Vec::new(),
+            });
         }
         let step = job.steps.last_mut().context("step row")?;
         step.tasks.push(TaskState {

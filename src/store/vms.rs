@@ -241,6 +241,9 @@ pub fn cancel_queued_tasks(conn: &Connection, name: &str) -> Result<Vec<(i64, u3
 
 /// Records that a monitor checked an offline VM now, so the next waits its interval.
 pub fn set_last_check(conn: &Connection, name: &str) -> Result<()> {
-    conn.execute("UPDATE vms SET last_check = ?1 WHERE name = ?2", params![super::now(), name])?;
+    conn.execute(
+        "UPDATE vms SET last_check = ?1 WHERE name = ?2",
+        params![super::now(), name],
+    )?;
     Ok(())
 }

@@ -25,7 +25,9 @@ pub fn log_path(db: &Path) -> Result<PathBuf> {
 
 /// The folder of the database, where task logs live.
 pub fn data_dir(db: &Path) -> PathBuf {
-    db.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    db.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// `vmsched worker OP`: waits for the pass's release, checks that the operation names this
@@ -38,7 +40,9 @@ pub fn run(ctx: &Ctx, id: i64) -> Result<()> {
     }
     let mut store = ctx.open(Mode::Existing)?;
     let me = process::Proc::current()?;
-    let Some(op) = operations::get(store.conn(), id)? else { return Ok(()) };
+    let Some(op) = operations::get(store.conn(), id)? else {
+        return Ok(());
+    };
     if op.ended.is_some() || op.process != Some(me) {
         return Ok(());
     }
@@ -50,7 +54,13 @@ pub fn run(ctx: &Ctx, id: i64) -> Result<()> {
         other => Err(anyhow::anyhow!("unknown operation kind `{other}`")),
     };
     if let Err(err) = &result {
-        eprintln!("{} worker {} ({} {}): {err:#}", crate::store::now(), op.id, op.kind, op.vm);
+        eprintln!(
+            "{} worker {} ({} {}): {err:#}",
+            crate::store::now(),
+            op.id,
+            op.kind,
+            op.vm
+        );
     }
     result
 }

@@ -18,12 +18,27 @@ pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
         Ok(())
     });
     let (to, errors, detail) = match checked {
-        Ok(()) => (VmStatus::Off, Errors::Reset, "off monitor: usable again".to_string()),
-        Err(err) => (VmStatus::Offline, Errors::Keep, format!("offline monitor: {err}")),
+        Ok(()) => (
+            VmStatus::Off,
+            Errors::Reset,
+            "off monitor: usable again".to_string(),
+        ),
+        Err(err) => (
+            VmStatus::Offline,
+            Errors::Keep,
+            format!("offline monitor: {err}"),
+        ),
     };
     store.write(|tx| {
         vms::set_last_check(tx, &op.vm)?;
-        transition(tx, op, (VmStatus::Offline, to), errors, &detail, Some(&detail))
+        transition(
+            tx,
+            op,
+            (VmStatus::Offline, to),
+            errors,
+            &detail,
+            Some(&detail),
+        )
     })?;
     Ok(())
 }

@@ -12,12 +12,29 @@ use std::time::Duration;
 pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
     let settings = settings::load(store.conn())?;
-    let done = hypervisor::connect(&vm.uri, ctx.timeout, Duration::from_secs(u64::from(settings.revert_timeout)))
-        .and_then(|hv| hv.power_off(&vm.domain));
+    let done = hypervisor::connect(
+        &vm.uri,
+        ctx.timeout,
+        Duration::from_secs(u64::from(settings.revert_timeout)),
+    )
+    .and_then(|hv| hv.power_off(&vm.domain));
     let (to, errors, detail) = match done {
         Ok(()) => (VmStatus::Off, Errors::Keep, "off".to_string()),
-        Err(err) => (VmStatus::Offline, Errors::Add, format!("offline power-off failed: {err}")),
+        Err(err) => (
+            VmStatus::Offline,
+            Errors::Add,
+            format!("offline power-off failed: {err}"),
+        ),
     };
-    store.write(|tx| transition(tx, op, (VmStatus::Dirty, to), errors, &detail, Some(&detail)))?;
+    store.write(|tx| {
+        transition(
+            tx,
+            op,
+            (VmStatus::Dirty, to),
+            errors,
+            &detail,
+            Some(&detail),
+        )
+    })?;
     Ok(())
 }

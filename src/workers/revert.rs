@@ -13,15 +13,35 @@ use std::time::Duration;
 pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
     let settings = settings::load(store.conn())?;
-    let reverted = hypervisor::connect(&vm.uri, ctx.timeout, Duration::from_secs(u64::from(settings.revert_timeout)))
-        .and_then(|hv| hv.revert(&vm.domain, &vm.snapshot));
+    let reverted = hypervisor::connect(
+        &vm.uri,
+        ctx.timeout,
+        Duration::from_secs(u64::from(settings.revert_timeout)),
+    )
+    .and_then(|hv| hv.revert(&vm.domain, &vm.snapshot));
     if let Err(err) = reverted {
         let detail = format!("offline revert failed: {err}");
-        store.write(|tx| transition(tx, op, (VmStatus::Reverting, VmStatus::Offline), Errors::Add, &detail, Some(&detail)))?;
+        store.write(|tx| {
+            transition(
+                tx,
+                op,
+                (VmStatus::Reverting, VmStatus::Offline),
+                Errors::Add,
+                &detail,
+                Some(&detail),
+            )
+        })?;
         return Ok(());
     }
     let ours = store.write(|tx| {
-        transition(tx, op, (VmStatus::Reverting, VmStatus::Sleeping), Errors::Keep, "sleeping", None)
+        transition(
+            tx,
+            op,
+            (VmStatus::Reverting, VmStatus::Sleeping),
+            Errors::Keep,
+            "sleeping",
+            None,
+        )
     })?;
     if !ours {
         return store.write(|tx| end_op(tx, op.id, "taken over"));
@@ -30,11 +50,29 @@ pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     if let Some(argv) = &vm.ready_cmd {
         if let Err(err) = ready(argv, &vm.name) {
             let detail = format!("offline not ready: {err}");
-            store.write(|tx| transition(tx, op, (VmStatus::Sleeping, VmStatus::Offline), Errors::Add, &detail, Some(&detail)))?;
+            store.write(|tx| {
+                transition(
+                    tx,
+                    op,
+                    (VmStatus::Sleeping, VmStatus::Offline),
+                    Errors::Add,
+                    &detail,
+                    Some(&detail),
+                )
+            })?;
             return Ok(());
         }
     }
-    store.write(|tx| transition(tx, op, (VmStatus::Sleeping, VmStatus::Idle), Errors::Reset, "idle", Some("ok")))?;
+    store.write(|tx| {
+        transition(
+            tx,
+            op,
+            (VmStatus::Sleeping, VmStatus::Idle),
+            Errors::Reset,
+            "idle",
+            Some("ok"),
+        )
+    })?;
     Ok(())
 }
 

@@ -5,8 +5,8 @@
 //! is an infrastructure failure: requeued while tries remain, else boterror.
 
 use crate::model::{TaskStatus, VmStatus};
-use crate::store::operations::{set_group, transition, Errors, Operation};
 use crate::store::jobs::attempts;
+use crate::store::operations::{set_group, transition, Errors, Operation};
 use crate::store::{settings, vms, Store};
 use crate::workers::{data_dir, process::Proc};
 use anyhow::{Context, Result};
@@ -20,7 +20,8 @@ pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
     let log = data_dir(store.path()).join(&task.log);
     let folder = log.parent().context("log path")?.to_path_buf();
-    std::fs::create_dir_all(&folder).with_context(|| format!("cannot create `{}`", folder.display()))?;
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create `{}`", folder.display()))?;
     let started = std::fs::File::create(&log)
         .with_context(|| format!("cannot create `{}`", log.display()))
         .and_then(|file| {
@@ -54,7 +55,14 @@ pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
     let (status, code) = loop {
         if let Some(exit) = child.try_wait()? {
             let code = exit.code().unwrap_or_else(|| -exit.signal().unwrap_or(0));
-            break (if exit.success() { TaskStatus::Completed } else { TaskStatus::Failed }, Some(code));
+            break (
+                if exit.success() {
+                    TaskStatus::Completed
+                } else {
+                    TaskStatus::Failed
+                },
+                Some(code),
+            );
         }
         if Instant::now() >= deadline {
             // SAFETY: kill has no memory-safety preconditions; the group is the command's own.
@@ -67,7 +75,14 @@ pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
     let detail = format!("dirty task {job}/{step}/{no} {status}");
     store.write(|tx| {
         attempts::finish(tx, (job, step, no), status, code)?;
-        transition(tx, op, (VmStatus::Running, VmStatus::Dirty), Errors::Reset, &detail, Some(status.as_str()))
+        transition(
+            tx,
+            op,
+            (VmStatus::Running, VmStatus::Dirty),
+            Errors::Reset,
+            &detail,
+            Some(status.as_str()),
+        )
     })?;
     Ok(())
 }
@@ -80,7 +95,14 @@ fn not_started(store: &mut Store, op: &Operation, why: &str) -> Result<()> {
         let status = attempts::retry_status(tx, (job, step, no), max_tries)?;
         attempts::end_without_result(tx, (job, step, no), status)?;
         let detail = format!("dirty task {job}/{step}/{no} {status}: {why}");
-        transition(tx, op, (VmStatus::Running, VmStatus::Dirty), Errors::Keep, &detail, Some(why))
+        transition(
+            tx,
+            op,
+            (VmStatus::Running, VmStatus::Dirty),
+            Errors::Keep,
+            &detail,
+            Some(why),
+        )
     })?;
     Ok(())
 }

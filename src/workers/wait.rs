@@ -26,7 +26,11 @@ pub fn wait_all(out: Output, started: Vec<Started>) -> Result<()> {
     let mut pending: Vec<(Started, ProgressBar)> = started
         .into_iter()
         .map(|s| {
-            let bar = bars.add(ProgressBar::new_spinner().with_style(style.clone()).with_message(s.label.clone()));
+            let bar = bars.add(
+                ProgressBar::new_spinner()
+                    .with_style(style.clone())
+                    .with_message(s.label.clone()),
+            );
             bar.enable_steady_tick(Duration::from_millis(120));
             (s, bar)
         })

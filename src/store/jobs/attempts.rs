@@ -57,7 +57,12 @@ pub fn attempt(conn: &Connection, (job, step, no): TaskKey) -> Result<Attempt> {
 
 /// Records the end of a running task: the command's own result (final), or `canceled`. A
 /// task that is no longer running (canceled meanwhile) keeps its status.
-pub fn finish(conn: &Connection, (job, step, no): TaskKey, status: TaskStatus, exit_code: Option<i32>) -> Result<()> {
+pub fn finish(
+    conn: &Connection,
+    (job, step, no): TaskKey,
+    status: TaskStatus,
+    exit_code: Option<i32>,
+) -> Result<()> {
     conn.execute(
         "UPDATE tasks SET status = ?1, exit_code = ?2, ended = ?3
          WHERE job = ?4 AND step = ?5 AND no = ?6 AND status = 'running'",
@@ -69,7 +74,11 @@ pub fn finish(conn: &Connection, (job, step, no): TaskKey, status: TaskStatus, e
 /// Ends an attempt that gave no result of the command's own (the worker died, the command
 /// could not start): the try counts, and the task is requeued (`queued`) or ends with
 /// `status` (e.g. `boterror`).
-pub fn end_without_result(conn: &Connection, (job, step, no): TaskKey, status: TaskStatus) -> Result<()> {
+pub fn end_without_result(
+    conn: &Connection,
+    (job, step, no): TaskKey,
+    status: TaskStatus,
+) -> Result<()> {
     let ended = (status != TaskStatus::Queued).then(now);
     conn.execute(
         "UPDATE tasks SET status = ?1, tries = tries + 1, ended = ?2, started = CASE WHEN ?1 = 'queued' THEN NULL ELSE started END
@@ -80,13 +89,21 @@ pub fn end_without_result(conn: &Connection, (job, step, no): TaskKey, status: T
 }
 
 /// The status of a task whose attempt gave no result: requeued while tries remain.
-pub fn retry_status(conn: &Connection, (job, step, no): TaskKey, max_tries: u32) -> Result<TaskStatus> {
+pub fn retry_status(
+    conn: &Connection,
+    (job, step, no): TaskKey,
+    max_tries: u32,
+) -> Result<TaskStatus> {
     let tries: u32 = conn.query_row(
         "SELECT tries FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3",
         params![job, step, no],
         |r| r.get(0),
     )?;
-    Ok(if tries + 1 < max_tries { TaskStatus::Queued } else { TaskStatus::Boterror })
+    Ok(if tries + 1 < max_tries {
+        TaskStatus::Queued
+    } else {
+        TaskStatus::Boterror
+    })
 }
 
 /// Cancels a running task: ends its worker's operation (the VM becomes dirty) and the task.
@@ -95,8 +112,18 @@ pub fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> Result<V
     let key = (task.job, task.step, task.no);
     let mut kill = Vec::new();
     if let Some(op) = operations::live_for(conn, &task.vm)?.filter(|op| op.task == Some(key)) {
-        let detail = format!("dirty task {}/{}/{} canceled by {user}", task.job, task.step, task.no);
-        operations::transition(conn, &op, (VmStatus::Running, VmStatus::Dirty), Errors::Keep, &detail, Some("canceled"))?;
+        let detail = format!(
+            "dirty task {}/{}/{} canceled by {user}",
+            task.job, task.step, task.no
+        );
+        operations::transition(
+            conn,
+            &op,
+            (VmStatus::Running, VmStatus::Dirty),
+            Errors::Keep,
+            &detail,
+            Some("canceled"),
+        )?;
         kill.extend(op.process);
         kill.extend(op.group);
     }
