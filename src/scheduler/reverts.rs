@@ -143,7 +143,7 @@ fn victim(lab: &Lab, needs: &Needs, i: usize, access: &Access) -> Option<usize> 
             vm.lamb
                 && vm.host == lab.vms[i].host
                 && Some(j) != displaced
-                && needs.key(j).map_or(true, |key| Some(key) > me)
+                && needs.key(j).is_none_or(|key| Some(key) > me)
                 && !(future && matches!(vm.status, VmStatus::Idle | VmStatus::Sleeping))
                 && matches!(ownership::access(lab, j, false), Access::Mine)
         })

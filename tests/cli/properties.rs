@@ -91,7 +91,7 @@ fn host_spec() -> impl Strategy<Value = HostSpec> {
 fn status(weights: &[(TaskStatus, usize)]) -> impl Strategy<Value = TaskStatus> {
     let all: Vec<TaskStatus> = weights
         .iter()
-        .flat_map(|&(s, n)| std::iter::repeat(s).take(n))
+        .flat_map(|&(s, n)| std::iter::repeat_n(s, n))
         .collect();
     select(all)
 }

@@ -146,7 +146,7 @@ fn check_step(
         .command
         .get_ref()
         .first()
-        .map_or(true, String::is_empty)
+        .is_none_or(String::is_empty)
     {
         let message = format!("step `{name}` needs a command (an argument vector)");
         return Err(src.error(Some(step.command.span()), "command", &message));
@@ -182,7 +182,7 @@ fn dependency_order(src: &Source, steps: &[StepSpec]) -> Result<Vec<usize>> {
     while order.len() < steps.len() {
         let placed = |i: usize| order.contains(&i);
         let next = (0..steps.len())
-            .find(|&i| !placed(i) && parents[i].map_or(true, placed))
+            .find(|&i| !placed(i) && parents[i].is_none_or(placed))
             .ok_or_else(|| cycle_error(src, steps, &parents, &order))?;
         order.push(next);
     }

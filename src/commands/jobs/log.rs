@@ -20,8 +20,8 @@ pub fn log(ctx: &Ctx, args: &JobLogArgs, out: &mut dyn Write) -> Result<u8> {
         .steps
         .iter()
         .flat_map(|s| &s.tasks)
-        .filter(|t| args.step.map_or(true, |s| t.step == s))
-        .filter(|t| args.task.map_or(true, |n| t.no == n))
+        .filter(|t| args.step.is_none_or(|s| t.step == s))
+        .filter(|t| args.task.is_none_or(|n| t.no == n))
         .collect();
     if tasks.is_empty() {
         let what = match (args.step, args.task) {

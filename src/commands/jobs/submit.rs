@@ -57,7 +57,7 @@ fn one_step(args: &JobSubmitArgs, known: &dyn Fn(&str) -> Result<bool>) -> Resul
                 .into());
         }
     }
-    if args.command.first().map_or(true, String::is_empty) {
+    if args.command.first().is_none_or(String::is_empty) {
         return Err(exit::bad_input("no command to run (give it after `--`)").into());
     }
     Ok(JobFile {

@@ -155,9 +155,9 @@ fn list(ctx: &Ctx, args: &VmListArgs, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open(Mode::Existing)?;
     let vms: Vec<VmRow> = vms::list(store.conn())?
         .into_iter()
-        .filter(|vm| args.role.map_or(true, |r| vm.role == r))
-        .filter(|vm| args.status.map_or(true, |s| vm.status == s))
-        .filter(|vm| args.domain.as_ref().map_or(true, |d| vm.domain == *d))
+        .filter(|vm| args.role.is_none_or(|r| vm.role == r))
+        .filter(|vm| args.status.is_none_or(|s| vm.status == s))
+        .filter(|vm| args.domain.as_ref().is_none_or(|d| vm.domain == *d))
         .collect();
     if args.name {
         for vm in &vms {
