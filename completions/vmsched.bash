@@ -360,7 +360,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__demo)
-            opts="-c -v -q -h -V --clean --uri --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-c -v -q -h -V --clean --uri --check-task --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1418,7 +1418,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__jobs__subcmd__submit)
-            opts="-v -q -h -V --vm --file --priority --timeout --user --remarks --db --format --verbose --quiet --no-progress --help --version"
+            opts="-v -q -h -V --vm --file --priority --task-timeout --user --remarks --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1436,7 +1436,7 @@ _vmsched() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --task-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1454,6 +1454,10 @@ _vmsched() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -238,19 +238,20 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_see
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l vm -d 'A VM to run the command on (repeatable)' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l file -d 'The job file (TOML) with steps' -r -F
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l priority -d 'Niceness: lower runs first' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l timeout -d 'Task timeout in seconds' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l priority -d 'Niceness: lower runs first [default: 5, or the file\'s]' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l task-timeout -d 'Task timeout in seconds [default: 300] (`--timeout` is libvirt\'s)' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l user -d 'Who submits (default: SUDO_USER, else USER)' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l remarks -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l remarks -d 'Free text shown in listings [default: the file\'s]' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s v -l verbose -d 'Say more (repeatable)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l status -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l status -d 'Only jobs of this status' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
@@ -269,7 +270,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l reason -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l reason -d 'Why (recorded in the history)' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
@@ -417,6 +418,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l format -d 'Outp
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l clean -d 'Remove what the demo created and stop'
+complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l check-task -d 'Run as a demo task: check the domain\'s current snapshot (from VMSCHED_* variables)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -s v -l verbose -d 'Say more (repeatable)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l no-progress -d 'Never show progress bars or spinners'
