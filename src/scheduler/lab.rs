@@ -10,8 +10,11 @@ use std::collections::BTreeMap;
 
 /// A VM as the pass sees it: its row, plus what the pass has decided about it so far.
 pub(crate) struct Vm<'s> {
+    /// The VM as the state file gives it (the pass never changes it).
     pub row: &'s VmState,
+    /// Its host key: limits and counters are per host.
     pub host: String,
+    /// Its status as decided so far in this pass.
     pub status: VmStatus,
     /// A worker acts on this VM and goes on doing so: alive and not killed by this pass, or
     /// started by it. Such a VM may not start anything new (§5.1).
@@ -20,18 +23,22 @@ pub(crate) struct Vm<'s> {
     pub busy: bool,
     /// Powered on but expendable: may be stolen or sacrificed (§3, §5.2, §6).
     pub lamb: bool,
+    /// Consecutive failures, as classification updates them.
     pub errors: u32,
 }
 
 impl Vm<'_> {
+    /// The VM's name, as actions and reasons show it.
     pub fn name(&self) -> &str {
         &self.row.name
     }
 
+    /// Retired and deleted VMs are never scheduled nor counted.
     pub fn enabled(&self) -> bool {
         self.row.role.is_enabled()
     }
 
+    /// The domain this instance shares with its siblings.
     pub fn domain_key(&self) -> DomainKey {
         (self.row.uri.clone(), self.row.domain.clone())
     }
@@ -197,10 +204,12 @@ impl<'s> Lab<'s> {
             .ok()
     }
 
+    /// The host of VM `i`.
     pub fn host(&self, i: usize) -> &Host {
         &self.hosts[&self.vms[i].host]
     }
 
+    /// The host of VM `i`, to count a decision.
     pub fn host_mut(&mut self, i: usize) -> &mut Host {
         self.hosts
             .get_mut(&self.vms[i].host)

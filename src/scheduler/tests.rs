@@ -5,28 +5,47 @@ use super::ownership::{self, Access};
 use super::tasks::{self, Tier};
 use super::{classify, Lab};
 use crate::model::{State, VmStatus};
-use serde_json::{json, Value};
 
-/// A state on host h1: each VM is (name, status, extra fields); each job is (id, steps).
-fn state(vms: &[(&str, &str, Value)], jobs: Value) -> State {
-    let vms: Vec<Value> = vms
+/// A state on host h1 from VMs (name, status, extra JSON fields; the domain defaults to the
+/// name) and the jobs' JSON.
+fn state(vms: &[(&str, &str, &str)], jobs: &str) -> State {
+    let vms: Vec<String> = vms
         .iter()
         .map(|(name, status, extra)| {
-            let mut vm = json!({"name": name, "status": status, "uri": "qemu+ssh://h1/system",
-                                "domain": name, "snapshot": "wtb"});
-            if let Value::Object(fields) = extra {
-                vm.as_object_mut()
-                    .expect("an object")
-                    .extend(fields.clone());
-            }
-            vm
+            let domain = if extra.contains("\"domain\"") {
+                String::new()
+            } else {
+                format!(r#","domain":"{name}""#)
+            };
+            let place = r#""uri":"qemu+ssh://h1/system","snapshot":"wtb""#;
+            format!(r#"{{"name":"{name}","status":"{status}",{place}{domain}{extra}}}"#)
         })
         .collect();
-    State::from_json(&json!({"vms": vms, "jobs": jobs}).to_string()).expect("a valid state")
+    let text = format!(r#"{{"vms":[{}],"jobs":{jobs}}}"#, vms.join(","));
+    State::from_json(&text).expect("a valid state")
 }
 
-fn task(no: u32, vm: &str) -> Value {
-    json!({"no": no, "vm": vm})
+/// A job with the given steps, each a list of task VMs; step `n` > 1 follows step `n - 1` when
+/// `chained`.
+fn job(id: i64, steps: &[&[&str]], chained: bool) -> String {
+    let steps: Vec<String> = steps
+        .iter()
+        .zip(1..)
+        .map(|(vms, no)| {
+            let tasks: Vec<String> = vms
+                .iter()
+                .zip(1..)
+                .map(|(vm, t)| format!(r#"{{"no":{t},"vm":"{vm}"}}"#))
+                .collect();
+            let previous = if chained && no > 1 {
+                format!(r#","previous":{}"#, no - 1)
+            } else {
+                String::new()
+            };
+            format!(r#"{{"no":{no}{previous},"tasks":[{}]}}"#, tasks.join(","))
+        })
+        .collect();
+    format!(r#"{{"id":{id},"steps":[{}]}}"#, steps.join(","))
 }
 
 fn names(lab: &Lab, order: &[usize]) -> Vec<String> {
@@ -42,21 +61,21 @@ fn at(lab: &Lab, name: &str) -> usize {
 
 #[test]
 fn needs_follow_the_priority_tuple() {
-    let none = json!({});
+    let jobs = format!(
+        "[{},{}]",
+        job(1, &[&["a"], &["n"]], true),
+        job(2, &[&["b", "b", "c"]], false)
+    );
     let s = state(
         &[
-            ("a", "off", none.clone()),
-            ("b", "off", none.clone()),
-            ("c", "dirty", none.clone()),
-            ("f", "off", json!({"kind": "build"})),
-            ("g", "idle", none.clone()),
-            ("n", "dirty", none),
+            ("a", "off", ""),
+            ("b", "off", ""),
+            ("c", "dirty", ""),
+            ("f", "off", r#","kind":"build""#),
+            ("g", "idle", ""),
+            ("n", "dirty", ""),
         ],
-        json!([
-            {"id": 1, "steps": [{"no": 1, "tasks": [task(1, "a")]},
-                                {"no": 2, "previous": 1, "tasks": [task(1, "n")]}]},
-            {"id": 2, "steps": [{"no": 1, "tasks": [task(1, "b"), task(2, "b"), task(3, "c")]}]},
-        ]),
+        &jobs,
     );
     let (mut lab, _) = classify::classify(&s);
     let scheduled = tasks::schedule(&mut lab);
@@ -72,15 +91,12 @@ fn needs_follow_the_priority_tuple() {
 
 #[test]
 fn a_strictly_better_need_replaces_tier_and_dependencies() {
-    let none = json!({});
-    let s = state(
-        &[("b", "off", none.clone()), ("w", "off", none)],
-        json!([
-            {"id": 1, "steps": [{"no": 1, "tasks": [task(1, "b")]},
-                                {"no": 2, "previous": 1, "tasks": [task(1, "w")]}]},
-            {"id": 2, "steps": [{"no": 1, "tasks": [task(1, "w")]}]},
-        ]),
+    let jobs = format!(
+        "[{},{}]",
+        job(1, &[&["b"], &["w"]], true),
+        job(2, &[&["w"]], false)
     );
+    let s = state(&[("b", "off", ""), ("w", "off", "")], &jobs);
     let (mut lab, _) = classify::classify(&s);
     let scheduled = tasks::schedule(&mut lab);
     let w = at(&lab, "w");
@@ -95,10 +111,10 @@ fn a_strictly_better_need_replaces_tier_and_dependencies() {
 fn counters_follow_every_status_change() {
     let s = state(
         &[
-            ("i", "idle", json!({})),
-            ("r", "running", json!({"child": "alive", "role": "retired"})),
+            ("i", "idle", ""),
+            ("r", "running", r#","child":"alive","role":"retired""#),
         ],
-        json!([]),
+        "[]",
     );
     let (mut lab, _) = classify::classify(&s);
     let counts = |lab: &Lab| {
@@ -121,12 +137,12 @@ fn counters_follow_every_status_change() {
 fn registration_order_decides_who_keeps_a_domain() {
     let s = state(
         &[
-            ("a", "idle", json!({"domain": "d"})),
-            ("b", "running", json!({"domain": "d", "child": "alive"})),
-            ("c", "maintenance", json!({"domain": "d"})),
-            ("e", "off", json!({"domain": "d"})),
+            ("a", "idle", r#","domain":"d""#),
+            ("b", "running", r#","domain":"d","child":"alive""#),
+            ("c", "maintenance", r#","domain":"d""#),
+            ("e", "off", r#","domain":"d""#),
         ],
-        json!([]),
+        "[]",
     );
     let (lab, actions) = classify::classify(&s);
     let owners = ownership::owners(&lab);
@@ -144,11 +160,8 @@ fn registration_order_decides_who_keeps_a_domain() {
 #[test]
 fn only_an_unclaimed_lamb_owner_can_be_stolen_from() {
     let s = state(
-        &[
-            ("w10", "idle", json!({"domain": "w10"})),
-            ("w10_fr", "off", json!({"domain": "w10"})),
-        ],
-        json!([]),
+        &[("w10", "idle", ""), ("w10_fr", "off", r#","domain":"w10""#)],
+        "[]",
     );
     let (mut lab, _) = classify::classify(&s);
     let (owner, thief) = (at(&lab, "w10"), at(&lab, "w10_fr"));
