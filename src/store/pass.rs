@@ -208,9 +208,10 @@ impl Pass<'_> {
             }
             Action::Poweroff { vm, reason, for_vm } => {
                 self.stop_worker(vm, "powered off")?;
+                // SCHEDULER.md §8 labels: `dirty sacrifice for w10`, `dirty poweroff`.
                 let detail = match for_vm {
                     Some(other) => format!("dirty {reason} for {other}"),
-                    None => format!("dirty {reason}"),
+                    None => "dirty poweroff".to_string(),
                 };
                 self.set_status(vm, VmStatus::Dirty, &detail)?;
                 let secs = self.deadlines.revert_secs;

@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     )
     .and_then(|hv| hv.power_off(&vm.domain));
     let (to, errors, detail) = match done {
-        Ok(()) => (VmStatus::Off, Errors::Keep, "off".to_string()),
+        Ok(()) => (VmStatus::Off, Errors::Keep, "off powered off".to_string()),
         Err(err) => (
             VmStatus::Offline,
             Errors::Add,
