@@ -2,7 +2,7 @@
 //! names, URIs, and the state a scheduling pass plans from (the `--state` file format).
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -350,7 +350,7 @@ impl State {
 
     /// Checks what serde cannot: names, URIs, duplicates, references and step order.
     pub fn validate(&self) -> Result<(), String> {
-        let mut names = BTreeSet::new();
+        let mut names = HashSet::with_capacity(self.vms.len());
         for (i, vm) in self.vms.iter().enumerate() {
             check_name(&vm.name).map_err(|e| format!("vms[{i}].name: {e}"))?;
             host_key(&vm.uri).map_err(|e| format!("vms[{i}].uri: {e}"))?;
@@ -365,24 +365,31 @@ impl State {
             }
             let mut nos = BTreeSet::new();
             for step in &job.steps {
-                let at = format!("job {} step {}", job.id, step.no);
+                // Formatted only for an error: a big state has hundreds of thousands of steps.
+                let at = || format!("job {} step {}", job.id, step.no);
                 if !nos.insert(step.no) {
-                    return Err(format!("{at}: duplicate step number"));
+                    return Err(format!("{}: duplicate step number", at()));
                 }
                 if let Some(prev) = step.previous {
                     if prev >= step.no || !job.steps.iter().any(|s| s.no == prev) {
                         return Err(format!(
-                            "{at}: previous {prev} must be an earlier step of the job"
+                            "{}: previous {prev} must be an earlier step of the job",
+                            at()
                         ));
                     }
                 }
                 let mut task_nos = BTreeSet::new();
                 for task in &step.tasks {
                     if !task_nos.insert(task.no) {
-                        return Err(format!("{at} task {}: duplicate task number", task.no));
+                        return Err(format!("{} task {}: duplicate task number", at(), task.no));
                     }
                     if !names.contains(task.vm.as_str()) {
-                        return Err(format!("{at} task {}: unknown VM `{}`", task.no, task.vm));
+                        return Err(format!(
+                            "{} task {}: unknown VM `{}`",
+                            at(),
+                            task.no,
+                            task.vm
+                        ));
                     }
                 }
             }

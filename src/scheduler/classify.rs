@@ -114,17 +114,7 @@ fn died(lab: &mut Lab, i: usize, out: &mut Out) {
 /// order: requeued while tries remain, else failed. They are decided before tasks are
 /// scheduled, so a requeued task may start again in this very pass.
 fn end_tasks(lab: &mut Lab, i: usize, out: &mut Out) {
-    let name = lab.vms[i].name();
-    let mut running = Vec::new();
-    for view in &lab.jobs {
-        for (step, tasks) in &view.steps {
-            for task in tasks {
-                if task.status == TaskStatus::Running && task.vm == name {
-                    running.push((view.job.id, step.no, task.no, task.tries));
-                }
-            }
-        }
-    }
+    let running = lab.running.get(&i).cloned().unwrap_or_default();
     for (job, step, task, tries) in running {
         let vm = lab.vms[i].row.name.clone();
         let (status, action) = if tries + 1 < lab.state.max_task_tries {

@@ -6,7 +6,7 @@ use super::Action;
 use crate::model::{
     Child, JobState, Limits, Role, State, StepState, TaskState, TaskStatus, VmState, VmStatus,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A VM as the pass sees it: its row, plus what the pass has decided about it so far.
 pub(crate) struct Vm<'s> {
@@ -14,6 +14,8 @@ pub(crate) struct Vm<'s> {
     pub row: &'s VmState,
     /// Its host key: limits and counters are per host.
     pub host: String,
+    /// Its host's place in `Lab::hosts`.
+    pub host_ix: usize,
     /// Its status as decided so far in this pass.
     pub status: VmStatus,
     /// A worker acts on this VM and goes on doing so: alive and not killed by this pass, or
@@ -124,8 +126,19 @@ impl Host {
 /// A job with its steps and tasks in visiting order (§1.4).
 pub(crate) struct JobView<'s> {
     pub job: &'s JobState,
-    pub steps: Vec<(&'s StepState, Vec<&'s TaskState>)>,
+    pub steps: Vec<(&'s StepState, Vec<TaskView<'s>>)>,
 }
+
+/// A task with the index of its VM, looked up once per pass.
+#[derive(Clone, Copy)]
+pub(crate) struct TaskView<'s> {
+    pub task: &'s TaskState,
+    /// `None` when no VM of the state has the task's VM name.
+    pub vm: Option<usize>,
+}
+
+/// A task recorded as running: (job, step, task, tries).
+pub(crate) type RunningTask = (i64, u32, u32, u32);
 
 /// The working state of a pass: VMs in name order, jobs in job order, hosts, domains, and the
 /// tasks that classification ended.
@@ -133,7 +146,10 @@ pub(crate) struct Lab<'s> {
     pub state: &'s State,
     pub vms: Vec<Vm<'s>>,
     pub jobs: Vec<JobView<'s>>,
-    pub hosts: BTreeMap<String, Host>,
+    /// The hosts, in the order their VMs first appear by name; `Vm::host_ix` points here.
+    pub hosts: Vec<Host>,
+    /// The tasks recorded as running on each VM, by VM index, in job, step, task order.
+    pub running: BTreeMap<usize, Vec<RunningTask>>,
     pub domains: BTreeMap<DomainKey, Domain>,
     /// Tasks ended by classification, by (job, step, task): a requeued task is queued for the
     /// rest of the pass, a failed one is finished.
@@ -150,6 +166,7 @@ impl<'s> Lab<'s> {
             .map(|row| Vm {
                 row,
                 host: row.host(),
+                host_ix: 0,
                 status: row.status,
                 live_child: matches!(row.child, Child::Alive | Child::Stuck),
                 busy: false,
@@ -158,6 +175,20 @@ impl<'s> Lab<'s> {
             })
             .collect();
         vms.sort_by(|a, b| a.row.name.cmp(&b.row.name));
+        let mut hosts = Vec::new();
+        let mut host_ixs: BTreeMap<&str, usize> = BTreeMap::new();
+        for vm in &mut vms {
+            vm.host_ix = *host_ixs.entry(vm.host.as_str()).or_insert_with(|| {
+                let (limits, paused) = state.host_limits(&vm.host);
+                hosts.push(Host::new(limits, paused));
+                hosts.len() - 1
+            });
+        }
+        // One hash look-up per task: a binary search compares names a dozen times.
+        let by_name: HashMap<&str, usize> = (0..vms.len())
+            .map(|i| (vms[i].row.name.as_str(), i))
+            .collect();
+        let index = |name: &str| by_name.get(name).copied();
         let mut jobs: Vec<JobView> = state
             .jobs
             .iter()
@@ -166,8 +197,15 @@ impl<'s> Lab<'s> {
                     .steps
                     .iter()
                     .map(|step| {
-                        let mut tasks: Vec<&TaskState> = step.tasks.iter().collect();
-                        tasks.sort_by_key(|task| task.no);
+                        let mut tasks: Vec<TaskView> = step
+                            .tasks
+                            .iter()
+                            .map(|task| TaskView {
+                                task,
+                                vm: index(&task.vm),
+                            })
+                            .collect();
+                        tasks.sort_by_key(|view| view.task.no);
                         (step, tasks)
                     })
                     .collect();
@@ -176,18 +214,23 @@ impl<'s> Lab<'s> {
             })
             .collect();
         jobs.sort_by_key(|view| (view.job.priority, view.job.id));
-        let mut hosts = BTreeMap::new();
-        for vm in &vms {
-            hosts.entry(vm.host.clone()).or_insert_with(|| {
-                let (limits, paused) = state.host_limits(&vm.host);
-                Host::new(limits, paused)
-            });
+        let mut running: BTreeMap<usize, Vec<RunningTask>> = BTreeMap::new();
+        for view in &jobs {
+            for (step, tasks) in &view.steps {
+                for t in tasks {
+                    if let (TaskStatus::Running, Some(i)) = (t.task.status, t.vm) {
+                        let entry = (view.job.id, step.no, t.task.no, t.task.tries);
+                        running.entry(i).or_default().push(entry);
+                    }
+                }
+            }
         }
         let mut lab = Lab {
             state,
             vms,
             jobs,
             hosts,
+            running,
             domains: BTreeMap::new(),
             ended: BTreeMap::new(),
         };
@@ -198,6 +241,7 @@ impl<'s> Lab<'s> {
     }
 
     /// The index of a VM by name (VMs are sorted by name).
+    #[cfg(test)]
     pub fn index(&self, name: &str) -> Option<usize> {
         self.vms
             .binary_search_by(|vm| vm.row.name.as_str().cmp(name))
@@ -206,14 +250,12 @@ impl<'s> Lab<'s> {
 
     /// The host of VM `i`.
     pub fn host(&self, i: usize) -> &Host {
-        &self.hosts[&self.vms[i].host]
+        &self.hosts[self.vms[i].host_ix]
     }
 
     /// The host of VM `i`, to count a decision.
     pub fn host_mut(&mut self, i: usize) -> &mut Host {
-        self.hosts
-            .get_mut(&self.vms[i].host)
-            .expect("every VM's host is known")
+        &mut self.hosts[self.vms[i].host_ix]
     }
 
     fn tally(&mut self, i: usize, add: bool) {

@@ -141,7 +141,7 @@ fn victim(lab: &Lab, needs: &Needs, i: usize, access: &Access) -> Option<usize> 
         .filter(|&j| {
             let vm = &lab.vms[j];
             vm.lamb
-                && vm.host == lab.vms[i].host
+                && vm.host_ix == lab.vms[i].host_ix
                 && Some(j) != displaced
                 && needs.key(j).is_none_or(|key| Some(key) > me)
                 && !(future && matches!(vm.status, VmStatus::Idle | VmStatus::Sleeping))

@@ -1,6 +1,7 @@
 //! Tasks and needed VMs (SCHEDULER.md §4): step readiness, task counters and starts, and the
 //! needed-VM entries with their priority tuples, future VMs included.
 
+use super::lab::TaskView;
 use super::{ownership, Action, Counters, Lab};
 use crate::model::{JobState, StepState, TaskState, TaskStatus, VmStatus};
 use std::cmp::Reverse;
@@ -28,9 +29,9 @@ struct Need {
     deps: Vec<usize>,
 }
 
-/// The needed VMs, by VM index.
+/// The needed VMs, by VM index (`None` for a VM nobody needs).
 #[derive(Default)]
-pub(crate) struct Needs(BTreeMap<usize, Need>);
+pub(crate) struct Needs(Vec<Option<Need>>);
 
 /// The priority tuple of §4.1; VM indices follow name order, so the index breaks ties by name.
 pub(crate) type Key = (Tier, u32, bool, Reverse<u32>, usize);
@@ -38,24 +39,31 @@ pub(crate) type Key = (Tier, u32, bool, Reverse<u32>, usize);
 impl Needs {
     /// The VM's priority tuple, if it is needed.
     pub fn key(&self, i: usize) -> Option<Key> {
-        self.0
-            .get(&i)
+        self.get(i)
             .map(|n| (n.tier, n.rank, !n.hot, Reverse(n.count), i))
+    }
+
+    fn get(&self, i: usize) -> Option<&Need> {
+        self.0.get(i).and_then(Option::as_ref)
+    }
+
+    fn need(&self, i: usize) -> &Need {
+        self.get(i).expect("a needed VM")
     }
 
     /// Why a needed VM is needed.
     pub fn tier(&self, i: usize) -> Tier {
-        self.0[&i].tier
+        self.need(i).tier
     }
 
     /// The VMs a next-step VM waits for before it is reverted (§6 step 3).
     pub fn deps(&self, i: usize) -> &[usize] {
-        &self.0[&i].deps
+        &self.need(i).deps
     }
 
     /// The needed VMs, most urgent first.
     pub fn in_order(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = self.0.keys().copied().collect();
+        let mut order: Vec<usize> = (0..self.0.len()).filter(|&i| self.0[i].is_some()).collect();
         order.sort_by_key(|&i| self.key(i));
         order
     }
@@ -72,7 +80,10 @@ impl Needs {
         deps: &[usize],
         task: bool,
     ) -> bool {
-        let Some(need) = self.0.get_mut(&i) else {
+        if self.0.len() <= i {
+            self.0.resize_with(lab.vms.len().max(i + 1), || None);
+        }
+        let Some(need) = self.0[i].as_mut() else {
             let status = lab.vms[i].status;
             let pending = !matches!(
                 status,
@@ -85,7 +96,7 @@ impl Needs {
                 count: u32::from(task) + u32::from(pending),
                 deps: deps.to_vec(),
             };
-            self.0.insert(i, need);
+            self.0[i] = Some(need);
             return true;
         };
         need.count += u32::from(task);
@@ -132,9 +143,11 @@ pub(crate) fn schedule(lab: &mut Lab) -> Scheduled {
 /// The steps of one job in order (§4.2, §4.3). `readied` holds, for each rank-0 step still
 /// being readied, the VMs its queued tasks need: they are the next step's dependencies.
 fn schedule_job(lab: &mut Lab, j: usize, rank: u32, out: &mut Scheduled) {
-    let (job, steps) = (lab.jobs[j].job, lab.jobs[j].steps.clone());
+    // Taken out while the job is visited, so the pass can change the rest of the lab.
+    let (job, steps) = (lab.jobs[j].job, std::mem::take(&mut lab.jobs[j].steps));
     let mut readied: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-    for (step, tasks) in steps {
+    for (step, tasks) in &steps {
+        let step: &StepState = step;
         let step_rank = step_rank(job, step, &readied);
         let deps = step
             .previous
@@ -142,11 +155,10 @@ fn schedule_job(lab: &mut Lab, j: usize, rank: u32, out: &mut Scheduled) {
             .cloned()
             .unwrap_or_default();
         let mut ready = (step_rank == 0).then(Vec::new);
-        for task in tasks {
+        for &TaskView { task, vm } in tasks {
             if lab.task_status(job.id, step.no, task) != TaskStatus::Queued {
                 continue;
             }
-            let vm = lab.index(&task.vm);
             let Some(i) =
                 vm.filter(|&i| lab.vms[i].enabled() && lab.vms[i].status != VmStatus::Maintenance)
             else {
@@ -177,6 +189,7 @@ fn schedule_job(lab: &mut Lab, j: usize, rank: u32, out: &mut Scheduled) {
             readied.insert(step.no, vms);
         }
     }
+    lab.jobs[j].steps = steps;
 }
 
 /// §4.2: 0 when the step may run (no previous step, or it completed), 1 when its previous step
