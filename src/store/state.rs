@@ -5,8 +5,8 @@
 use super::operations::{self, Operation};
 use crate::model::{Child, HostSpec, JobState, LimitSpec, State, StepState, TaskState, VmState};
 use anyhow::{Context, Result};
-use rusqlite::Connection;
-use std::collections::BTreeMap;
+use rusqlite::{Connection, Row};
+use std::collections::{BTreeMap, HashMap};
 
 /// The state as stored, plus what the shell needs to judge each VM's child.
 pub struct Loaded {
@@ -16,11 +16,6 @@ pub struct Loaded {
     pub operations: BTreeMap<String, Operation>,
     /// The last monitor check of each VM that had one.
     pub last_check: BTreeMap<String, String>,
-}
-
-fn parse<T: std::str::FromStr<Err = String>>(text: String, what: &str) -> Result<T> {
-    text.parse()
-        .map_err(|e: String| anyhow::anyhow!("corrupt {what} in the database: {e}"))
 }
 
 /// Reads the whole scheduling state in the caller's transaction.
@@ -67,8 +62,8 @@ pub fn load(
         }
         vms.push(VmState {
             kind: r.get(1)?,
-            role: parse(r.get(2)?, "role")?,
-            status: parse(r.get(3)?, "status")?,
+            role: word(r, 2, "role")?,
+            status: word(r, 3, "status")?,
             uri: r.get(4)?,
             domain: r.get(5)?,
             snapshot: r.get(6)?,
@@ -95,44 +90,91 @@ pub fn load(
     })
 }
 
-/// The queued and running jobs with all their steps and tasks, in job order.
+/// A status word of column `i`, read without copying the text.
+fn word<T: std::str::FromStr<Err = String>>(r: &Row, i: usize, what: &str) -> Result<T> {
+    r.get_ref(i)?
+        .as_str()?
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("corrupt {what} in the database: {e}"))
+}
+
+/// The unfinished jobs, whose steps and tasks a pass loads.
+const LIVE_JOBS: &str = "SELECT id FROM jobs WHERE status IN ('queued', 'running')";
+
+/// The queued and running jobs with all their steps and tasks, in job order (priority, id;
+/// steps and tasks by number). Jobs, steps and tasks are read by three index searches in no
+/// particular order and put in order here: ordering one joined query made SQLite sort every
+/// task row, the largest cost of a pass on a big queue.
 fn jobs(conn: &Connection) -> Result<Vec<JobState>> {
     let mut jobs: Vec<JobState> = Vec::new();
-    let mut stmt = conn.prepare(
-        "SELECT j.id, j.priority, j.status, s.no, s.previous, s.status, t.no, t.vm, t.status, t.timeout, t.tries
-         FROM jobs j JOIN steps s ON s.job = j.id JOIN tasks t ON t.job = s.job AND t.step = s.no
-         WHERE j.status IN ('queued', 'running')
-         ORDER BY j.priority, j.id, s.no, t.no",
-    )?;
+    let mut job_at: HashMap<i64, usize> = HashMap::new();
+    let mut stmt = conn
+        .prepare("SELECT id, priority, status FROM jobs WHERE status IN ('queued', 'running')")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
-        if jobs.last().is_none_or(|j| j.id != id) {
-            jobs.push(JobState {
-                id,
-                priority: r.get(1)?,
-                status: parse(r.get(2)?, "job status")?,
-                steps: Vec::new(),
-            });
-        }
-        let job = jobs.last_mut().context("job row")?;
-        let no: u32 = r.get(3)?;
-        if job.steps.last().is_none_or(|s| s.no != no) {
-            job.steps.push(StepState {
-                no,
-                previous: r.get(4)?,
-                status: parse(r.get(5)?, "step status")?,
-                tasks: Vec::new(),
-            });
-        }
-        let step = job.steps.last_mut().context("step row")?;
-        step.tasks.push(TaskState {
-            no: r.get(6)?,
-            vm: r.get(7)?,
-            status: parse(r.get(8)?, "task status")?,
-            timeout: r.get(9)?,
-            tries: r.get(10)?,
+        job_at.insert(id, jobs.len());
+        jobs.push(JobState {
+            id,
+            priority: r.get(1)?,
+            status: word(r, 2, "job status")?,
+            steps: Vec::new(),
         });
+    }
+
+    // (job index, step index) of each step, by (job id, step no).
+    let mut step_at: HashMap<(i64, u32), (usize, usize)> = HashMap::new();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT job, no, previous, status FROM steps WHERE job IN ({LIVE_JOBS})"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (id, no): (i64, u32) = (r.get(0)?, r.get(1)?);
+        let j = *job_at
+            .get(&id)
+            .context("corrupt database: a step of an unknown job")?;
+        step_at.insert((id, no), (j, jobs[j].steps.len()));
+        jobs[j].steps.push(StepState {
+            no,
+            previous: r.get(2)?,
+            status: word(r, 3, "step status")?,
+            tasks: Vec::new(),
+        });
+    }
+
+    let mut stmt = conn.prepare(&format!(
+        "SELECT job, step, no, vm, status, timeout, tries FROM tasks WHERE job IN ({LIVE_JOBS})"
+    ))?;
+    let mut rows = stmt.query([])?;
+    // Tasks of one step come together: look the step up only when it changes.
+    let mut last: Option<((i64, u32), (usize, usize))> = None;
+    while let Some(r) = rows.next()? {
+        let key: (i64, u32) = (r.get(0)?, r.get(1)?);
+        let (j, s) = match last {
+            Some((k, at)) if k == key => at,
+            _ => {
+                let at = *step_at
+                    .get(&key)
+                    .context("corrupt database: a task of an unknown step")?;
+                last = Some((key, at));
+                at
+            }
+        };
+        jobs[j].steps[s].tasks.push(TaskState {
+            no: r.get(2)?,
+            vm: r.get(3)?,
+            status: word(r, 4, "task status")?,
+            timeout: r.get(5)?,
+            tries: r.get(6)?,
+        });
+    }
+
+    jobs.sort_by_key(|job| (job.priority, job.id));
+    for job in &mut jobs {
+        job.steps.sort_by_key(|step| step.no);
+        for step in &mut job.steps {
+            step.tasks.sort_by_key(|task| task.no);
+        }
     }
     Ok(jobs)
 }
