@@ -164,7 +164,7 @@ fn vms(size: Size, rng: &mut Rng) -> Vec<VmState> {
         let status =
             [Off, Idle, Dirty, Running, Offline, Maintenance][rng.weighted(&[60, 22, 5, 6, 4, 3])];
         let holder = rng.below(siblings);
-        for s in 0..siblings {
+        for (s, snapshot) in SNAPSHOTS.iter().enumerate().take(siblings) {
             let role = [Role::Base, Role::Winetest, Role::Extra, Role::Retired]
                 [rng.weighted(&[80, 10, 8, 2])];
             let status = if s != holder || (role == Role::Retired && status != Maintenance) {
@@ -174,7 +174,7 @@ fn vms(size: Size, rng: &mut Rng) -> Vec<VmState> {
             };
             let name = match s {
                 0 => format!("{kind}-{domain:04}"),
-                _ => format!("{kind}-{domain:04}_{}", SNAPSHOTS[s]),
+                _ => format!("{kind}-{domain:04}_{snapshot}"),
             };
             vms.push(VmState {
                 name,
@@ -183,7 +183,7 @@ fn vms(size: Size, rng: &mut Rng) -> Vec<VmState> {
                 status,
                 uri: format!("qemu+ssh://root@h{host}.lab/system"),
                 domain: format!("{kind}-{domain:04}"),
-                snapshot: SNAPSHOTS[s].to_string(),
+                snapshot: snapshot.to_string(),
                 child: if status == Running {
                     Child::Dead
                 } else {
