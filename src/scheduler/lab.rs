@@ -7,6 +7,7 @@ use crate::model::{
     Child, JobState, Limits, Role, State, StepState, TaskState, TaskStatus, VmState, VmStatus,
 };
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 /// A VM as the pass sees it: its row, plus what the pass has decided about it so far.
 pub(crate) struct Vm<'s> {
@@ -123,10 +124,17 @@ impl Host {
     }
 }
 
-/// A job with its steps and tasks in visiting order (§1.4).
+/// A job with its steps in visiting order (§1.4): they are `Lab::steps[steps]`.
 pub(crate) struct JobView<'s> {
     pub job: &'s JobState,
-    pub steps: Vec<(&'s StepState, Vec<TaskView<'s>>)>,
+    pub steps: Range<usize>,
+}
+
+/// A step with its tasks in visiting order: they are `Lab::tasks[tasks]`.
+#[derive(Clone)]
+pub(crate) struct StepView<'s> {
+    pub step: &'s StepState,
+    pub tasks: Range<usize>,
 }
 
 /// A task with the index of its VM, looked up once per pass.
@@ -146,6 +154,11 @@ pub(crate) struct Lab<'s> {
     pub state: &'s State,
     pub vms: Vec<Vm<'s>>,
     pub jobs: Vec<JobView<'s>>,
+    /// The steps of all jobs, each job's together (one vector for the whole pass, as few
+    /// allocations as possible on a queue of a hundred thousand tasks).
+    pub steps: Vec<StepView<'s>>,
+    /// The tasks of all steps, each step's together.
+    pub tasks: Vec<TaskView<'s>>,
     /// The hosts, in the order their VMs first appear by name; `Vm::host_ix` points here.
     pub hosts: Vec<Host>,
     /// The tasks recorded as running on each VM, by VM index, in job, step, task order.
@@ -189,46 +202,46 @@ impl<'s> Lab<'s> {
             .map(|i| (vms[i].row.name.as_str(), i))
             .collect();
         let index = |name: &str| by_name.get(name).copied();
-        let mut jobs: Vec<JobView> = state
-            .jobs
-            .iter()
-            .map(|job| {
-                let mut steps: Vec<_> = job
-                    .steps
-                    .iter()
-                    .map(|step| {
-                        let mut tasks: Vec<TaskView> = step
-                            .tasks
-                            .iter()
-                            .map(|task| TaskView {
-                                task,
-                                vm: index(&task.vm),
-                            })
-                            .collect();
-                        tasks.sort_by_key(|view| view.task.no);
-                        (step, tasks)
-                    })
-                    .collect();
-                steps.sort_by_key(|(step, _)| step.no);
-                JobView { job, steps }
-            })
-            .collect();
-        jobs.sort_by_key(|view| (view.job.priority, view.job.id));
+        let mut by_order: Vec<&JobState> = state.jobs.iter().collect();
+        by_order.sort_by_key(|job| (job.priority, job.id));
+        let mut jobs = Vec::with_capacity(by_order.len());
+        let mut steps: Vec<StepView> = Vec::new();
+        let mut tasks: Vec<TaskView> = Vec::new();
         let mut running: BTreeMap<usize, Vec<RunningTask>> = BTreeMap::new();
-        for view in &jobs {
-            for (step, tasks) in &view.steps {
-                for t in tasks {
+        for job in by_order {
+            let first_step = steps.len();
+            for step in &job.steps {
+                let first_task = tasks.len();
+                tasks.extend(step.tasks.iter().map(|task| TaskView {
+                    task,
+                    vm: index(&task.vm),
+                }));
+                tasks[first_task..].sort_by_key(|view| view.task.no);
+                steps.push(StepView {
+                    step,
+                    tasks: first_task..tasks.len(),
+                });
+            }
+            steps[first_step..].sort_by_key(|view| view.step.no);
+            for view in &steps[first_step..] {
+                for t in &tasks[view.tasks.clone()] {
                     if let (TaskStatus::Running, Some(i)) = (t.task.status, t.vm) {
-                        let entry = (view.job.id, step.no, t.task.no, t.task.tries);
+                        let entry = (job.id, view.step.no, t.task.no, t.task.tries);
                         running.entry(i).or_default().push(entry);
                     }
                 }
             }
+            jobs.push(JobView {
+                job,
+                steps: first_step..steps.len(),
+            });
         }
         let mut lab = Lab {
             state,
             vms,
             jobs,
+            steps,
+            tasks,
             hosts,
             running,
             domains: BTreeMap::new(),
@@ -294,8 +307,12 @@ impl<'s> Lab<'s> {
         }
     }
 
-    /// A task's status for this pass: as recorded, unless classification ended it.
+    /// A task's status for this pass: as recorded, unless classification ended it (only
+    /// running tasks are ended, so no other task is looked up).
     pub fn task_status(&self, job: i64, step: u32, task: &TaskState) -> TaskStatus {
+        if task.status != TaskStatus::Running {
+            return task.status;
+        }
         self.ended
             .get(&(job, step, task.no))
             .copied()

@@ -1,7 +1,7 @@
 //! Tasks and needed VMs (SCHEDULER.md §4): step readiness, task counters and starts, and the
 //! needed-VM entries with their priority tuples, future VMs included.
 
-use super::lab::TaskView;
+use super::lab::{StepView, TaskView};
 use super::{ownership, Action, Counters, Lab};
 use crate::model::{JobState, StepState, TaskState, TaskStatus, VmStatus};
 use std::cmp::Reverse;
@@ -143,11 +143,10 @@ pub(crate) fn schedule(lab: &mut Lab) -> Scheduled {
 /// The steps of one job in order (§4.2, §4.3). `readied` holds, for each rank-0 step still
 /// being readied, the VMs its queued tasks need: they are the next step's dependencies.
 fn schedule_job(lab: &mut Lab, j: usize, rank: u32, out: &mut Scheduled) {
-    // Taken out while the job is visited, so the pass can change the rest of the lab.
-    let (job, steps) = (lab.jobs[j].job, std::mem::take(&mut lab.jobs[j].steps));
+    let (job, steps) = (lab.jobs[j].job, lab.jobs[j].steps.clone());
     let mut readied: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-    for (step, tasks) in &steps {
-        let step: &StepState = step;
+    for s in steps {
+        let StepView { step, tasks } = lab.steps[s].clone();
         let step_rank = step_rank(job, step, &readied);
         let deps = step
             .previous
@@ -155,7 +154,8 @@ fn schedule_job(lab: &mut Lab, j: usize, rank: u32, out: &mut Scheduled) {
             .cloned()
             .unwrap_or_default();
         let mut ready = (step_rank == 0).then(Vec::new);
-        for &TaskView { task, vm } in tasks {
+        for t in tasks {
+            let TaskView { task, vm } = lab.tasks[t];
             if lab.task_status(job.id, step.no, task) != TaskStatus::Queued {
                 continue;
             }
@@ -189,7 +189,6 @@ fn schedule_job(lab: &mut Lab, j: usize, rank: u32, out: &mut Scheduled) {
             readied.insert(step.no, vms);
         }
     }
-    lab.jobs[j].steps = steps;
 }
 
 /// §4.2: 0 when the step may run (no previous step, or it completed), 1 when its previous step
