@@ -127,6 +127,36 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
+/// Median and minimum of an in-process stage (noise only ever adds time, so the minimum is
+/// the steadiest figure on a shared machine).
+#[derive(Clone, Copy)]
+struct Timing {
+    median: Duration,
+    min: Duration,
+}
+
+impl std::fmt::Display for Timing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} / {}", ms(self.median), ms(self.min))
+    }
+}
+
+/// Times `f` over `runs` runs after one warm-up run; what it returns is dropped untimed.
+fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> Timing {
+    drop(f());
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let value = f();
+        times.push(start.elapsed());
+        drop(value);
+    }
+    Timing {
+        min: *times.iter().min().expect("at least one run"),
+        median: median(times),
+    }
+}
+
 /// Runs a command to its end with stdout discarded; returns its wall time and peak RSS (KiB).
 /// It runs under `/usr/bin/time -f %M`: a child's peak RSS includes the image it was forked
 /// from (the kernel keeps the larger of the two at exec), so it is forked from that small
@@ -192,11 +222,11 @@ struct Row {
     rows: usize,
     state_bytes: u64,
     db_bytes: u64,
-    parse: Duration,
-    load: Duration,
-    plan: Duration,
+    parse: Timing,
+    load: Timing,
+    plan: Timing,
     plan_heap: usize,
-    print: Duration,
+    print: Timing,
     actions: usize,
     state_cmd: Series,
     db_cmd: Series,
@@ -260,41 +290,29 @@ fn check_same_state(bin: &Path, state_file: &Path, db_file: &Path) {
 fn bench(o: &Options, size: Size, lab: &Lab, state_file: &Path, db_file: &Path) -> Row {
     let runs = o.runs.max(1);
     let text = std::fs::read_to_string(state_file).expect("state file");
-    // In-process breakdown: parse, load from the database, plan, print.
-    let mut parse = Vec::new();
-    let mut load = Vec::new();
-    let mut plans = Vec::new();
-    let mut print = Vec::new();
-    let mut plan_heap = 0;
-    let mut actions = 0;
+    // In-process breakdown, each stage run back to back after one warm-up run.
     let out = Output {
         format: Format::Table,
         quiet: true,
         verbose: 0,
         progress: false,
     };
+    let parse = timed(runs, || {
+        vmsched::model::State::from_json(&text).expect("valid state")
+    });
     let store = vmsched::store::Store::open(db_file, vmsched::store::Mode::Existing)
         .expect("open the database");
-    for _ in 0..runs {
-        let t = Instant::now();
-        let parsed = vmsched::model::State::from_json(&text).expect("valid state");
-        parse.push(t.elapsed());
-        drop(parsed);
-        let t = Instant::now();
-        let loaded = vmsched::commands::schedule::judged(store.conn()).expect("load");
-        load.push(t.elapsed());
-        drop(loaded);
-        let t = Instant::now();
-        let (p, heap) = peak_heap(|| plan(&lab.state));
-        plans.push(t.elapsed());
-        plan_heap = plan_heap.max(heap);
-        actions = p.actions.len();
-        let mut sink = Vec::with_capacity(1 << 20);
-        let t = Instant::now();
-        vmsched::commands::schedule::print_plan(out, &p, &mut sink).expect("print");
-        print.push(t.elapsed());
-    }
+    let load = timed(runs, || {
+        vmsched::commands::schedule::judged(store.conn()).expect("load")
+    });
     drop(store);
+    let plans = timed(runs, || plan(&lab.state));
+    let (p, plan_heap) = peak_heap(|| plan(&lab.state));
+    let print = timed(runs, || {
+        let mut sink = Vec::with_capacity(1 << 20);
+        vmsched::commands::schedule::print_plan(out, &p, &mut sink).expect("print");
+        sink
+    });
     // The commands and their baselines, interleaved so machine load hits them alike.
     let mut row = Row {
         size,
@@ -303,12 +321,12 @@ fn bench(o: &Options, size: Size, lab: &Lab, state_file: &Path, db_file: &Path) 
         rows: lab.rows(),
         state_bytes: std::fs::metadata(state_file).map_or(0, |m| m.len()),
         db_bytes: std::fs::metadata(db_file).map_or(0, |m| m.len()),
-        parse: median(parse),
-        load: median(load),
-        plan: median(plans),
+        parse,
+        load,
+        plan: plans,
         plan_heap,
-        print: median(print),
-        actions,
+        print,
+        actions: p.actions.len(),
         state_cmd: Series::default(),
         db_cmd: Series::default(),
         python: Series::default(),
@@ -348,7 +366,7 @@ fn bench(o: &Options, size: Size, lab: &Lab, state_file: &Path, db_file: &Path) 
     eprintln!(
         "  {}: plan {} ms, --state {} ms, --db {} ms",
         size.name,
-        ms(row.plan),
+        ms(row.plan.median),
         ms(row.state_cmd.time()),
         ms(row.db_cmd.time())
     );
@@ -378,7 +396,7 @@ fn report(o: &Options, rows: &[Row]) {
         );
     }
     println!();
-    println!("In-process (ms): parse = `State::from_json`, load = `judged` on the database, plan = `plan`, print = the table");
+    println!("In-process, ms median / min: parse = `State::from_json`, load = `judged` on the database, plan = `plan`, print = the table");
     println!();
     println!("| size | parse | load | (a) plan | plan peak heap MiB | print |");
     println!("|---|---|---|---|---|---|");
@@ -386,11 +404,11 @@ fn report(o: &Options, rows: &[Row]) {
         println!(
             "| {} | {} | {} | {} | {} | {} |",
             r.size.name,
-            ms(r.parse),
-            ms(r.load),
-            ms(r.plan),
+            r.parse,
+            r.load,
+            r.plan,
             mib(r.plan_heap as u64),
-            ms(r.print)
+            r.print
         );
     }
     println!();
@@ -429,7 +447,7 @@ fn report(o: &Options, rows: &[Row]) {
     }
     if rows.len() > 1 {
         println!();
-        println!("Growth: time ratio / rows ratio between sizes (<= 1.4: at most 14x the time for 10x the work)");
+        println!("Growth: time ratio (and time ratio / rows ratio, <= 1.4 means at most 14x the time for 10x the work) between sizes; (a) from the minimum, (b) and (c) from the medians");
         println!();
         println!("| from → to | rows × | (a) plan | (b) --state | (c) --db |");
         println!("|---|---|---|---|---|");
@@ -444,7 +462,7 @@ fn report(o: &Options, rows: &[Row]) {
                 "| {} → {} | {work:.1} | {} | {} | {} |",
                 a.size.name,
                 b.size.name,
-                grow(a.plan, b.plan),
+                grow(a.plan.min, b.plan.min),
                 grow(a.state_cmd.time(), b.state_cmd.time()),
                 grow(a.db_cmd.time(), b.db_cmd.time())
             );
