@@ -8,6 +8,7 @@ pub mod hypervisor;
 pub mod lock;
 pub mod model;
 pub mod output;
+pub mod ownership;
 pub mod scheduler;
 pub mod store;
 pub mod workers;
