@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod demo;
+pub mod domains;
 pub mod history;
 pub mod hosts;
 pub mod jobs;
@@ -32,6 +33,7 @@ pub fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> 
         Command::Settings(command) => settings::run(ctx, command, out).map(done),
         Command::History(args) => history::history(ctx, &args, out).map(done),
         Command::Migrate(args) => migrate::migrate(ctx, &args).map(done),
+        Command::Domains(command) => domains::run(ctx, command, out),
         other => {
             Err(crate::exit::failed(format!("`{other:?}` is not available in this build")).into())
         }

@@ -4,6 +4,7 @@
 mod admin;
 mod bad_input;
 mod database;
+mod domains;
 mod generated;
 mod import;
 mod inventory;
