@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod exit;
 pub mod hypervisor;
+pub mod interrupt;
 pub mod lock;
 pub mod model;
 pub mod output;

@@ -1,5 +1,6 @@
 //! One file per subcommand group; each takes the context, its arguments and stdout.
 
+mod admin_op;
 pub mod completions;
 pub mod demo;
 pub mod domains;
@@ -7,6 +8,8 @@ pub mod history;
 pub mod hosts;
 pub mod jobs;
 pub mod migrate;
+pub mod poweroff;
+pub mod revert;
 pub mod schedule;
 pub mod settings;
 pub mod state;
@@ -34,8 +37,7 @@ pub fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> 
         Command::History(args) => history::history(ctx, &args, out).map(done),
         Command::Migrate(args) => migrate::migrate(ctx, &args).map(done),
         Command::Domains(command) => domains::run(ctx, command, out),
-        other => {
-            Err(crate::exit::failed(format!("`{other:?}` is not available in this build")).into())
-        }
+        Command::Revert(args) => revert::run(ctx, &args).map(done),
+        Command::Poweroff(args) => poweroff::run(ctx, &args).map(done),
     }
 }

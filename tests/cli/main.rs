@@ -2,6 +2,7 @@
 //! driver, scheduler scenarios and properties.
 
 mod admin;
+mod admin_ops;
 mod bad_input;
 mod database;
 mod domains;
