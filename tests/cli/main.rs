@@ -11,6 +11,7 @@ mod import;
 mod inventory;
 mod jobs;
 mod properties;
+mod qemu;
 mod scenarios;
 mod support;
 mod vms_set;
