@@ -185,7 +185,7 @@ fn entry(key: Key, vms: Vec<VmRow>, live: Option<&Result<Live, HvError>>) -> Dom
 }
 
 /// The ownership view of a stored VM: a live operation counts while its process lives.
-pub(super) fn instance(vm: &VmRow) -> Instance<'_> {
+pub(crate) fn instance(vm: &VmRow) -> Instance<'_> {
     Instance {
         name: &vm.name,
         status: vm.status,

@@ -255,6 +255,28 @@ fn force_stops_a_running_owner_and_requeues_its_task_without_a_try() {
 }
 
 #[test]
+fn a_dead_workers_task_uses_a_try_as_a_pass_would_count_it() {
+    let lab = lab();
+    lab.task(1, "w10", "running");
+    lab.sql(&format!(
+        "UPDATE vms SET status = 'running' WHERE name = 'w10';
+         INSERT INTO operations (vm, kind, pid, start_time, deadline, created, by_user, job, step, task)
+         VALUES ('w10', 'task', {}, 1, '2099-01-01T00:00:00Z', '2030-01-01T00:00:00Z', 'scheduler', 1, 1, 1);
+         UPDATE vms SET operation = last_insert_rowid() WHERE name = 'w10';",
+        i32::MAX
+    ));
+    // No --force needed: nothing lives.
+    lab.run(&["revert", "w10"]).ok();
+    assert_eq!(vm(&lab, "w10"), "idle|0|-");
+    assert_eq!(lab.rows("SELECT status, tries FROM tasks"), ["queued|1"]);
+    assert_eq!(
+        history(&lab, "w10")[0],
+        "running|running|task 1/1/1 requeued: process died|tester|NULL"
+    );
+    assert_eq!(operations(&lab)[0], "w10|task|scheduler|process died");
+}
+
+#[test]
 fn the_vms_own_live_operation_needs_force() {
     let lab = lab();
     lab.sql("UPDATE vms SET status = 'reverting' WHERE name = 'w10'");
