@@ -341,3 +341,56 @@ fn print_table(out: &mut dyn Write, entries: &[DomainJson]) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vm(name: &str, snapshot: &str, status: VmStatus) -> VmRow {
+        VmRow {
+            status,
+            ..VmRow::new(name, "qemu:///system", "d", snapshot)
+        }
+    }
+
+    fn live(state: DomainState, current: &str, snapshots: &[&str]) -> Result<Live, HvError> {
+        Ok(Live {
+            state,
+            current: Some(current.to_string()),
+            snapshots: snapshots.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    fn judge(vms: &[VmRow], live: Option<&Result<Live, HvError>>) -> Verdict {
+        let instances: Vec<Instance> = vms.iter().map(instance).collect();
+        verdict(vms, &View::of(&instances), live)
+    }
+
+    #[test]
+    fn verdicts_apply_in_their_order() {
+        use DomainState::{Running, ShutOff};
+        use VmStatus::{Dirty, Idle, Off};
+        let both = [vm("a", "s1", Idle), vm("b", "s2", Dirty)];
+        let down = Err(HvError::new(HvErrorKind::Timeout, "no answer"));
+        let gone = Err(HvError::new(HvErrorKind::NoDomain, "no domain"));
+        assert_eq!(judge(&both, Some(&down)), Verdict::Unreachable);
+        assert_eq!(judge(&both, Some(&gone)), Verdict::Missing);
+        // A missing snapshot comes before the conflict.
+        let only_s1 = live(Running, "s1", &["s1"]);
+        assert_eq!(judge(&both, Some(&only_s1)), Verdict::Missing);
+        let fine = live(Running, "s2", &["s1", "s2"]);
+        assert_eq!(judge(&both, Some(&fine)), Verdict::Conflict);
+        assert_eq!(judge(&both, None), Verdict::Conflict);
+        // Drift only while the owner claims to run its snapshot.
+        let idle = [vm("a", "s1", Idle), vm("b", "s2", Off)];
+        assert_eq!(judge(&idle, Some(&fine)), Verdict::Drift);
+        let dirty = [vm("a", "s1", Dirty), vm("b", "s2", Off)];
+        assert_eq!(judge(&dirty, Some(&fine)), Verdict::Ok);
+        // Orphan: running while every instance is off; shut off, it is free.
+        let off = [vm("a", "s1", Off), vm("b", "s2", Off)];
+        assert_eq!(judge(&off, Some(&fine)), Verdict::Orphan);
+        let stopped = live(ShutOff, "s2", &["s1", "s2"]);
+        assert_eq!(judge(&off, Some(&stopped)), Verdict::Free);
+        assert_eq!(judge(&off, None), Verdict::Free);
+    }
+}
