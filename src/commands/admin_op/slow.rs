@@ -43,8 +43,11 @@ pub(super) fn slow(ctx: &Ctx, op: AdminOp, vm: &VmRow, op_timeout: Duration) -> 
         spinner.set_style(style);
     }
     spinner.set_message(match op {
-        AdminOp::Revert => format!("reverting `{}` to `{}`", vm.domain, vm.snapshot),
-        AdminOp::Poweroff => format!("powering `{}` off", vm.domain),
+        AdminOp::Revert => format!(
+            "`{}`: reverting `{}` to `{}`",
+            vm.name, vm.domain, vm.snapshot
+        ),
+        AdminOp::Poweroff => format!("`{}`: powering `{}` off", vm.name, vm.domain),
     });
     spinner.enable_steady_tick(Duration::from_millis(120));
     let outcome = loop {
