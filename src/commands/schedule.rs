@@ -103,12 +103,14 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
             task_margin_secs: u64::from(settings.task_margin),
         };
         let applied = pass::apply(tx, &loaded.state.vms, &loaded.operations, &plan, &deadlines)?;
+        fault("after-plan");
         let mut spawned = Vec::new();
         for (op, label) in applied.spawn {
             let (child, proc) = process::spawn_worker(&db, op, &log)?;
             crate::store::operations::set_process(tx, op, proc)?;
             spawned.push((op, label, child));
         }
+        fault("after-spawn");
         Ok((spawned, applied.kill))
     })?;
     for victim in kill {
@@ -127,6 +129,16 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
         });
     }
     Ok(started)
+}
+
+/// Fault injection for the crash tests: `VMSCHED_FAULT=after-plan` aborts the pass once the
+/// plan is written in its transaction and before any worker starts; `VMSCHED_FAULT=after-spawn`
+/// once the workers are started and before the commit. Either way nothing may be left half
+/// done: the transaction never commits and the workers read EOF instead of "go".
+fn fault(point: &str) {
+    if std::env::var_os("VMSCHED_FAULT").is_some_and(|v| v == point) {
+        std::process::abort();
+    }
 }
 
 /// One stderr line per VM that went offline and per task that ended in `boterror` since the
