@@ -4,6 +4,7 @@
 use assert_cmd::Command;
 use rusqlite::types::ValueRef;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// What a finished command printed and returned.
 pub struct Run {
@@ -113,6 +114,36 @@ impl Lab {
     /// Runs `vmsched ARGS` to the end.
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.cmd(args).output().expect("run vmsched"))
+    }
+
+    /// Runs one pass, `schedule-once ARGS`, and asserts that it succeeded and printed nothing,
+    /// as cron wants it.
+    pub fn pass(&self, args: &[&str]) -> Run {
+        let run = self.run(&[&["schedule-once"], args].concat()).ok();
+        assert!(
+            run.stdout.is_empty() && run.stderr.is_empty(),
+            "a pass printed:\n{}{}",
+            run.stdout,
+            run.stderr
+        );
+        run
+    }
+
+    /// Runs silent `schedule-once --wait` passes until every job has ended and returns how many
+    /// it took; panics with the history when that takes longer than `limit`.
+    pub fn drive(&self, limit: Duration) -> usize {
+        let start = Instant::now();
+        let mut passes = 0;
+        while self.rows("SELECT count(*) FROM jobs WHERE ended IS NULL") != ["0"] {
+            assert!(
+                start.elapsed() < limit,
+                "jobs still open after {passes} passes in {limit:?}:\n{}",
+                self.run(&["history"]).stdout
+            );
+            self.pass(&["--wait"]);
+            passes += 1;
+        }
+        passes
     }
 
     /// Writes a file in the lab folder and returns its path as text.
