@@ -4,9 +4,12 @@
 mod admin;
 mod admin_ops;
 mod bad_input;
+mod crash;
 mod database;
 mod domains;
+mod e2e;
 mod generated;
+mod hv;
 mod import;
 mod inventory;
 mod jobs;

@@ -1,0 +1,132 @@
+//! Passes that die before their commit, and passes that run at the same moment: a pass is one
+//! transaction plus a handshake, so a dead one leaves nothing behind and no worker acts; the
+//! pass lock lets only one plan at a time.
+
+use super::{lab_processes, lock_file, wait_for, workers_log, CrashLab};
+use crate::hv::{Hypervisor, TEST_URI};
+use crate::support::{Lab, Run};
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
+use std::time::Duration;
+
+#[test]
+fn pass_killed_after_planning_leaves_nothing_half_done() {
+    killed_pass("after-plan");
+}
+
+#[test]
+fn pass_killed_after_starting_workers_leaves_nothing_half_done() {
+    killed_pass("after-spawn");
+}
+
+/// A pass with a revert to start dies at `fault` (VMSCHED_FAULT): the database is as before,
+/// no worker acted on the domain, and the next passes run the job.
+fn killed_pass(fault: &str) {
+    let test = format!("crash-{fault}");
+    let Some(hv) = Hypervisor::test_driver(&test) else {
+        return;
+    };
+    let domain = hv.domain(&test, "w1", &["s0", "s1"]);
+    let lab = Lab::new();
+    let add = ["vms", "add", "w1", "-c", TEST_URI, "--domain", &domain.name];
+    lab.run(&[&add[..], &["--snapshot", "s0"]].concat()).ok();
+    lab.run(&["jobs", "submit", "--vm", "w1", "--", "echo", "done"])
+        .ok();
+    let before = lab.dump();
+    let output = lab
+        .std_cmd(&["schedule-once"])
+        .env("VMSCHED_FAULT", fault)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.signal(), Some(libc::SIGABRT), "{output:?}");
+    wait_for("the workers to exit", || lab_processes(&lab).is_empty());
+    assert_eq!(lab.dump(), before, "the database changed");
+    let log = workers_log(&lab);
+    match fault {
+        "after-plan" => assert_eq!(log, None, "a worker was started"),
+        _ => assert_eq!(
+            log.as_deref(),
+            Some(""),
+            "a worker was started and said nothing"
+        ),
+    }
+    assert_eq!(domain.state(), "shut off");
+    assert_eq!(
+        domain.current_snapshot(),
+        "s1",
+        "a worker reverted the domain"
+    );
+    lab.drive(Duration::from_secs(30));
+    assert_eq!(lab.rows("SELECT status FROM jobs"), ["completed"]);
+    assert_eq!(domain.current_snapshot(), "s0");
+}
+
+/// A lab of three idle VMs with one job of a task on each that sleeps through the test.
+fn busy_lab() -> CrashLab {
+    let crash = CrashLab::new(&["w1", "w2", "w3"]);
+    let lab = &crash.lab;
+    lab.run(&[
+        "hosts",
+        "set",
+        "*",
+        "--max-active",
+        "3",
+        "--max-running",
+        "3",
+    ])
+    .ok();
+    for vm in ["w1", "w2", "w3"] {
+        lab.run(&["vms", "set", vm, "--status", "idle"]).ok();
+    }
+    let vms = ["--vm", "w1", "--vm", "w2", "--vm", "w3"];
+    lab.run(&[&["jobs", "submit"], &vms[..], &["--", "sleep", "3"]].concat())
+        .ok();
+    crash
+}
+
+/// How many times each task of job 1 was started, by task number.
+fn starts(lab: &Lab) -> Vec<String> {
+    lab.rows(
+        "SELECT count(*) FROM history WHERE detail LIKE 'running 1 1 %'
+         GROUP BY detail ORDER BY detail",
+    )
+}
+
+#[test]
+fn passes_started_together_take_turns() {
+    let crash = busy_lab();
+    let passes: Vec<_> = (0..4)
+        .map(|_| {
+            let mut cmd = crash.lab.std_cmd(&["schedule-once"]);
+            cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for pass in passes {
+        let run = Run::from(pass.wait_with_output().unwrap()).ok();
+        assert_eq!((run.stdout, run.stderr), (String::new(), String::new()));
+    }
+    assert_eq!(starts(&crash.lab), ["1", "1", "1"]);
+}
+
+#[test]
+fn a_pass_that_cannot_get_the_lock_exits_4_naming_its_holder() {
+    let crash = busy_lab();
+    let mut cmd = crash.lab.std_cmd(&["schedule-once", "--wait"]);
+    let holder = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let holds = format!("pid {}\n", holder.id());
+    let named = format!("(pid {}, start ", holder.id());
+    wait_for("the first pass to hold the lock", || {
+        lock_file(&crash.lab).starts_with(&holds)
+    });
+    let second = crash.lab.run(&["schedule-once", "--lock-timeout", "0"]);
+    let error = second.code(4).one_line_error();
+    assert!(error.contains(&named), "{error}");
+    let first = Run::from(holder.wait_with_output().unwrap()).ok();
+    assert_eq!((first.stdout, first.stderr), (String::new(), String::new()));
+    assert_eq!(starts(&crash.lab), ["1", "1", "1"]);
+}
