@@ -35,7 +35,7 @@ impl Hypervisor {
     pub fn qemu(test: &str) -> Option<Hypervisor> {
         const EMULATOR: &str = "/usr/bin/qemu-system-x86_64";
         if !std::path::Path::new(EMULATOR).exists() {
-            eprintln!("SKIP {test}: no {EMULATOR}");
+            skip(test, &format!("no {EMULATOR}"));
             return None;
         }
         Hypervisor::connect(QEMU_URI, test)
@@ -46,7 +46,10 @@ impl Hypervisor {
         match hypervisor::connect(uri, timeout, timeout) {
             Ok(conn) => Some(Hypervisor { uri, _conn: conn }),
             Err(err) => {
-                eprintln!("SKIP {test}: {uri} does not answer ({err}); run scripts/test.sh");
+                skip(
+                    test,
+                    &format!("{uri} does not answer ({err}); run scripts/test.sh"),
+                );
                 None
             }
         }
@@ -57,6 +60,12 @@ impl Hypervisor {
         let name = format!("vmsched-{test}-{}-{what}", std::process::id());
         Domain::create(self.uri, &name, snapshots)
     }
+}
+
+/// Says on stderr that `test` is skipped and why, past libtest's capture (`eprintln!` output
+/// of a passing test is never shown).
+fn skip(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIP {test}: {why}");
 }
 
 /// Runs `virsh -q -c URI ARGS`; stdout on success, stderr on failure.

@@ -3,6 +3,7 @@
 
 use super::{gone, group, sigkill, wait_for, CrashLab};
 use std::os::unix::process::CommandExt;
+use std::time::{Duration, Instant};
 use vmsched::workers::process::Proc;
 
 /// The last entries of `vm`'s history are `tail`.
@@ -68,6 +69,7 @@ fn task_out_of_tries_ends_in_boterror_and_cron_hears_of_it_once() {
     wait_for("the worker to die", || gone(op.pid));
     let run = crash.lab.run(&["schedule-once"]).ok();
     assert_eq!(run.stderr, "warning: w1: task 1/1/1 boterror\n");
+    // Nothing is queued any more: the dirty VM is reverted in advance for future work.
     assert_eq!(
         vm_and_task(&crash, "w1"),
         ["reverting errors 1", "boterror tries 1"]
@@ -83,7 +85,12 @@ fn worker_killed_mid_revert_leaves_the_vm_dirty() {
         .lab
         .run(&["jobs", "submit", "--vm", "w1", "--", "true"])
         .ok();
+    let start = Instant::now();
     crash.lab.pass(&[]);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "the pass waited for its worker (cron would too)"
+    );
     wait_for("the revert worker to connect", || crash.accepted() == 1);
     let op = crash.op("w1");
     assert_eq!(op.kind, "revert");
@@ -141,7 +148,7 @@ fn a_reused_pid_is_not_mistaken_for_our_worker_nor_killed() {
         vm_and_task(&crash, "w1"),
         ["reverting errors 1", "queued tries 1"]
     );
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    std::thread::sleep(Duration::from_millis(200));
     assert!(other.try_wait().unwrap().is_none(), "the pass killed it");
     other.kill().unwrap();
     other.wait().unwrap();
