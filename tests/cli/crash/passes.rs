@@ -19,19 +19,31 @@ fn pass_killed_after_starting_workers_leaves_nothing_half_done() {
     killed_pass("after-spawn");
 }
 
-/// A pass with a revert to start dies at `fault` (VMSCHED_FAULT): the database is as before,
-/// no worker acted on the domain, and the next passes run the job.
+/// A pass with a revert (w1) and a task (w2) to start dies at `fault` (VMSCHED_FAULT): the
+/// database is as before, no worker acted (the domain is untouched, the task never ran), and
+/// the next passes run both jobs.
 fn killed_pass(fault: &str) {
     let test = format!("crash-{fault}");
     let Some(hv) = Hypervisor::test_driver(&test) else {
         return;
     };
-    let domain = hv.domain(&test, "w1", &["s0", "s1"]);
+    let w1 = hv.domain(&test, "w1", &["s0", "s1"]);
+    let w2 = hv.domain(&test, "w2", &["s0"]);
     let lab = Lab::new();
-    let add = ["vms", "add", "w1", "-c", TEST_URI, "--domain", &domain.name];
-    lab.run(&[&add[..], &["--snapshot", "s0"]].concat()).ok();
-    lab.run(&["jobs", "submit", "--vm", "w1", "--", "echo", "done"])
+    for (vm, domain) in [("w1", &w1), ("w2", &w2)] {
+        let add = ["vms", "add", vm, "-c", TEST_URI, "--domain", &domain.name];
+        lab.run(&[&add[..], &["--snapshot", "s0"]].concat()).ok();
+        lab.run(&["jobs", "submit", "--vm", vm, "--", "echo", "done"])
+            .ok();
+    }
+    lab.run(&["hosts", "set", "*", "--max-reverts-while-running", "1"])
         .ok();
+    lab.run(&["vms", "set", "w2", "--status", "idle"]).ok();
+    let plan = lab.run(&["schedule-once", "--dry-run"]).ok().stdout;
+    assert!(
+        plan.starts_with("start w2 task 2/1/1\nrevert w1\n"),
+        "{plan}"
+    );
     let before = lab.dump();
     let output = lab
         .std_cmd(&["schedule-once"])
@@ -44,21 +56,17 @@ fn killed_pass(fault: &str) {
     let log = workers_log(&lab);
     match fault {
         "after-plan" => assert_eq!(log, None, "a worker was started"),
-        _ => assert_eq!(
-            log.as_deref(),
-            Some(""),
-            "a worker was started and said nothing"
-        ),
+        _ => assert_eq!(log.as_deref(), Some(""), "the workers said something"),
     }
-    assert_eq!(domain.state(), "shut off");
-    assert_eq!(
-        domain.current_snapshot(),
-        "s1",
-        "a worker reverted the domain"
-    );
+    assert!(!lab.path().join("logs/2").exists(), "the task ran");
+    assert_eq!(w1.state(), "shut off");
+    assert_eq!(w1.current_snapshot(), "s1", "a worker reverted the domain");
     lab.drive(Duration::from_secs(30));
-    assert_eq!(lab.rows("SELECT status FROM jobs"), ["completed"]);
-    assert_eq!(domain.current_snapshot(), "s0");
+    assert_eq!(
+        lab.rows("SELECT status FROM jobs"),
+        ["completed", "completed"]
+    );
+    assert_eq!(w1.current_snapshot(), "s0");
 }
 
 /// A lab of three idle VMs with one job of a task on each that sleeps through the test.
