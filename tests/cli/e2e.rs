@@ -5,7 +5,7 @@
 //! the database while the passes ran.
 
 use crate::hv::{Domain, Hypervisor};
-use crate::support::Lab;
+use crate::support::{gone, wait_for, Lab};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -46,7 +46,7 @@ fn test_driver_lab_runs_every_job_one_sibling_at_a_time() {
         &["--priority", "3", "--vm", "w10_fr", "--vm", "w10_de"],
     );
     submit(&lab, &["--vm", "w10", "--vm", "linux"]);
-    run_and_check(&lab, Duration::from_secs(60), 10);
+    run_and_check(&lab, &["--wait"], Duration::from_secs(60), 10);
 }
 
 #[test]
@@ -64,7 +64,38 @@ fn qemu_lab_runs_every_job_one_sibling_at_a_time() {
     ]);
     submit(&lab, &["--vm", "w10", "--vm", "w10_fr", "--vm", "w10_de"]);
     submit_steps(&lab, "linux", &["w10_fr"]);
-    run_and_check(&lab, Duration::from_secs(240), 5);
+    run_and_check(&lab, &["--wait"], Duration::from_secs(240), 5);
+}
+
+#[test]
+fn cron_like_passes_displace_a_sleeping_owner_and_kill_its_worker() {
+    let Some(hv) = Hypervisor::test_driver("e2e steal from a sleeping owner") else {
+        return;
+    };
+    let win = hv.domain("e2e-sleeping", "win", &["wtb", "wtb-fr"]);
+    let lab = lab(&[
+        ("w10", &win, "wtb", "base"),
+        ("w10_fr", &win, "wtb-fr", "winetest"),
+    ]);
+    lab.run(&["settings", "set", "sleep_after_revert", "60"])
+        .ok();
+    lab.pass(&[]);
+    let status = "SELECT status FROM vms WHERE name = 'w10'";
+    wait_for("w10 prepared in advance", || {
+        lab.rows(status) == ["sleeping"]
+    });
+    let worker = "SELECT o.pid FROM operations o JOIN vms v ON v.operation = o.id";
+    let worker: i64 = lab.rows(worker)[0].parse().unwrap();
+    lab.run(&["settings", "set", "sleep_after_revert", "0"])
+        .ok();
+    submit(&lab, &["--vm", "w10_fr"]);
+    run_and_check(&lab, &[], Duration::from_secs(30), 1);
+    wait_for("the displaced owner's worker to be killed", || gone(worker));
+    let history = lab.rows(
+        "SELECT old_status || ' ' || new_status || ' ' || detail FROM history
+         WHERE vm = 'w10' ORDER BY id DESC LIMIT 1",
+    );
+    assert_eq!(history, ["sleeping off off stolen by w10_fr"]);
 }
 
 /// A lab with these VMs (imported from an inventory) and limits that let work overlap.
@@ -103,11 +134,12 @@ fn submit_steps(lab: &Lab, first: &str, then: &[&str]) {
     lab.run(&["jobs", "submit", "--file", &file]).ok();
 }
 
-/// Drives the lab until every job has ended (within `limit`), watching the database, then
-/// checks the outcome: `tasks` tasks, each completed once with its snapshot checked.
-fn run_and_check(lab: &Lab, limit: Duration, tasks: usize) {
+/// Drives the lab with `schedule-once PASS` until every job has ended (within `limit`),
+/// watching the database, then checks the outcome: `tasks` tasks, each completed once with
+/// its snapshot checked.
+fn run_and_check(lab: &Lab, pass: &[&str], limit: Duration, tasks: usize) {
     let watch = Watcher::start(lab);
-    let passes = lab.drive(limit);
+    let passes = lab.drive(pass, limit);
     watch.stop();
     assert!(passes > 1, "{passes} passes");
     let snapshot: BTreeMap<String, String> = pairs(lab, "SELECT name, snapshot FROM vms");

@@ -129,9 +129,10 @@ impl Lab {
         run
     }
 
-    /// Runs silent `schedule-once --wait` passes until every job has ended and returns how many
-    /// it took; panics with the history when that takes longer than `limit`.
-    pub fn drive(&self, limit: Duration) -> usize {
+    /// Runs silent passes, `schedule-once ARGS`, until every job has ended and returns how
+    /// many it took; panics with the history when that takes longer than `limit`. Without
+    /// `--wait` passes come every 100 ms, like a fast cron, while the workers run.
+    pub fn drive(&self, args: &[&str], limit: Duration) -> usize {
         let start = Instant::now();
         let mut passes = 0;
         while self.rows("SELECT count(*) FROM jobs WHERE ended IS NULL") != ["0"] {
@@ -140,8 +141,11 @@ impl Lab {
                 "jobs still open after {passes} passes in {limit:?}:\n{}",
                 self.run(&["history"]).stdout
             );
-            self.pass(&["--wait"]);
+            self.pass(args);
             passes += 1;
+            if !args.contains(&"--wait") {
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
         passes
     }
@@ -227,4 +231,21 @@ pub fn lab_uri() -> String {
 /// The example inventory shipped in `examples/`.
 pub fn example_inventory() -> String {
     format!("{}/examples/lab.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Whether a pid is gone (a zombie counts as gone).
+pub fn gone(pid: i64) -> bool {
+    !vmsched::workers::process::Proc::of(pid).is_some_and(|p| p.is_alive())
+}
+
+/// Waits up to 10 s for `done`, panicking with `what` after that.
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

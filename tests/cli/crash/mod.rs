@@ -7,13 +7,11 @@
 mod passes;
 mod workers;
 
-use crate::support::Lab;
+use crate::support::{gone, wait_for, Lab};
 use std::os::unix::net::UnixListener;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use vmsched::workers::process::Proc;
 
 /// A lab whose VMs (each on its own domain) are on a silent libvirt socket. Dropping it kills
 /// every process started for it: passes, workers and task commands.
@@ -157,27 +155,10 @@ pub fn group(pgid: i64) -> Vec<i64> {
         .collect()
 }
 
-/// Whether a pid is gone (a zombie counts as gone).
-pub fn gone(pid: i64) -> bool {
-    !Proc::of(pid).is_some_and(|p| p.is_alive())
-}
-
 pub fn sigkill(pid: i64) {
     assert!(pid > 1);
     // SAFETY: kill has no memory-safety preconditions.
     unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-}
-
-/// Waits up to 10 s for `done`, panicking with `what` after that.
-pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "timed out: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// The pass lock file of a lab.

@@ -2,9 +2,9 @@
 //! transaction plus a handshake, so a dead one leaves nothing behind and no worker acts; the
 //! pass lock lets only one plan at a time.
 
-use super::{lab_processes, lock_file, wait_for, workers_log, CrashLab};
+use super::{lab_processes, lock_file, workers_log, CrashLab};
 use crate::hv::{Hypervisor, TEST_URI};
-use crate::support::{Lab, Run};
+use crate::support::{wait_for, Lab, Run};
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::time::Duration;
@@ -61,7 +61,7 @@ fn killed_pass(fault: &str) {
     assert!(!lab.path().join("logs/2").exists(), "the task ran");
     assert_eq!(w1.state(), "shut off");
     assert_eq!(w1.current_snapshot(), "s1", "a worker reverted the domain");
-    lab.drive(Duration::from_secs(30));
+    lab.drive(&["--wait"], Duration::from_secs(30));
     assert_eq!(
         lab.rows("SELECT status FROM jobs"),
         ["completed", "completed"]

@@ -1,7 +1,8 @@
 //! Workers that die, hang or whose pid is reused: the next pass judges each recorded child by
 //! pid and start time and deadline (SCHEDULER.md §3) and kills what is left of a dead attempt.
 
-use super::{gone, group, sigkill, wait_for, CrashLab};
+use super::{group, sigkill, CrashLab};
+use crate::support::{gone, wait_for};
 use std::os::unix::process::CommandExt;
 use std::time::{Duration, Instant};
 use vmsched::workers::process::Proc;
