@@ -33,9 +33,11 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
         Some(secs) => secs,
         None => u64::from(settings::load(store.conn())?.lock_timeout),
     };
-    let _lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
+    let lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
     let started = pass(&mut store)?;
     report(&mut store, ctx.out)?;
+    // Waiting for workers is not planning: cron's passes must not queue behind a `--wait`.
+    drop(lock);
     if args.wait {
         workers::wait::wait_all(ctx.out, started)?;
     }

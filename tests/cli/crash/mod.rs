@@ -8,6 +8,7 @@ mod passes;
 mod workers;
 
 use crate::support::{gone, wait_for, Lab};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixListener;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -159,6 +160,13 @@ pub fn sigkill(pid: i64) {
     assert!(pid > 1);
     // SAFETY: kill has no memory-safety preconditions.
     unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+}
+
+/// Whether nobody holds the lab's pass lock (tried without waiting, released at once).
+pub fn lock_free(lab: &Lab) -> bool {
+    let file = std::fs::File::open(vmsched::lock::path_for(&lab.db)).expect("lock file");
+    // SAFETY: flock on a descriptor we own; closing the file releases it.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
 }
 
 /// The pass lock file of a lab.

@@ -2,7 +2,7 @@
 //! transaction plus a handshake, so a dead one leaves nothing behind and no worker acts; the
 //! pass lock lets only one plan at a time.
 
-use super::{lab_processes, lock_file, workers_log, CrashLab};
+use super::{lab_processes, lock_file, lock_free, workers_log, CrashLab};
 use crate::hv::{Hypervisor, TEST_URI};
 use crate::support::{wait_for, Lab, Run};
 use std::os::unix::process::ExitStatusExt;
@@ -120,21 +120,36 @@ fn passes_started_together_take_turns() {
 #[test]
 fn a_pass_that_cannot_get_the_lock_exits_4_naming_its_holder() {
     let crash = busy_lab();
-    let mut cmd = crash.lab.std_cmd(&["schedule-once", "--wait"]);
-    let holder = cmd
+    let lab = &crash.lab;
+    // Holding the database's write lock stops the first pass in its planning, lock taken.
+    let conn = rusqlite::Connection::open(&lab.db).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut cmd = lab.std_cmd(&["schedule-once", "--wait"]);
+    let mut holder = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let holds = format!("pid {}\n", holder.id());
-    let named = format!("(pid {}, start ", holder.id());
-    wait_for("the first pass to hold the lock", || {
-        lock_file(&crash.lab).starts_with(&holds)
+    wait_for("the first pass to take the lock", || {
+        lock_file(lab).starts_with(&holds)
     });
-    let second = crash.lab.run(&["schedule-once", "--lock-timeout", "0"]);
+    let second = lab.run(&["schedule-once", "--lock-timeout", "0"]);
     let error = second.code(4).one_line_error();
-    assert!(error.contains(&named), "{error}");
+    assert!(
+        error.contains(&format!("(pid {}, start ", holder.id())),
+        "{error}"
+    );
+    conn.execute_batch("ROLLBACK").unwrap();
+    // Waiting for the workers is not planning: other passes go on meanwhile.
+    wait_for("the first pass to release the lock", || lock_free(lab));
+    assert!(
+        holder.try_wait().unwrap().is_none(),
+        "it kept the lock while waiting"
+    );
+    lab.pass(&["--lock-timeout", "0"]);
+    assert_eq!(starts(lab), ["1", "1", "1"]);
     let first = Run::from(holder.wait_with_output().unwrap()).ok();
     assert_eq!((first.stdout, first.stderr), (String::new(), String::new()));
-    assert_eq!(starts(&crash.lab), ["1", "1", "1"]);
+    assert_eq!(starts(lab), ["1", "1", "1"]);
 }
