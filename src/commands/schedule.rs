@@ -33,9 +33,11 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
         Some(secs) => secs,
         None => u64::from(settings::load(store.conn())?.lock_timeout),
     };
-    let _lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
+    let lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
     let started = pass(&mut store)?;
     report(&mut store, ctx.out)?;
+    // Waiting for workers is not planning: cron's passes must not queue behind a `--wait`.
+    drop(lock);
     if args.wait {
         workers::wait::wait_all(ctx.out, started)?;
     }
@@ -103,12 +105,14 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
             task_margin_secs: u64::from(settings.task_margin),
         };
         let applied = pass::apply(tx, &loaded.state.vms, &loaded.operations, &plan, &deadlines)?;
+        fault("after-plan");
         let mut spawned = Vec::new();
         for (op, label) in applied.spawn {
             let (child, proc) = process::spawn_worker(&db, op, &log)?;
             crate::store::operations::set_process(tx, op, proc)?;
             spawned.push((op, label, child));
         }
+        fault("after-spawn");
         Ok((spawned, applied.kill))
     })?;
     for victim in kill {
@@ -127,6 +131,16 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
         });
     }
     Ok(started)
+}
+
+/// Fault injection for the crash tests: `VMSCHED_FAULT=after-plan` aborts the pass once the
+/// plan is written in its transaction and before any worker starts; `VMSCHED_FAULT=after-spawn`
+/// once the workers are started and before the commit. Either way nothing may be left half
+/// done: the transaction never commits and the workers read EOF instead of "go".
+fn fault(point: &str) {
+    if std::env::var_os("VMSCHED_FAULT").is_some_and(|v| v == point) {
+        std::process::abort();
+    }
 }
 
 /// One stderr line per VM that went offline and per task that ended in `boterror` since the

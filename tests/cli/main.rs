@@ -2,13 +2,19 @@
 //! driver, scheduler scenarios and properties.
 
 mod admin;
+mod admin_ops;
 mod bad_input;
+mod crash;
 mod database;
+mod domains;
+mod e2e;
 mod generated;
+mod hv;
 mod import;
 mod inventory;
 mod jobs;
 mod properties;
+mod qemu;
 mod scenarios;
 mod support;
 mod vms_set;
