@@ -9,6 +9,7 @@
 //! cargo bench --bench pass                          # all sizes, 11 runs each
 //! cargo bench --bench pass -- --sizes 100k --runs 21
 //! cargo bench --bench pass -- --bin /path/to/other/vmsched   # the same labs, another build
+//! cargo bench --bench pass -- --compare /path/to/old/vmsched # (b) and (c) of both, interleaved
 //! cargo bench --bench pass -- --lab-only --dir /tmp/lab      # only write the lab files
 //! ```
 
@@ -75,6 +76,8 @@ struct Options {
     runs: usize,
     dir: PathBuf,
     bin: PathBuf,
+    /// Another build whose (b) and (c) run in the same loop, for before/after figures.
+    compare: Option<PathBuf>,
     lab_only: bool,
 }
 
@@ -84,6 +87,7 @@ fn options() -> Options {
         runs: 11,
         dir: Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-lab"),
         bin: PathBuf::from(env!("CARGO_BIN_EXE_vmsched")),
+        compare: None,
         lab_only: false,
     };
     let mut args = std::env::args().skip(1);
@@ -104,6 +108,7 @@ fn options() -> Options {
             "--runs" => o.runs = value().parse().unwrap_or_else(|_| usage("--runs")),
             "--dir" => o.dir = PathBuf::from(value()),
             "--bin" => o.bin = PathBuf::from(value()),
+            "--compare" => o.compare = Some(PathBuf::from(value())),
             "--lab-only" => o.lab_only = true,
             // cargo bench passes --bench to every bench binary.
             "--bench" => {}
@@ -116,7 +121,7 @@ fn options() -> Options {
 fn usage(what: &str) -> ! {
     eprintln!(
         "error: bad argument `{what}`\nusage: pass [--sizes 1k,10k,100k] [--runs N] [--dir DIR] \
-         [--bin VMSCHED] [--lab-only]"
+         [--bin VMSCHED] [--compare VMSCHED] [--lab-only]"
     );
     std::process::exit(2)
 }
@@ -232,6 +237,9 @@ struct Row {
     db_cmd: Series,
     python: Series,
     sqlite: Series,
+    /// (b) and (c) of the `--compare` build.
+    old_state_cmd: Series,
+    old_db_cmd: Series,
 }
 
 fn ms(d: Duration) -> String {
@@ -331,6 +339,8 @@ fn bench(o: &Options, size: Size, lab: &Lab, state_file: &Path, db_file: &Path) 
         db_cmd: Series::default(),
         python: Series::default(),
         sqlite: Series::default(),
+        old_state_cmd: Series::default(),
+        old_db_cmd: Series::default(),
     };
     let select = "SELECT * FROM vms; SELECT * FROM jobs; SELECT * FROM steps; SELECT * FROM tasks;";
     let python = python();
@@ -357,11 +367,22 @@ fn bench(o: &Options, size: Size, lab: &Lab, state_file: &Path, db_file: &Path) 
         db_file,
     ];
     let select_all = [os("sqlite3"), db_file, os(select)];
+    let old = o.compare.as_ref().map(|old| {
+        let mut state = plan_state;
+        let mut db = plan_db;
+        state[0] = old.as_os_str();
+        db[0] = old.as_os_str();
+        (state, db)
+    });
     for _ in 0..runs {
         row.state_cmd.add(measure(&plan_state));
         row.python.add(measure(&parse_json));
         row.db_cmd.add(measure(&plan_db));
         row.sqlite.add(measure(&select_all));
+        if let Some((state, db)) = &old {
+            row.old_state_cmd.add(measure(state));
+            row.old_db_cmd.add(measure(db));
+        }
     }
     eprintln!(
         "  {}: plan {} ms, --state {} ms, --db {} ms",
@@ -444,6 +465,27 @@ fn report(o: &Options, rows: &[Row]) {
             ratio(r.db_cmd.time(), r.sqlite.time()),
             rss
         );
+    }
+    if let Some(old) = &o.compare {
+        println!();
+        println!(
+            "Before / after, same runs: `--compare` build {}",
+            old.display()
+        );
+        println!();
+        println!("| size | (b) before ms / MiB | (b) after ms / MiB | (c) before ms / MiB | (c) after ms / MiB |");
+        println!("|---|---|---|---|---|");
+        for r in rows {
+            let cell = |s: &Series| format!("{} / {:.1}", ms(s.time()), s.rss_mib());
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                r.size.name,
+                cell(&r.old_state_cmd),
+                cell(&r.state_cmd),
+                cell(&r.old_db_cmd),
+                cell(&r.db_cmd)
+            );
+        }
     }
     if rows.len() > 1 {
         println!();
