@@ -90,6 +90,30 @@ impl TaskStatus {
     }
 }
 
+/// FNV-1a, for hash maps keyed by VM names: names are short and come from the admin, so this
+/// simple hash is enough, and much cheaper than the default SipHash for a look-up per task.
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Builds `Fnv` hashers for `HashMap` and `HashSet`.
+pub(crate) type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
 /// Checks a VM name: `[A-Za-z0-9_.-]{1,64}`.
 pub fn check_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
@@ -350,7 +374,7 @@ impl State {
 
     /// Checks what serde cannot: names, URIs, duplicates, references and step order.
     pub fn validate(&self) -> Result<(), String> {
-        let mut names = HashSet::with_capacity(self.vms.len());
+        let mut names: HashSet<&str, FnvBuild> = HashSet::default();
         for (i, vm) in self.vms.iter().enumerate() {
             check_name(&vm.name).map_err(|e| format!("vms[{i}].name: {e}"))?;
             host_key(&vm.uri).map_err(|e| format!("vms[{i}].uri: {e}"))?;

@@ -4,7 +4,8 @@
 use super::ownership::{Domain, DomainKey};
 use super::Action;
 use crate::model::{
-    Child, JobState, Limits, Role, State, StepState, TaskState, TaskStatus, VmState, VmStatus,
+    Child, FnvBuild, JobState, Limits, Role, State, StepState, TaskState, TaskStatus, VmState,
+    VmStatus,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -173,12 +174,17 @@ impl<'s> Lab<'s> {
     /// Builds the working state with every recorded worker taken as live until classification
     /// says otherwise, and the hosts counted from that.
     pub fn new(state: &'s State) -> Lab<'s> {
+        // A URI is parsed once, not once per VM: a host has many VMs.
+        let mut host_of: HashMap<&str, String, FnvBuild> = HashMap::default();
         let mut vms: Vec<Vm> = state
             .vms
             .iter()
             .map(|row| Vm {
                 row,
-                host: row.host(),
+                host: host_of
+                    .entry(row.uri.as_str())
+                    .or_insert_with(|| row.host())
+                    .clone(),
                 host_ix: 0,
                 status: row.status,
                 live_child: matches!(row.child, Child::Alive | Child::Stuck),
@@ -198,15 +204,21 @@ impl<'s> Lab<'s> {
             });
         }
         // One hash look-up per task: a binary search compares names a dozen times.
-        let by_name: HashMap<&str, usize> = (0..vms.len())
+        let by_name: HashMap<&str, usize, FnvBuild> = (0..vms.len())
             .map(|i| (vms[i].row.name.as_str(), i))
             .collect();
         let index = |name: &str| by_name.get(name).copied();
         let mut by_order: Vec<&JobState> = state.jobs.iter().collect();
         by_order.sort_by_key(|job| (job.priority, job.id));
         let mut jobs = Vec::with_capacity(by_order.len());
-        let mut steps: Vec<StepView> = Vec::new();
-        let mut tasks: Vec<TaskView> = Vec::new();
+        let step_count = by_order.iter().map(|job| job.steps.len()).sum();
+        let task_count = by_order
+            .iter()
+            .flat_map(|job| &job.steps)
+            .map(|step| step.tasks.len())
+            .sum();
+        let mut steps: Vec<StepView> = Vec::with_capacity(step_count);
+        let mut tasks: Vec<TaskView> = Vec::with_capacity(task_count);
         let mut running: BTreeMap<usize, Vec<RunningTask>> = BTreeMap::new();
         for job in by_order {
             let first_step = steps.len();
