@@ -16,15 +16,18 @@ BIN=$(realpath "${1:-$target/release/vmsched}")
 LAB=${2:-$target/tmp/bench-lab}
 SIZES=${3:-1k 10k 100k}
 out=$(mktemp -d)
+LAB=$(realpath "$LAB")
 trap 'rm -rf "$out"' EXIT
 
-# Instructions of the whole run, or of one function including its callees.
+# Instructions of the whole run, or of one function including its callees. Annotated from `/`:
+# in the source folder callgrind_annotate splits a function's costs by the spelling of its
+# file's path.
 count() {
     local file=$1 function=${2:-}
     if [ -z "$function" ]; then
-        callgrind_annotate "$file" 2>/dev/null | awk '/PROGRAM TOTALS/ {print $1; exit}'
+        (cd / && callgrind_annotate "$file" 2>/dev/null) | awk '/PROGRAM TOTALS/ {print $1; exit}'
     else
-        callgrind_annotate --inclusive=yes "$file" 2>/dev/null |
+        (cd / && callgrind_annotate --inclusive=yes "$file" 2>/dev/null) |
             awk -v f="$function" 'index($0, f " [") {print $1; exit}'
     fi
 }
