@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
         None => u64::from(settings::load(store.conn())?.lock_timeout),
     };
     let lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
-    let started = pass(&mut store)?;
+    let started = pass(&mut store, ctx.timeout)?;
     report(&mut store, ctx.out)?;
     // Waiting for workers is not planning: cron's passes must not queue behind a `--wait`.
     drop(lock);
@@ -92,7 +92,7 @@ fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
 }
 
 /// The pass proper: one transaction from loading to the workers' pids, then the release.
-fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
+fn pass(store: &mut Store, timeout: Duration) -> Result<Vec<workers::wait::Started>> {
     let db = store.path().to_path_buf();
     let log = workers::log_path(&db)?;
     let (spawned, kill) = store.write(|tx| {
@@ -108,7 +108,7 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
         fault("after-plan");
         let mut spawned = Vec::new();
         for (op, label) in applied.spawn {
-            let (child, proc) = process::spawn_worker(&db, op, &log)?;
+            let (child, proc) = process::spawn_worker(&db, timeout, op, &log)?;
             crate::store::operations::set_process(tx, op, proc)?;
             spawned.push((op, label, child));
         }
