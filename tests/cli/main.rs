@@ -8,6 +8,7 @@ mod generated;
 mod import;
 mod inventory;
 mod jobs;
+mod parsers;
 mod properties;
 mod scenarios;
 mod support;
