@@ -3,6 +3,7 @@
 
 mod admin;
 mod bad_input;
+mod corpus;
 mod database;
 mod generated;
 mod import;
