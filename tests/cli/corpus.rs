@@ -55,9 +55,9 @@ fn lab_with_work() -> Lab {
 }
 
 /// Runs one command on a bad input; returns what is wrong with the outcome, if anything.
-/// `file` is the name the error must show, `texts` what else it must contain.
-fn refused(lab: &Lab, args: &[&str], file: &str, texts: &[String]) -> Option<String> {
-    let before = lab.dump();
+/// `file` is the name the error must show, `texts` what else it must contain, `before` the
+/// database's rows.
+fn refused(lab: &Lab, args: &[&str], file: &str, texts: &[String], before: &str) -> Option<String> {
     let mut cmd = lab.cmd(args);
     let output = cmd.env("RUST_BACKTRACE", "1").output().unwrap();
     let code = output.status.code().unwrap_or(-1);
@@ -96,6 +96,7 @@ fn refused(lab: &Lab, args: &[&str], file: &str, texts: &[String]) -> Option<Str
 fn run_folder(lab: &Lab, folder: &str, commands: fn(&str) -> Vec<Vec<String>>) -> usize {
     let mut failures = Vec::new();
     let mut runs = 0;
+    let before = lab.dump();
     for (file, texts) in expectations(folder) {
         let path = corpus().join(&file).to_string_lossy().into_owned();
         // The first text follows the file's name.
@@ -104,7 +105,7 @@ fn run_folder(lab: &Lab, folder: &str, commands: fn(&str) -> Vec<Vec<String>>) -
         for args in commands(&path) {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             runs += 1;
-            failures.extend(refused(lab, &args, &file, &texts));
+            failures.extend(refused(lab, &args, &file, &texts, &before));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -132,6 +133,7 @@ fn run_made(lab: &Lab, cases: &[(&str, Vec<u8>, &str)], commands: fn(&str) -> Ve
         (PathBuf::from("/proc/self/mem"), "Input/output error"),
     ]);
     let mut failures = Vec::new();
+    let before = lab.dump();
     for (i, (path, text)) in inputs.into_iter().enumerate() {
         let path = path.to_string_lossy().into_owned();
         // A 20 MB line takes seconds to parse in a debug build: one command is enough.
@@ -139,7 +141,7 @@ fn run_made(lab: &Lab, cases: &[(&str, Vec<u8>, &str)], commands: fn(&str) -> Ve
         let commands = if i < cases.len() { &all[..1] } else { &all[..] };
         for args in commands {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            failures.extend(refused(lab, &args, &path, &[text.to_string()]));
+            failures.extend(refused(lab, &args, &path, &[text.to_string()], &before));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
