@@ -321,7 +321,7 @@ pub struct JobSubmitArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub priority: Option<i64>,
     /// Task timeout in seconds [default: 300] (`--timeout` is libvirt's)
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=u32::MAX as u64))]
     pub task_timeout: Option<u64>,
     /// Who submits (default: SUDO_USER, else USER)
     #[arg(long)]

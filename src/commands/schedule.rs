@@ -46,10 +46,7 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
 
 /// Reads and validates a state file (exit 2 naming the file on any error).
 pub fn read_state_file(path: &Path) -> Result<State> {
-    let text = std::fs::read(path)
-        .map_err(|e| exit::bad_input(format!("cannot read `{}`: {e}", path.display())))?;
-    let text = String::from_utf8(text)
-        .map_err(|_| exit::bad_input(format!("`{}`: not UTF-8", path.display())))?;
+    let text = crate::commands::read_text(path, &format!("`{}`", path.display()))?;
     State::from_json(&text)
         .map_err(|e| exit::bad_input(format!("`{}`: {e}", path.display())).into())
 }
