@@ -143,18 +143,12 @@ impl Pass<'_> {
         secs: u64,
         task: Option<(i64, u32, u32)>,
     ) -> Result<()> {
-        // Saturating: a huge timeout written by hand must not crash every pass.
-        let secs = chrono::Duration::try_seconds(secs.min(i64::MAX as u64 / 1000) as i64)
-            .unwrap_or(chrono::Duration::MAX);
-        let deadline = chrono::Utc::now()
-            .checked_add_signed(secs)
-            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         let id = operations::start(
             self.conn,
             &NewOperation {
                 vm,
                 kind,
-                deadline: deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                deadline: super::deadline_in(secs),
                 task,
                 by_user: SCHEDULER,
                 ..NewOperation::default()
