@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
         None => u64::from(settings::load(store.conn())?.lock_timeout),
     };
     let lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
-    let started = pass(&mut store)?;
+    let started = pass(&mut store, ctx.timeout)?;
     report(&mut store, ctx.out)?;
     // Waiting for workers is not planning: cron's passes must not queue behind a `--wait`.
     drop(lock);
@@ -46,10 +46,7 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
 
 /// Reads and validates a state file (exit 2 naming the file on any error).
 pub fn read_state_file(path: &Path) -> Result<State> {
-    let text = std::fs::read(path)
-        .map_err(|e| exit::bad_input(format!("cannot read `{}`: {e}", path.display())))?;
-    let text = String::from_utf8(text)
-        .map_err(|_| exit::bad_input(format!("`{}`: not UTF-8", path.display())))?;
+    let text = crate::commands::read_text(path, &format!("`{}`", path.display()))?;
     State::from_json(&text)
         .map_err(|e| exit::bad_input(format!("`{}`: {e}", path.display())).into())
 }
@@ -92,7 +89,7 @@ fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
 }
 
 /// The pass proper: one transaction from loading to the workers' pids, then the release.
-fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
+fn pass(store: &mut Store, timeout: Duration) -> Result<Vec<workers::wait::Started>> {
     let db = store.path().to_path_buf();
     let log = workers::log_path(&db)?;
     let (spawned, kill) = store.write(|tx| {
@@ -108,7 +105,7 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
         fault("after-plan");
         let mut spawned = Vec::new();
         for (op, label) in applied.spawn {
-            let (child, proc) = process::spawn_worker(&db, op, &log)?;
+            let (child, proc) = process::spawn_worker(&db, timeout, op, &log)?;
             crate::store::operations::set_process(tx, op, proc)?;
             spawned.push((op, label, child));
         }

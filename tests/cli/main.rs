@@ -4,6 +4,7 @@
 mod admin;
 mod admin_ops;
 mod bad_input;
+mod corpus;
 mod crash;
 mod database;
 mod domains;
@@ -13,6 +14,7 @@ mod hv;
 mod import;
 mod inventory;
 mod jobs;
+mod parsers;
 mod properties;
 mod qemu;
 mod scenarios;
