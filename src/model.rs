@@ -4,7 +4,7 @@
 use crate::exit::escape_controls;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_path_to_error::Segment;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -519,9 +519,15 @@ impl State {
         }
         let mut names: HashSet<&str, FnvBuild> = HashSet::default();
         let mut domains = BTreeMap::new();
+        // The host key and path of each distinct URI: a URI is parsed once, not for every VM.
+        let mut uris: HashMap<&str, (String, String), FnvBuild> = HashMap::default();
         for (i, vm) in self.vms.iter().enumerate() {
             check_name(&vm.name).map_err(|e| format!("vms[{i}].name: {e}"))?;
-            host_key(&vm.uri).map_err(|e| format!("vms[{i}].uri: {e}"))?;
+            if !uris.contains_key(vm.uri.as_str()) {
+                host_key(&vm.uri).map_err(|e| format!("vms[{i}].uri: {e}"))?;
+                let (host, path, _) = domain_identity(&vm.uri, "")?;
+                uris.insert(&vm.uri, (host, path));
+            }
             for (field, value) in [
                 ("kind", &vm.kind),
                 ("domain", &vm.domain),
@@ -532,7 +538,8 @@ impl State {
             if !names.insert(vm.name.as_str()) {
                 return Err(format!("vms[{i}].name: duplicate VM `{}`", vm.name));
             }
-            let identity = domain_identity(&vm.uri, &vm.domain)?;
+            let (host, path) = &uris[vm.uri.as_str()];
+            let identity = (host.clone(), path.clone(), vm.domain.clone());
             let (uri, other) = domains.entry(identity).or_insert((&vm.uri, &vm.name));
             if *uri != &vm.uri {
                 return Err(format!(
