@@ -182,6 +182,7 @@ fn measure(argv: &[&std::ffi::OsStr]) -> (Duration, u64) {
     let wall = start.elapsed();
     assert!(status.success(), "{argv:?} failed ({status})");
     let text = std::fs::read_to_string(&report).expect("the report of /usr/bin/time");
+    let _ = std::fs::remove_file(&report);
     let rss = text.trim().lines().last().and_then(|l| l.parse().ok());
     (
         wall,
