@@ -1,14 +1,18 @@
 //! The one integration test binary: CLI tests against temporary databases and libvirt's test
-//! driver, scheduler scenarios and properties.
+//! driver, scheduler scenarios and properties; the long `serial_` tests (soak and chaos on real
+//! QEMU, concurrency) that scripts/test.sh runs one at a time.
 
 mod admin;
 mod bad_input;
+mod concurrency;
 mod database;
 mod generated;
 mod import;
 mod inventory;
+mod invariants;
 mod jobs;
 mod properties;
 mod scenarios;
+mod soak;
 mod support;
 mod vms_set;

@@ -87,7 +87,12 @@ impl Lab {
 
     /// A `vmsched` command with a hermetic environment and `--db` set to the lab's database.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("vmsched").expect("vmsched binary");
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// The same as a `std` command, for tests that spawn, signal and wait themselves.
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("vmsched"));
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("VMSCHED_") || key == "SUDO_USER" {
                 cmd.env_remove(key);
