@@ -74,6 +74,8 @@ struct Chaos {
     worker_kills: usize,
     kills_by_kind: BTreeMap<String, usize>,
     pass_kills: usize,
+    /// Killed passes that had committed (their operations exist; workers never released).
+    pass_kills_after_commit: usize,
     /// Passes that ended by themselves before the chosen moment to kill them.
     pass_kills_missed: usize,
     kills_per_task: BTreeMap<TaskKey, u32>,
@@ -93,6 +95,7 @@ impl Chaos {
             worker_kills: 0,
             kills_by_kind: BTreeMap::new(),
             pass_kills: 0,
+            pass_kills_after_commit: 0,
             pass_kills_missed: 0,
             kills_per_task: BTreeMap::new(),
             bounce: None,
@@ -253,7 +256,7 @@ struct Soak {
 }
 
 /// What a run measured.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Figures {
     passes: usize,
     duration: Duration,
@@ -267,14 +270,52 @@ struct Figures {
     chaos: Option<ChaosFigures>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct ChaosFigures {
     worker_kills: usize,
     kills_by_kind: BTreeMap<String, usize>,
     pass_kills: usize,
+    pass_kills_after_commit: usize,
     pass_kills_missed: usize,
     bounce: Option<(i32, Duration)>,
     max_tries: u32,
+}
+
+impl Figures {
+    /// The figures in words, as docs/reliability.md quotes them.
+    fn summary(&self) -> String {
+        let mut text = format!(
+            "{} passes in {:.0?}; {} tasks, {} attempts ({} requeued), {} snapshot checks \
+             passed; {} history rows replayed; went offline: {:?}, back through a monitor: {}",
+            self.passes,
+            self.duration,
+            self.tasks,
+            self.attempts,
+            self.requeued,
+            self.checks_passed,
+            self.history_rows,
+            self.went_offline,
+            self.monitor_recoveries
+        );
+        if let Some(c) = &self.chaos {
+            text.push_str(&format!(
+                "; kills: {} workers {:?}, {} passes ({} of them after committing operations; {} ended \
+                 before the chosen moment); libvirtd bounce: {}; most tries of a task: {}",
+                c.worker_kills,
+                c.kills_by_kind,
+                c.pass_kills,
+                c.pass_kills_after_commit,
+                c.pass_kills_missed,
+                match c.bounce {
+                    Some((0, took)) => format!("down and up again in {took:.1?}"),
+                    Some((code, _)) => format!("exit {code}"),
+                    None => "not run".to_string(),
+                },
+                c.max_tries
+            ));
+        }
+        text
+    }
 }
 
 impl Soak {
@@ -415,6 +456,7 @@ impl Soak {
     /// One pass as cron runs it (no --wait: the workers go on detached). Under chaos some
     /// passes are SIGKILLed at a random moment inside them. Returns an unexpected failure.
     fn pass(&mut self) -> Option<String> {
+        let last_op: i64 = self.query("SELECT COALESCE(MAX(id), 0) FROM operations");
         let mut child = self
             .lab
             .std_cmd(&["schedule-once"])
@@ -430,15 +472,24 @@ impl Soak {
             .filter(|c| c.pass_kills < PASS_KILLS)
         {
             if chaos.rng.chance(0.12) {
-                let within = chaos.pass_time.as_micros().max(1) as u64;
+                let within = (chaos.pass_time.as_micros() * 3 / 2).max(1) as u64;
                 std::thread::sleep(Duration::from_micros(chaos.rng.below(within)));
                 if child.try_wait().unwrap().is_none() {
                     child.kill().unwrap();
                     let out = child.wait_with_output().unwrap();
                     use std::os::unix::process::ExitStatusExt;
                     if out.status.signal() == Some(libc::SIGKILL) {
+                        let took = start.elapsed();
+                        let after: i64 =
+                            self.query("SELECT COALESCE(MAX(id), 0) FROM operations");
+                        let chaos = self.chaos.as_mut().unwrap();
                         chaos.pass_kills += 1;
-                        eprintln!("chaos: killed a pass after {:.0?}", start.elapsed());
+                        let committed = after > last_op;
+                        chaos.pass_kills_after_commit += usize::from(committed);
+                        eprintln!(
+                            "chaos: killed a pass after {took:.0?} ({})",
+                            if committed { "committed" } else { "not committed" }
+                        );
                         return None;
                     }
                     return check_pass(&out);
@@ -538,11 +589,12 @@ impl Soak {
             worker_kills: c.worker_kills,
             kills_by_kind: c.kills_by_kind.clone(),
             pass_kills: c.pass_kills,
+            pass_kills_after_commit: c.pass_kills_after_commit,
             pass_kills_missed: c.pass_kills_missed,
             bounce: c.bounce_result,
             max_tries: c.max_tries,
         });
-        eprintln!("{} figures: {figures:#?}", self.tag);
+        eprintln!("{} figures: {}", self.tag, figures.summary());
         if let Some(c) = &self.chaos {
             eprintln!("{} seed: {} (VMSCHED_SEED replays it)", self.tag, c.seed);
         }
