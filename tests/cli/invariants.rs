@@ -156,6 +156,18 @@ pub fn snapshot_checks(data: &Path) -> (usize, Vec<String>) {
     (passed, wrong)
 }
 
+/// A live process's start time (field 22 of /proc/PID/stat), `None` when it is gone or a
+/// zombie.
+pub fn start_time(pid: i64) -> Option<i64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &text[text.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    if matches!(fields.first(), Some(&"Z") | Some(&"X")) {
+        return None;
+    }
+    fields.get(19)?.parse().ok()
+}
+
 /// A small seeded random generator (splitmix64), so a failing run can be replayed.
 pub struct Rng(u64);
 

@@ -127,7 +127,7 @@ impl Chaos {
             .unwrap()
             .map(Result::unwrap)
             .filter(|(_, _, task, pid, start)| {
-                start_time(*pid) == Some(*start)
+                invariants::start_time(*pid) == Some(*start)
                     && task.is_none_or(|t| {
                         self.kills_per_task.get(&t).copied().unwrap_or(0) < KILLS_PER_TASK
                     })
@@ -177,17 +177,6 @@ impl Chaos {
             self.bounce_result = Some(result);
         }
     }
-}
-
-/// A process's start time (field 22 of /proc/PID/stat), `None` when it is gone.
-fn start_time(pid: i64) -> Option<i64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &text[text.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    if matches!(fields.first(), Some(&"Z") | Some(&"X")) {
-        return None;
-    }
-    fields.get(19)?.parse().ok()
 }
 
 fn script(name: &str) -> PathBuf {
