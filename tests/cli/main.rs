@@ -4,6 +4,7 @@
 
 mod admin;
 mod bad_input;
+mod chaos;
 mod concurrency;
 mod database;
 mod generated;
