@@ -375,7 +375,8 @@ fn check_task(ctx: &Ctx) -> Result<u8> {
 fn current_snapshot_patiently(uri: &str, domain: &str, within: Duration) -> Result<Option<String>> {
     let deadline = Instant::now() + within;
     loop {
-        let asked = hypervisor::connect(uri, within, within).and_then(|hv| hv.current_snapshot(domain));
+        let asked =
+            hypervisor::connect(uri, within, within).and_then(|hv| hv.current_snapshot(domain));
         match asked {
             Ok(current) => return Ok(current),
             Err(err) if Instant::now() < deadline => {

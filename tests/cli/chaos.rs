@@ -25,8 +25,18 @@ fn wait_for<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
 #[test]
 fn a_task_command_dies_with_a_worker_killed_before_recording_its_group() {
     let lab = Lab::new();
-    lab.run(&["vms", "add", "t1", "-c", &lab_uri(), "--domain", "win7", "--snapshot", "wtb"])
-        .ok();
+    lab.run(&[
+        "vms",
+        "add",
+        "t1",
+        "-c",
+        &lab_uri(),
+        "--domain",
+        "win7",
+        "--snapshot",
+        "wtb",
+    ])
+    .ok();
     let pid_file = lab.path().join("command.pid");
     let script = format!("echo $$ > '{}'; exec sleep 30", pid_file.display());
     lab.run(&["jobs", "submit", "--vm", "t1", "--", "sh", "-c", &script])
@@ -60,7 +70,10 @@ fn a_task_command_dies_with_a_worker_killed_before_recording_its_group() {
             r.get(0)
         })
         .unwrap();
-    assert_eq!(group, None, "the worker recorded the group before the lock was taken");
+    assert_eq!(
+        group, None,
+        "the worker recorded the group before the lock was taken"
+    );
     // SAFETY: kill has no memory-safety preconditions; the pid is our lab's worker.
     unsafe { libc::kill(worker as libc::pid_t, libc::SIGKILL) };
     conn.execute_batch("ROLLBACK").unwrap();

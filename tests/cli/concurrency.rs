@@ -40,13 +40,11 @@ impl Seen {
         let leaked = ["sqlite", "database", "sql"]
             .iter()
             .any(|w| stderr.contains(w));
-        let clean_lock = run.code == 4 && run.stderr.starts_with("error: another pass holds the lock");
+        let clean_lock =
+            run.code == 4 && run.stderr.starts_with("error: another pass holds the lock");
         if !allowed.contains(&run.code) || (leaked && !clean_lock) {
-            self.violations.push(format!(
-                "{what}: exit {}: {}",
-                run.code,
-                run.stderr.trim()
-            ));
+            self.violations
+                .push(format!("{what}: exit {}: {}", run.code, run.stderr.trim()));
         }
     }
 }
@@ -128,10 +126,14 @@ fn serial_concurrency_hammer() {
     loop {
         for vm in lab.rows("SELECT name FROM vms WHERE status = 'maintenance'") {
             let run = lab.run(&["vms", "set", &vm, "--status", "off"]);
-            seen.lock().unwrap().record("vms set (drain)", &run, &[0, 3]);
+            seen.lock()
+                .unwrap()
+                .record("vms set (drain)", &run, &[0, 3]);
         }
         let run = lab.run(&["schedule-once"]);
-        seen.lock().unwrap().record("schedule-once (drain)", &run, &[0]);
+        seen.lock()
+            .unwrap()
+            .record("schedule-once (drain)", &run, &[0]);
         let open = lab.rows("SELECT id FROM jobs WHERE ended IS NULL");
         if open.is_empty() {
             break;
@@ -177,7 +179,11 @@ fn serial_concurrency_hammer() {
         seen.violations.join("\n")
     );
     assert!(lost.is_empty(), "submitted jobs lost: {lost:?}");
-    assert!(overlaps.is_empty(), "siblings non-off together:\n{}", overlaps.join("\n"));
+    assert!(
+        overlaps.is_empty(),
+        "siblings non-off together:\n{}",
+        overlaps.join("\n")
+    );
     assert!(doubles.is_empty(), "double starts:\n{}", doubles.join("\n"));
     assert!(starts > 0, "no task started");
 }

@@ -73,7 +73,9 @@ pub fn double_starts(db: &Path) -> (usize, Vec<String>) {
     let conn = open(db);
     let mut starts: BTreeMap<TaskKey, usize> = BTreeMap::new();
     let mut stmt = conn
-        .prepare("SELECT detail FROM history WHERE new_status = 'running' AND detail LIKE 'running %'")
+        .prepare(
+            "SELECT detail FROM history WHERE new_status = 'running' AND detail LIKE 'running %'",
+        )
         .unwrap();
     for detail in stmt
         .query_map([], |r| r.get::<_, String>(0))

@@ -391,7 +391,13 @@ impl Soak {
             self.ok(&["settings", "set", key, &value.to_string()]);
         }
         let exe = assert_cmd::cargo::cargo_bin("vmsched");
-        let check = [exe.to_str().unwrap(), "--timeout", "60", "demo", "--check-task"];
+        let check = [
+            exe.to_str().unwrap(),
+            "--timeout",
+            "60",
+            "demo",
+            "--check-task",
+        ];
         let names: Vec<String> = self.instances().into_iter().map(|v| v.0).collect();
         let mut rng = Rng::new(7);
         let mut tasks = 0;
@@ -455,11 +461,7 @@ impl Soak {
             .spawn()
             .expect("start a pass");
         let start = Instant::now();
-        if let Some(chaos) = self
-            .chaos
-            .as_mut()
-            .filter(|c| c.pass_kills < PASS_KILLS)
-        {
+        if let Some(chaos) = self.chaos.as_mut().filter(|c| c.pass_kills < PASS_KILLS) {
             if chaos.rng.chance(0.12) {
                 let within = (chaos.pass_time.as_micros() * 3 / 2).max(1) as u64;
                 std::thread::sleep(Duration::from_micros(chaos.rng.below(within)));
@@ -469,15 +471,18 @@ impl Soak {
                     use std::os::unix::process::ExitStatusExt;
                     if out.status.signal() == Some(libc::SIGKILL) {
                         let took = start.elapsed();
-                        let after: i64 =
-                            self.query("SELECT COALESCE(MAX(id), 0) FROM operations");
+                        let after: i64 = self.query("SELECT COALESCE(MAX(id), 0) FROM operations");
                         let chaos = self.chaos.as_mut().unwrap();
                         chaos.pass_kills += 1;
                         let committed = after > last_op;
                         chaos.pass_kills_after_commit += usize::from(committed);
                         eprintln!(
                             "chaos: killed a pass after {took:.0?} ({})",
-                            if committed { "committed" } else { "not committed" }
+                            if committed {
+                                "committed"
+                            } else {
+                                "not committed"
+                            }
                         );
                         return None;
                     }
@@ -509,8 +514,7 @@ impl Soak {
             if open == 0 {
                 // Every job has ended: go on until no VM is offline and no worker is left
                 // (the outage has passed, monitors brought the VMs back).
-                let offline: i64 =
-                    self.query("SELECT COUNT(*) FROM vms WHERE status = 'offline'");
+                let offline: i64 = self.query("SELECT COUNT(*) FROM vms WHERE status = 'offline'");
                 let live: i64 = self.query("SELECT COUNT(*) FROM operations WHERE ended IS NULL");
                 let bouncing = self.chaos.as_ref().is_some_and(|c| c.bounce.is_some());
                 if offline == 0 && live == 0 && !bouncing {
@@ -593,8 +597,16 @@ impl Soak {
         );
         let tasks: i64 = self.query("SELECT COUNT(*) FROM tasks");
         assert_eq!(tasks as usize, figures.tasks, "tasks in the database");
-        assert!(wrong.is_empty(), "tasks saw a wrong snapshot:\n{}", wrong.join("\n"));
-        assert!(overlaps.is_empty(), "siblings non-off together:\n{}", overlaps.join("\n"));
+        assert!(
+            wrong.is_empty(),
+            "tasks saw a wrong snapshot:\n{}",
+            wrong.join("\n")
+        );
+        assert!(
+            overlaps.is_empty(),
+            "siblings non-off together:\n{}",
+            overlaps.join("\n")
+        );
         assert!(doubles.is_empty(), "double starts:\n{}", doubles.join("\n"));
         assert!(
             not_completed.is_empty(),
@@ -607,8 +619,14 @@ impl Soak {
             "{checks} snapshot checks passed for {} tasks",
             figures.tasks
         );
-        assert!(failures.is_empty(), "passes failed:\n{}", failures.join("\n"));
-        let jobs = self.lab.rows("SELECT id FROM jobs WHERE status != 'completed'");
+        assert!(
+            failures.is_empty(),
+            "passes failed:\n{}",
+            failures.join("\n")
+        );
+        let jobs = self
+            .lab
+            .rows("SELECT id FROM jobs WHERE status != 'completed'");
         assert!(jobs.is_empty(), "jobs not completed: {jobs:?}");
         if let Some(chaos) = &self.chaos {
             let bounce = chaos.bounce_result.expect("the libvirtd bounce ran");
@@ -625,7 +643,10 @@ impl Soak {
     fn state(&self) -> String {
         let mut text = String::new();
         for (title, sql) in [
-            ("vms", "SELECT name, status, errors, operation FROM vms ORDER BY name"),
+            (
+                "vms",
+                "SELECT name, status, errors, operation FROM vms ORDER BY name",
+            ),
             (
                 "live operations",
                 "SELECT id, vm, kind, pid, deadline FROM operations WHERE ended IS NULL",
