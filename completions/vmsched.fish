@@ -38,8 +38,8 @@ complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "hosts" -d 'Show and
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "settings" -d 'Show and change settings'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "jobs" -d 'Submit, list and follow jobs'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "domains" -d 'Show shared domains, their owner and what libvirt says'
-complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "revert" -d 'Revert a VM to its snapshot now, in the foreground'
-complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "poweroff" -d 'Power a VM\'s domain off now, in the foreground'
+complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "revert" -d 'Revert a VM to its snapshot now, in the foreground (Ctrl-C leaves it offline)'
+complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "poweroff" -d 'Power a VM\'s domain off now, in the foreground (Ctrl-C leaves it offline)'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "schedule-once" -d 'Run one scheduling pass (what cron runs every minute)'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "state" -d 'Export the live scheduling state'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "history" -d 'Show the history of status changes and decisions'
@@ -332,24 +332,24 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from help" -f -a "show" -d 'One entry per domain: instances, owner, live state and a verdict'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l reason -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l reason -d 'Why (recorded in the history)' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l steal -d 'Take the domain from an idle, dirty or sleeping sibling'
-complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l force -d 'Stop a busy owner\'s or the VM\'s own operation first'
+complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l steal -d 'Take the domain from an idle, dirty or sleeping sibling (it becomes off)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l force -d 'Also take it from a busy owner, or stop the VM\'s own live operation (its task is requeued without using a try); implies --steal'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -s v -l verbose -d 'Say more (repeatable)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l reason -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l reason -d 'Why (recorded in the history)' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l force -d 'Power off even when a sibling owns the domain or an operation is live'
+complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l force -d 'Power off even when a sibling owns the domain (it becomes off) or an operation is live (stopped, its task requeued without using a try)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -s v -l verbose -d 'Say more (repeatable)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l no-progress -d 'Never show progress bars or spinners'
@@ -456,8 +456,8 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_see
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "settings" -d 'Show and change settings'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "jobs" -d 'Submit, list and follow jobs'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "domains" -d 'Show shared domains, their owner and what libvirt says'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "revert" -d 'Revert a VM to its snapshot now, in the foreground'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "poweroff" -d 'Power a VM\'s domain off now, in the foreground'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "revert" -d 'Revert a VM to its snapshot now, in the foreground (Ctrl-C leaves it offline)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "poweroff" -d 'Power a VM\'s domain off now, in the foreground (Ctrl-C leaves it offline)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "schedule-once" -d 'Run one scheduling pass (what cron runs every minute)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "state" -d 'Export the live scheduling state'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "history" -d 'Show the history of status changes and decisions'

@@ -80,9 +80,9 @@ pub enum Command {
     /// Show shared domains, their owner and what libvirt says
     #[command(subcommand)]
     Domains(DomainsCommand),
-    /// Revert a VM to its snapshot now, in the foreground
+    /// Revert a VM to its snapshot now, in the foreground (Ctrl-C leaves it offline)
     Revert(RevertArgs),
-    /// Power a VM's domain off now, in the foreground
+    /// Power a VM's domain off now, in the foreground (Ctrl-C leaves it offline)
     Poweroff(PoweroffArgs),
     /// Run one scheduling pass (what cron runs every minute)
     ScheduleOnce(ScheduleArgs),
@@ -396,23 +396,29 @@ pub struct DomainsShowArgs {
 
 #[derive(Debug, Args)]
 pub struct RevertArgs {
+    /// The VM instance to revert to its snapshot
     pub vm: String,
-    /// Take the domain from an idle, dirty or sleeping sibling
+    /// Take the domain from an idle, dirty or sleeping sibling (it becomes off)
     #[arg(long)]
     pub steal: bool,
-    /// Stop a busy owner's or the VM's own operation first
+    /// Also take it from a busy owner, or stop the VM's own live operation (its task is
+    /// requeued without using a try); implies --steal
     #[arg(long)]
     pub force: bool,
+    /// Why (recorded in the history)
     #[arg(long)]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct PoweroffArgs {
+    /// The VM instance whose domain to power off
     pub vm: String,
-    /// Power off even when a sibling owns the domain or an operation is live
+    /// Power off even when a sibling owns the domain (it becomes off) or an operation is live
+    /// (stopped, its task requeued without using a try)
     #[arg(long)]
     pub force: bool,
+    /// Why (recorded in the history)
     #[arg(long)]
     pub reason: Option<String>,
 }

@@ -1,11 +1,15 @@
 //! One file per subcommand group; each takes the context, its arguments and stdout.
 
+mod admin_op;
 pub mod completions;
 pub mod demo;
+pub mod domains;
 pub mod history;
 pub mod hosts;
 pub mod jobs;
 pub mod migrate;
+pub mod poweroff;
+pub mod revert;
 pub mod schedule;
 pub mod settings;
 pub mod state;
@@ -32,8 +36,8 @@ pub fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> 
         Command::Settings(command) => settings::run(ctx, command, out).map(done),
         Command::History(args) => history::history(ctx, &args, out).map(done),
         Command::Migrate(args) => migrate::migrate(ctx, &args).map(done),
-        other => {
-            Err(crate::exit::failed(format!("`{other:?}` is not available in this build")).into())
-        }
+        Command::Domains(command) => domains::run(ctx, command, out),
+        Command::Revert(args) => revert::run(ctx, &args).map(done),
+        Command::Poweroff(args) => poweroff::run(ctx, &args).map(done),
     }
 }

@@ -85,10 +85,6 @@ impl Pass<'_> {
         Ok(())
     }
 
-    fn host(&self, vm: &str) -> Option<String> {
-        self.vms.get(vm).map(|v| v.host())
-    }
-
     /// Sets a VM's status and records the change.
     fn set_status(&mut self, vm: &str, new: VmStatus, detail: &str) -> Result<()> {
         let old = self.status.get(vm).copied();
@@ -97,14 +93,31 @@ impl Pass<'_> {
             params![new.as_str(), vm],
         )?;
         self.status.insert(vm.to_string(), new);
-        let host = self.host(vm);
+        self.record(vm, old, Some(new), detail)
+    }
+
+    /// Records a decision about a VM that does not change its status.
+    fn note(&self, vm: &str, detail: &str) -> Result<()> {
+        let status = self.status.get(vm).copied();
+        self.record(vm, status, status, detail)
+    }
+
+    /// Appends a history entry about a VM, by the scheduler.
+    fn record(
+        &self,
+        vm: &str,
+        old: Option<VmStatus>,
+        new: Option<VmStatus>,
+        detail: &str,
+    ) -> Result<()> {
+        let host = self.vms.get(vm).map(|v| v.host());
         record(
             self.conn,
             &Entry {
                 vm: Some(vm),
                 host: host.as_deref(),
                 old_status: old.map(VmStatus::as_str),
-                new_status: Some(new.as_str()),
+                new_status: new.map(VmStatus::as_str),
                 detail,
                 user: SCHEDULER,
                 reason: None,
@@ -149,21 +162,8 @@ impl Pass<'_> {
     fn apply(&mut self, action: &Action) -> Result<()> {
         match action {
             Action::Kill { vm, reason } => {
-                let status = self.status.get(vm.as_str()).copied();
                 self.stop_worker(vm, reason)?;
-                let host = self.host(vm);
-                record(
-                    self.conn,
-                    &Entry {
-                        vm: Some(vm),
-                        host: host.as_deref(),
-                        old_status: status.map(VmStatus::as_str),
-                        new_status: status.map(VmStatus::as_str),
-                        detail: &format!("boterror {reason}"),
-                        user: SCHEDULER,
-                        reason: None,
-                    },
-                )?;
+                self.note(vm, &format!("boterror {reason}"))?;
             }
             Action::Mark { vm, status, reason } => {
                 self.set_status(vm, *status, &format!("{status} {reason}"))?
@@ -219,24 +219,6 @@ impl Pass<'_> {
             }
         }
         Ok(())
-    }
-
-    /// Records a decision about a VM that does not change its status.
-    fn note(&self, vm: &str, detail: &str) -> Result<()> {
-        let status = self.status.get(vm).map(|s| s.as_str());
-        let host = self.host(vm);
-        record(
-            self.conn,
-            &Entry {
-                vm: Some(vm),
-                host: host.as_deref(),
-                old_status: status,
-                new_status: status,
-                detail,
-                user: SCHEDULER,
-                reason: None,
-            },
-        )
     }
 
     /// Marks the task and the VM running and records the task's operation.

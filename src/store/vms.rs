@@ -47,6 +47,15 @@ pub struct LiveOp {
     pub deadline: String,
 }
 
+impl LiveOp {
+    /// Whether the recorded process still runs (its pid exists and started when recorded);
+    /// a dead one is what the next pass clears.
+    pub fn is_alive(&self) -> bool {
+        matches!((self.pid, self.start_time), (Some(pid), Some(start_time))
+            if crate::workers::process::Proc { pid, start_time }.is_alive())
+    }
+}
+
 impl VmRow {
     /// A new instance: `off`, kind `win64`, role `base`, no errors, nothing optional.
     pub fn new(name: &str, uri: &str, domain: &str, snapshot: &str) -> VmRow {

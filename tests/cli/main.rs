@@ -3,16 +3,19 @@
 //! QEMU, concurrency) that scripts/test.sh runs one at a time.
 
 mod admin;
+mod admin_ops;
 mod bad_input;
 mod chaos;
 mod concurrency;
 mod database;
+mod domains;
 mod generated;
 mod import;
 mod invariants;
 mod inventory;
 mod jobs;
 mod properties;
+mod qemu;
 mod scenarios;
 mod soak;
 mod support;

@@ -90,7 +90,7 @@ impl Lab {
         Command::from_std(self.std_cmd(args))
     }
 
-    /// The same as a `std` command, for tests that spawn, signal and wait themselves.
+    /// The same command as a `std::process::Command`, for tests that spawn it and signal it.
     pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("vmsched"));
         for (key, _) in std::env::vars_os() {

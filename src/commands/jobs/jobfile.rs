@@ -142,12 +142,7 @@ fn check_step(
         };
         return Err(src.error(Some(vm.span()), "vms", &message));
     }
-    if step
-        .command
-        .get_ref()
-        .first()
-        .is_none_or(String::is_empty)
-    {
+    if step.command.get_ref().first().is_none_or(String::is_empty) {
         let message = format!("step `{name}` needs a command (an argument vector)");
         return Err(src.error(Some(step.command.span()), "command", &message));
     }

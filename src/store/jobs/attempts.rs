@@ -130,3 +130,23 @@ pub fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> Result<V
     finish(conn, key, TaskStatus::Canceled, None)?;
     Ok(kill)
 }
+
+/// The tasks recorded as running on a VM, in (job, step, task) order.
+pub fn running_on(conn: &Connection, vm: &str) -> Result<Vec<TaskKey>> {
+    let mut stmt = conn.prepare(
+        "SELECT job, step, no FROM tasks WHERE vm = ?1 AND status = 'running' ORDER BY job, step, no",
+    )?;
+    let rows = stmt.query_map([vm], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Puts a running task back in the queue without counting a try: an admin stopped it
+/// (`revert --force`), so the attempt says nothing about the task.
+pub fn requeue_uncounted(conn: &Connection, (job, step, no): TaskKey) -> Result<()> {
+    conn.execute(
+        "UPDATE tasks SET status = 'queued', started = NULL, ended = NULL, exit_code = NULL
+         WHERE job = ?1 AND step = ?2 AND no = ?3 AND status = 'running'",
+        params![job, step, no],
+    )?;
+    roll_up(conn, job)
+}

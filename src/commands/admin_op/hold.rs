@@ -1,0 +1,200 @@
+//! The check-and-record transaction of an admin operation: the ownership rules, the siblings
+//! that give the domain up, and the VM recorded busy under this process.
+
+use super::{words, Held, Request};
+use crate::exit;
+use crate::model::{TaskStatus, VmStatus};
+use crate::ownership::{admit, AdminOp, Displace, Instance, Refusal, View};
+use crate::store::history::{self, Entry};
+use crate::store::jobs::attempts;
+use crate::store::operations::{self, NewOperation};
+use crate::store::settings;
+use crate::store::vms::{self, VmRow};
+use crate::store::Conn;
+use crate::workers::process::Proc;
+use anyhow::Result;
+use std::time::Duration;
+
+/// Checks the rules and records the operation, in the caller's transaction.
+/// `connect_timeout` is added to the operation's deadline: the pass must not find this
+/// process stuck while it still waits for libvirt legitimately.
+pub(super) fn hold(
+    conn: &Conn,
+    req: &Request,
+    user: &str,
+    connect_timeout: Duration,
+) -> Result<Held> {
+    let settings = settings::load(conn)?;
+    let op_timeout = Duration::from_secs(u64::from(settings.revert_timeout));
+    let vm = vms::require(conn, req.vm)?;
+    let siblings: Vec<VmRow> = vms::of_domain(conn, &vm.domain)?
+        .into_iter()
+        .filter(|s| s.uri == vm.uri)
+        .collect();
+    let instances: Vec<Instance> = siblings
+        .iter()
+        .map(crate::commands::domains::instance)
+        .collect();
+    let me = siblings
+        .iter()
+        .position(|s| s.name == vm.name)
+        .expect("a VM is its own sibling");
+    let admission = admit(req.op, &instances, me, req.with)
+        .map_err(|refusal| refused(req, &siblings, &instances, &refusal))?;
+    let mut kill = release(conn, &vm, user, "stopped", settings.max_task_tries)?;
+    let mut displaced = Vec::new();
+    for &(i, how) in &admission.displaced {
+        let sibling = &siblings[i];
+        displaced.push((sibling.name.clone(), sibling.status));
+        let (what, why) = match how {
+            Displace::Steal => ("off stolen", "stolen"),
+            Displace::Force => ("off forced", "stopped"),
+        };
+        kill.extend(release(conn, sibling, user, why, settings.max_task_tries)?);
+        let detail = history::detail(what, user, req.reason);
+        set_status(conn, sibling, VmStatus::Off, &detail, user, req.reason)?;
+    }
+    let words = words(req.op);
+    let op = if vm.status == VmStatus::Maintenance {
+        let detail = history::detail(&format!("maintenance {}", words.kind), user, req.reason);
+        set_status(conn, &vm, vm.status, &detail, user, req.reason)?;
+        None
+    } else {
+        let detail = match req.op {
+            AdminOp::Revert => history::detail("reverting", user, req.reason),
+            AdminOp::Poweroff => history::detail("dirty poweroff", user, req.reason),
+        };
+        set_status(conn, &vm, words.busy, &detail, user, req.reason)?;
+        let secs = (op_timeout + connect_timeout).as_secs() as i64;
+        let deadline = chrono::Utc::now() + chrono::Duration::seconds(secs);
+        let id = operations::start(
+            conn,
+            &NewOperation {
+                vm: &vm.name,
+                kind: words.kind,
+                deadline: deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                by_user: user,
+                process: Some(Proc::current()?),
+                ..NewOperation::default()
+            },
+        )?;
+        operations::get(conn, id)?
+    };
+    Ok(Held {
+        vm,
+        op,
+        op_timeout,
+        kill,
+        displaced,
+    })
+}
+
+/// The refusal in words: who is in the way, its status, and the flag that overrides it.
+fn refused(
+    req: &Request,
+    siblings: &[VmRow],
+    instances: &[Instance],
+    refusal: &Refusal,
+) -> anyhow::Error {
+    let blocker = &siblings[refusal.blocker];
+    if blocker.name == req.vm {
+        let op = blocker.live.as_ref().expect("a live operation refused it");
+        let pid = op.pid.map_or(String::new(), |pid| format!(" (pid {pid})"));
+        return exit::refused(format!(
+            "VM `{}` is busy: its {} operation{pid} is live",
+            blocker.name, op.kind
+        ))
+        .hint("wait for it to end, or pass `--force` to stop it")
+        .into();
+    }
+    let owner = View::of(instances).owner() == Some(refusal.blocker);
+    let message = if owner {
+        format!(
+            "domain `{}` is owned by `{}` ({})",
+            blocker.domain, blocker.name, blocker.status
+        )
+    } else {
+        format!(
+            "domain `{}` is also used by `{}` ({})",
+            blocker.domain, blocker.name, blocker.status
+        )
+    };
+    let hint = match refusal.needs {
+        "--steal" => format!(
+            "pass `--steal` to take the domain from `{}` (it becomes `off`)",
+            blocker.name
+        ),
+        _ => format!(
+            "pass `--force` to stop what `{}` does and take the domain (it becomes `off`)",
+            blocker.name
+        ),
+    };
+    exit::refused(message).hint(hint).into()
+}
+
+/// Ends a VM's recorded operation and the attempts of the tasks running on it. A live
+/// operation is stopped by the admin: its tasks are requeued without using a try. A dead one
+/// is what the next pass would clear: its tasks use a try, as the pass would count it.
+/// Returns the workers (and task process groups) to kill after the commit.
+fn release(conn: &Conn, vm: &VmRow, user: &str, why: &str, max_tries: u32) -> Result<Vec<Proc>> {
+    let op = operations::live_for(conn, &vm.name)?;
+    let alive = op
+        .as_ref()
+        .is_some_and(|op| op.process.is_some_and(|p| p.is_alive()));
+    let cause = if alive {
+        format!("{why} by {user}")
+    } else {
+        "process died".to_string()
+    };
+    let mut kill = Vec::new();
+    if let Some(op) = op {
+        operations::end_op(conn, op.id, &cause)?;
+        kill.extend(op.process);
+        kill.extend(op.group);
+    }
+    for task in attempts::running_on(conn, &vm.name)? {
+        let status = if alive {
+            attempts::requeue_uncounted(conn, task)?;
+            TaskStatus::Queued
+        } else {
+            let status = attempts::retry_status(conn, task, max_tries)?;
+            attempts::end_without_result(conn, task, status)?;
+            status
+        };
+        let (job, step, no) = task;
+        let what = match status {
+            TaskStatus::Queued => "requeued".to_string(),
+            other => other.to_string(),
+        };
+        let detail = format!("task {job}/{step}/{no} {what}: {cause}");
+        set_status(conn, vm, vm.status, &detail, user, None)?;
+    }
+    Ok(kill)
+}
+
+/// Sets a VM's status (errors kept) and records it.
+pub(super) fn set_status(
+    conn: &Conn,
+    vm: &VmRow,
+    new: VmStatus,
+    detail: &str,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE vms SET status = ?1 WHERE name = ?2",
+        crate::store::params![new.as_str(), vm.name],
+    )?;
+    history::record(
+        conn,
+        &Entry {
+            vm: Some(&vm.name),
+            host: Some(&vm.host()),
+            old_status: Some(vm.status.as_str()),
+            new_status: Some(new.as_str()),
+            detail,
+            user,
+            reason,
+        },
+    )
+}

@@ -1,0 +1,191 @@
+//! What `revert` and `poweroff` share: an admin operation carried out in the foreground.
+//! 1. One short `BEGIN IMMEDIATE` transaction checks the ownership rules, makes the siblings
+//!    in the way give the domain up (`--steal`, `--force`) and records the VM busy with an
+//!    operation naming this process, so a concurrent pass leaves it alone.
+//! 2. The slow libvirt call runs in a thread under the revert timeout, with a spinner on a
+//!    terminal, while Ctrl-C is polled.
+//! 3. One transaction records the result and ends the operation.
+//!
+//! A VM in maintenance keeps its status throughout and gets no operation (the scheduler never
+//! touches it anyway); only the history says what was done.
+
+mod hold;
+mod slow;
+
+use crate::exit;
+use crate::hypervisor::HvError;
+use crate::interrupt;
+use crate::model::VmStatus;
+use crate::ownership::{AdminOp, Overrides};
+use crate::store::history::current_user;
+use crate::store::operations::{self, Errors, Operation};
+use crate::store::vms::{self, VmRow};
+use crate::store::{Mode, Store};
+use crate::workers::process::Proc;
+use crate::Ctx;
+use anyhow::Result;
+use hold::{hold, set_status};
+use std::time::Duration;
+
+/// One admin operation as asked on the command line.
+pub struct Request<'a> {
+    pub op: AdminOp,
+    pub vm: &'a str,
+    pub with: Overrides,
+    pub reason: Option<&'a str>,
+}
+
+/// The words and statuses of each operation.
+pub(super) struct Words {
+    /// The operation's kind in the `operations` table.
+    kind: &'static str,
+    /// The VM's status while it runs.
+    busy: VmStatus,
+    /// The VM's status when it succeeded.
+    done: VmStatus,
+    /// How the success changes the error count.
+    errors: Errors,
+    /// What failed, in `offline <what> failed: ...`.
+    what: &'static str,
+}
+
+pub(super) fn words(op: AdminOp) -> Words {
+    match op {
+        AdminOp::Revert => Words {
+            kind: "revert",
+            busy: VmStatus::Reverting,
+            done: VmStatus::Idle,
+            errors: Errors::Reset,
+            what: "revert",
+        },
+        AdminOp::Poweroff => Words {
+            kind: "poweroff",
+            busy: VmStatus::Dirty,
+            done: VmStatus::Off,
+            errors: Errors::Keep,
+            what: "power-off",
+        },
+    }
+}
+
+/// What the first transaction recorded.
+pub(super) struct Held {
+    /// The VM as it was before (its status is the one the command started from).
+    vm: VmRow,
+    /// The VM's operation; `None` for a VM in maintenance.
+    op: Option<Operation>,
+    /// The deadline of the libvirt call (the `revert_timeout` setting).
+    op_timeout: Duration,
+    /// Workers of stopped operations, killed once the transaction has committed.
+    kill: Vec<Proc>,
+    /// The siblings that gave the domain up, with their status before.
+    displaced: Vec<(String, VmStatus)>,
+}
+
+/// How the slow call ended.
+pub(super) enum Outcome {
+    Done,
+    Failed(HvError),
+    Interrupted,
+}
+
+/// Runs an admin operation from start to end; see the module comment.
+pub fn run(ctx: &Ctx, req: &Request) -> Result<()> {
+    interrupt::catch();
+    let user = current_user();
+    let mut store = ctx.open(Mode::Existing)?;
+    let held = store.write(|tx| hold(tx, req, &user, ctx.timeout))?;
+    for worker in &held.kill {
+        worker.kill_group();
+    }
+    for (sibling, status) in &held.displaced {
+        ctx.out.say(format_args!(
+            "VM `{sibling}` gave domain `{}` up: {status} -> off",
+            held.vm.domain
+        ));
+    }
+    let outcome = if interrupt::interrupted() {
+        Outcome::Interrupted
+    } else {
+        slow::slow(ctx, req.op, &held.vm, held.op_timeout)
+    };
+    finish(ctx, &mut store, req, &user, &held, outcome)
+}
+
+/// Step 3: records the outcome and ends the operation, in one transaction.
+fn finish(
+    ctx: &Ctx,
+    store: &mut Store,
+    req: &Request,
+    user: &str,
+    held: &Held,
+    outcome: Outcome,
+) -> Result<()> {
+    let words = words(req.op);
+    let vm = &held.vm;
+    let (to, errors, detail, end) = match &outcome {
+        Outcome::Done => (words.done, words.errors, words.done.to_string(), "ok"),
+        Outcome::Failed(err) => (
+            VmStatus::Offline,
+            Errors::Add,
+            format!("offline {} failed: {err}", words.what),
+            "failed",
+        ),
+        Outcome::Interrupted => (
+            VmStatus::Offline,
+            Errors::Keep,
+            "offline interrupted".to_string(),
+            "interrupted",
+        ),
+    };
+    let ours = store.write(|tx| match &held.op {
+        Some(op) => {
+            let result = match &outcome {
+                Outcome::Failed(err) => err.to_string(),
+                _ => end.to_string(),
+            };
+            operations::transition(tx, op, (words.busy, to), errors, &detail, Some(&result))
+        }
+        None => {
+            // Maintenance: the status stays, the history says what happened.
+            let detail = match &outcome {
+                Outcome::Done => format!("maintenance {} done", words.kind),
+                Outcome::Failed(err) => format!("maintenance {} failed: {err}", words.what),
+                Outcome::Interrupted => format!("maintenance {} interrupted", words.kind),
+            };
+            let now = vms::require(tx, &vm.name)?;
+            set_status(tx, &now, now.status, &detail, user, None)?;
+            Ok(true)
+        }
+    })?;
+    if !ours {
+        ctx.out.warn(format_args!(
+            "VM `{}` was changed meanwhile: its status is left as it is",
+            vm.name
+        ));
+    }
+    let status = if held.op.is_some() && ours {
+        to
+    } else {
+        vms::require(store.conn(), &vm.name)?.status
+    };
+    match outcome {
+        Outcome::Done => {
+            let did = match req.op {
+                AdminOp::Revert => format!("reverted to `{}`", vm.snapshot),
+                AdminOp::Poweroff => format!("domain `{}` powered off", vm.domain),
+            };
+            ctx.out
+                .say(format_args!("VM `{}`: {did} ({status})", vm.name));
+            Ok(())
+        }
+        Outcome::Failed(err) => Err(exit::failed(format!(
+            "{} of VM `{}` failed ({status}): {err}",
+            words.what, vm.name
+        ))
+        .into()),
+        Outcome::Interrupted => {
+            Err(exit::interrupted(format!("interrupted: VM `{}` is {status}", vm.name)).into())
+        }
+    }
+}

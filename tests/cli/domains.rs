@@ -1,0 +1,308 @@
+//! CLI tests of `domains show`: every verdict against libvirt's test-driver lab, table and
+//! JSON, `--check`, `--no-live`, filters, and hosts that never answer.
+
+use crate::support::{lab_uri, Lab};
+use serde_json::{json, Value};
+use std::os::unix::net::UnixListener;
+use std::time::{Duration, Instant};
+
+/// A URI that no daemon listens on: refused at once.
+pub const DEAD_URI: &str = "qemu+tcp://127.0.0.1:1/system";
+
+/// Registers VMs given as (name, uri, domain, snapshot); `uri` `lab` means the test-driver lab.
+pub fn add(lab: &Lab, vms: &[(&str, &str, &str, &str)]) {
+    let lab_uri = lab_uri();
+    for &(name, uri, domain, snapshot) in vms {
+        let uri = if uri == "lab" { lab_uri.as_str() } else { uri };
+        let args = ["vms", "add", name, "-c", uri, "--domain", domain];
+        lab.run(&[&args[..], &["--snapshot", snapshot]].concat())
+            .ok();
+    }
+}
+
+/// Sets a VM's status as an admin would, overriding the one-instance rule.
+pub fn status(lab: &Lab, vm: &str, status: &str) {
+    lab.run(&["vms", "set", vm, "--status", status, "--force"])
+        .ok();
+}
+
+/// A unix socket that accepts connections and never answers, as `qemu+unix` URI; it lives as
+/// long as the test process.
+pub fn silent_uri(lab: &Lab, name: &str) -> String {
+    let socket = lab.path().join(name);
+    let listener = UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = listener.accept() {
+            open.push(stream);
+        }
+    });
+    format!("qemu+unix:///system?socket={}", socket.display())
+}
+
+/// `domains show --format json` plus extra arguments, by domain name.
+fn shown(lab: &Lab, args: &[&str]) -> Vec<Value> {
+    let run = lab.run(&[&["domains", "show", "--format", "json"], args].concat());
+    run.ok().json().as_array().unwrap().clone()
+}
+
+fn verdicts(entries: &[Value]) -> Vec<(String, String)> {
+    entries
+        .iter()
+        .map(|e| {
+            let domain = e["domain"].as_str().unwrap().to_string();
+            (domain, e["verdict"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// The cells of a table line: text separated by two spaces or more.
+fn cells(line: &str) -> Vec<&str> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+fn find<'a>(entries: &'a [Value], domain: &str) -> &'a Value {
+    entries.iter().find(|e| e["domain"] == domain).unwrap()
+}
+
+/// unreachable, missing (no snapshot, no domain), conflict, drift and free in one lab.
+fn troubled_lab() -> Lab {
+    let lab = Lab::new();
+    add(
+        &lab,
+        &[
+            ("far", DEAD_URI, "far", "s"),
+            ("deb", "lab", "debian", "wine"),
+            ("ghost", "lab", "ghost", "s"),
+            ("b1", "lab", "build", "clean"),
+            ("b2", "lab", "build", "wtb"),
+            ("w10", "lab", "win10", "wtb"),
+            ("w10_fr", "lab", "win10", "wtb-fr"),
+            ("w7", "lab", "win7", "wtb"),
+        ],
+    );
+    status(&lab, "b1", "idle");
+    status(&lab, "b2", "dirty");
+    status(&lab, "w10_fr", "idle");
+    lab
+}
+
+#[test]
+fn every_bad_verdict_in_json() {
+    let lab = troubled_lab();
+    let entries = shown(&lab, &[]);
+    let lab_uri = lab_uri();
+    let mut got = verdicts(&entries);
+    got.sort();
+    let expected = [
+        ("build", "conflict"),
+        ("debian", "missing"),
+        ("far", "unreachable"),
+        ("ghost", "missing"),
+        ("win10", "drift"),
+        ("win7", "free"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(d, v)| (d.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(got, expected);
+
+    let far = find(&entries, "far");
+    assert_eq!(far["live"], Value::Null);
+    assert!(
+        far["live_error"]
+            .as_str()
+            .unwrap()
+            .contains("Connection refused"),
+        "{far}"
+    );
+    assert_eq!(
+        find(&entries, "debian")["live_error"],
+        "no snapshot `wine` (VM `deb`)"
+    );
+    assert_eq!(find(&entries, "ghost")["live"], Value::Null);
+    assert_eq!(find(&entries, "build")["owner"], "b1");
+    let win10 = find(&entries, "win10");
+    assert_eq!(
+        *win10,
+        json!({
+            "uri": lab_uri, "domain": "win10", "host": "localhost", "owner": "w10_fr",
+            "instances": [
+                {"vm": "w10", "snapshot": "wtb", "status": "off"},
+                {"vm": "w10_fr", "snapshot": "wtb-fr", "status": "idle"}
+            ],
+            "live": {"state": "running", "current_snapshot": "wtb"},
+            "live_error": null, "verdict": "drift"
+        })
+    );
+    let win7 = find(&entries, "win7");
+    assert_eq!(
+        (&win7["owner"], &win7["live"]),
+        (
+            &Value::Null,
+            &json!({"state": "shut off", "current_snapshot": "wtb"})
+        )
+    );
+}
+
+#[test]
+fn check_exits_1_on_a_bad_verdict_and_still_prints() {
+    let lab = troubled_lab();
+    let run = lab.run(&["domains", "show", "--check"]).code(1);
+    assert_eq!(run.stderr, "");
+    assert!(run.stdout.contains("unreachable"), "{}", run.stdout);
+    lab.run(&["domains", "show"]).ok();
+    let fine = lab.run(&["domains", "show", "--check", "--domain", "win7"]);
+    fine.ok();
+}
+
+#[test]
+fn orphan_ok_and_free_and_a_clean_check() {
+    let lab = Lab::new();
+    add(
+        &lab,
+        &[
+            ("w10", "lab", "win10", "wtb"),
+            ("w10_fr", "lab", "win10", "wtb-fr"),
+            ("w7", "lab", "win7", "wtb"),
+            ("b", "lab", "build", "clean"),
+        ],
+    );
+    status(&lab, "w7", "idle");
+    let entries = shown(&lab, &[]);
+    assert_eq!(find(&entries, "win10")["verdict"], "orphan");
+    assert_eq!(find(&entries, "win7")["verdict"], "ok");
+    assert_eq!(find(&entries, "win7")["owner"], "w7");
+    assert_eq!(find(&entries, "build")["verdict"], "free");
+    lab.run(&["domains", "show", "--check"]).code(1);
+
+    // The owner's snapshot is the current one: ok.
+    status(&lab, "w10", "idle");
+    let entries = shown(&lab, &["--check"]);
+    assert_eq!(find(&entries, "win10")["verdict"], "ok");
+}
+
+#[test]
+fn the_table_is_virsh_like_with_errors_below() {
+    let lab = troubled_lab();
+    let run = lab.run(&["domains", "show"]).ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        cells(lines[0]),
+        [
+            "Domain",
+            "Host",
+            "Owner",
+            "Instances",
+            "State",
+            "Current",
+            "Verdict"
+        ]
+    );
+    assert!(lines[1].chars().all(|c| c == '-'), "{}", lines[1]);
+    let win10 = lines.iter().find(|l| l.trim_start().starts_with("win10"));
+    assert_eq!(
+        cells(win10.unwrap()),
+        [
+            "win10",
+            "localhost",
+            "w10_fr",
+            "w10:wtb off, w10_fr:wtb-fr idle",
+            "running",
+            "wtb",
+            "drift"
+        ]
+    );
+    let far = lines.iter().find(|l| l.trim_start().starts_with("far"));
+    assert_eq!(
+        cells(far.unwrap()),
+        [
+            "far",
+            "127.0.0.1:1",
+            "-",
+            "far:s off",
+            "-",
+            "-",
+            "unreachable"
+        ]
+    );
+    let below = format!("far ({DEAD_URI}): ");
+    assert!(
+        lines.iter().any(|l| l.starts_with(&below)),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn no_live_gives_only_conflict_ok_and_free() {
+    let lab = troubled_lab();
+    let entries = shown(&lab, &["--no-live"]);
+    let mut got = verdicts(&entries);
+    got.sort();
+    let expected = [
+        ("build", "conflict"),
+        ("debian", "free"),
+        ("far", "free"),
+        ("ghost", "free"),
+        ("win10", "ok"),
+        ("win7", "free"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(d, v)| (d.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(got, expected);
+    assert!(entries
+        .iter()
+        .all(|e| e["live"].is_null() && e["live_error"].is_null()));
+    lab.run(&["domains", "show", "--no-live", "--check"])
+        .code(1);
+}
+
+#[test]
+fn filters_by_host_and_domain() {
+    let lab = troubled_lab();
+    let entries = shown(&lab, &["--host", "127.0.0.1:1"]);
+    assert_eq!(verdicts(&entries), [("far".into(), "unreachable".into())]);
+    let entries = shown(&lab, &["--host", "LOCALHOST", "--domain", "win7"]);
+    assert_eq!(verdicts(&entries), [("win7".into(), "free".into())]);
+    assert_eq!(shown(&lab, &["--domain", "nope"]), Vec::<Value>::new());
+}
+
+#[test]
+fn silent_hosts_cost_one_timeout_in_parallel_and_hide_nothing() {
+    let lab = Lab::new();
+    let (a, b) = (silent_uri(&lab, "a.sock"), silent_uri(&lab, "b.sock"));
+    add(
+        &lab,
+        &[
+            ("sa", &a, "da", "s"),
+            ("sb", &b, "db", "s"),
+            ("w7", "lab", "win7", "wtb"),
+        ],
+    );
+    let start = Instant::now();
+    let entries = shown(&lab, &["--timeout", "2"]);
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_millis(3500),
+        "{elapsed:?}"
+    );
+    assert_eq!(find(&entries, "win7")["verdict"], "free");
+    for domain in ["da", "db"] {
+        let entry = find(&entries, domain);
+        assert_eq!(entry["verdict"], "unreachable");
+        assert!(
+            entry["live_error"]
+                .as_str()
+                .unwrap()
+                .contains("no answer from"),
+            "{entry}"
+        );
+    }
+}
