@@ -1,8 +1,8 @@
 //! Concurrency, run serially by scripts/test.sh: 8 `schedule-once` loops and 2 admins (`jobs
-//! submit`, `jobs cancel`, `vms set`) hammer one database for a minute, on libvirt's test
-//! driver (fast reverts, no daemon). No SQLite error may reach a user — only a clean lock
-//! timeout (exit 4) or a documented refusal (exit 3) — no submitted job may be lost, and no
-//! task attempt may start twice. (`revert --steal` joins the admins once `revert` is merged.)
+//! submit`, `jobs cancel`, `vms set`, `revert --steal`, `poweroff`) hammer one database for a
+//! minute, on libvirt's test driver (fast reverts, no daemon). No SQLite error may reach a
+//! user — only a clean lock timeout (exit 4) or a documented refusal (exit 3) — no submitted
+//! job may be lost, no task attempt may start twice, and no two siblings may be in use at once.
 
 use crate::invariants::{self, Rng};
 use crate::support::{lab_uri, Lab};
@@ -223,6 +223,14 @@ fn admin(lab: &Lab, seen: &Mutex<Seen>, rng: &mut Rng, n: u64) {
             };
             let run = lab.run(&["jobs", "cancel", &id.to_string()]);
             seen.lock().unwrap().record("jobs cancel", &run, &[0]);
+        }
+        4..=5 => {
+            let run = lab.run(&["revert", vm, "--steal", "--reason", "hammer"]);
+            seen.lock().unwrap().record("revert --steal", &run, &[0, 3]);
+        }
+        6 => {
+            let run = lab.run(&["poweroff", vm, "--reason", "hammer"]);
+            seen.lock().unwrap().record("poweroff", &run, &[0, 3]);
         }
         _ => {
             let status = *rng.pick(&["maintenance", "off", "off", "dirty", "offline", "-"]);
