@@ -65,7 +65,7 @@ const MAX_TASK_TRIES: u32 = 12;
 const KILLS_PER_TASK: u32 = 3;
 /// Kills each kind of chaos aims at (at least 20 together).
 const WORKER_KILLS: usize = 16;
-const PASS_KILLS: usize = 10;
+const PASS_KILLS: usize = 12;
 
 /// The chaos of a run: what to kill, when, and what was killed.
 struct Chaos {
@@ -82,7 +82,7 @@ struct Chaos {
     /// The libvirtd bounce: running, then its outcome.
     bounce: Option<std::thread::JoinHandle<(i32, Duration)>>,
     bounce_result: Option<(i32, Duration)>,
-    /// How long passes took, to choose a moment inside one.
+    /// How long passes that started workers took, to choose a moment inside one.
     pass_time: Duration,
     max_tries: u32,
 }
@@ -268,6 +268,7 @@ struct ChaosFigures {
     pass_kills_missed: usize,
     bounce: Option<(i32, Duration)>,
     max_tries: u32,
+    pass_time: Duration,
 }
 
 impl Figures {
@@ -289,12 +290,14 @@ impl Figures {
         if let Some(c) = &self.chaos {
             text.push_str(&format!(
                 "; kills: {} workers {:?}, {} passes ({} of them after committing operations; {} ended \
-                 before the chosen moment); libvirtd bounce: {}; most tries of a task: {}",
+                 before the chosen moment; a pass that starts workers takes about {:.0?}); \
+                 libvirtd bounce: {}; most tries of a task: {}",
                 c.worker_kills,
                 c.kills_by_kind,
                 c.pass_kills,
                 c.pass_kills_after_commit,
                 c.pass_kills_missed,
+                c.pass_time,
                 match c.bounce {
                     Some((0, took)) => format!("down and up again in {took:.1?}"),
                     Some((code, _)) => format!("exit {code}"),
@@ -462,8 +465,8 @@ impl Soak {
             .expect("start a pass");
         let start = Instant::now();
         if let Some(chaos) = self.chaos.as_mut().filter(|c| c.pass_kills < PASS_KILLS) {
-            if chaos.rng.chance(0.12) {
-                let within = (chaos.pass_time.as_micros() * 3 / 2).max(1) as u64;
+            if chaos.rng.chance(0.1) {
+                let within = (chaos.pass_time.as_micros() * 6 / 5).max(1) as u64;
                 std::thread::sleep(Duration::from_micros(chaos.rng.below(within)));
                 if child.try_wait().unwrap().is_none() {
                     child.kill().unwrap();
@@ -492,8 +495,10 @@ impl Soak {
             }
         }
         let out = child.wait_with_output().unwrap();
-        if let Some(chaos) = self.chaos.as_mut() {
-            chaos.pass_time = (chaos.pass_time * 7 + start.elapsed()) / 8;
+        let took = start.elapsed();
+        let after: i64 = self.query("SELECT COALESCE(MAX(id), 0) FROM operations");
+        if let Some(chaos) = self.chaos.as_mut().filter(|_| after > last_op) {
+            chaos.pass_time = (chaos.pass_time * 3 + took) / 4;
         }
         check_pass(&out)
     }
@@ -586,6 +591,7 @@ impl Soak {
             pass_kills_missed: c.pass_kills_missed,
             bounce: c.bounce_result,
             max_tries: c.max_tries,
+            pass_time: c.pass_time,
         });
         eprintln!("{} figures: {}", self.tag, figures.summary());
         if let Some(c) = &self.chaos {
