@@ -634,6 +634,11 @@ impl Soak {
             .lab
             .rows("SELECT id FROM jobs WHERE status != 'completed'");
         assert!(jobs.is_empty(), "jobs not completed: {jobs:?}");
+        // A VM leaves `offline` only through its monitor here (no admin acts).
+        assert!(
+            figures.monitor_recoveries >= figures.went_offline.len(),
+            "offline VMs that did not come back through a monitor"
+        );
         if let Some(chaos) = &self.chaos {
             let bounce = chaos.bounce_result.expect("the libvirtd bounce ran");
             // 3: the script said SKIP (a libvirtd it did not start): no outage, said so.
