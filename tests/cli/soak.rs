@@ -78,6 +78,9 @@ struct Chaos {
     pass_kills_after_commit: usize,
     /// Passes that ended by themselves before the chosen moment to kill them.
     pass_kills_missed: usize,
+    /// A pass kill decided and not done yet: at a random moment (true) or just after the
+    /// pass's commit (false).
+    pass_kill: Option<bool>,
     kills_per_task: BTreeMap<TaskKey, u32>,
     /// The libvirtd bounce: running, then its outcome.
     bounce: Option<std::thread::JoinHandle<(i32, Duration)>>,
@@ -97,6 +100,7 @@ impl Chaos {
             pass_kills: 0,
             pass_kills_after_commit: 0,
             pass_kills_missed: 0,
+            pass_kill: None,
             kills_per_task: BTreeMap::new(),
             bounce: None,
             bounce_result: None,
@@ -465,9 +469,29 @@ impl Soak {
             .expect("start a pass");
         let start = Instant::now();
         if let Some(chaos) = self.chaos.as_mut().filter(|c| c.pass_kills < PASS_KILLS) {
-            if chaos.rng.chance(0.1) {
-                let within = (chaos.pass_time.as_micros() * 6 / 5).max(1) as u64;
-                std::thread::sleep(Duration::from_micros(chaos.rng.below(within)));
+            // A decided kill waits for a pass it can hit (one still running at the moment).
+            if chaos.pass_kill.is_none() && chaos.rng.chance(0.1) {
+                chaos.pass_kill = Some(chaos.rng.chance(0.5));
+            }
+            if let Some(at_random) = chaos.pass_kill {
+                if at_random {
+                    // At a random moment, most often before the pass has written anything.
+                    let within = (chaos.pass_time.as_micros() * 6 / 5).max(1) as u64;
+                    std::thread::sleep(Duration::from_micros(chaos.rng.below(within)));
+                } else {
+                    // As soon as its operations are committed: workers not yet released.
+                    let conn = Connection::open(&self.lab.db).unwrap();
+                    while child.try_wait().unwrap().is_none()
+                        && conn
+                            .query_row("SELECT COALESCE(MAX(id), 0) FROM operations", [], |r| {
+                                r.get::<_, i64>(0)
+                            })
+                            .unwrap()
+                            == last_op
+                    {
+                        std::thread::sleep(Duration::from_micros(300));
+                    }
+                }
                 if child.try_wait().unwrap().is_none() {
                     child.kill().unwrap();
                     let out = child.wait_with_output().unwrap();
@@ -476,6 +500,7 @@ impl Soak {
                         let took = start.elapsed();
                         let after: i64 = self.query("SELECT COALESCE(MAX(id), 0) FROM operations");
                         let chaos = self.chaos.as_mut().unwrap();
+                        chaos.pass_kill = None;
                         chaos.pass_kills += 1;
                         let committed = after > last_op;
                         chaos.pass_kills_after_commit += usize::from(committed);
