@@ -41,7 +41,8 @@ pub struct Global {
     #[arg(long, global = true, env = "VMSCHED_FORMAT", hide_env_values = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Seconds allowed to connect to libvirt and for read-only calls
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 10)]
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub timeout: u64,
     /// Say more (repeatable)
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
@@ -321,7 +322,7 @@ pub struct JobSubmitArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub priority: Option<i64>,
     /// Task timeout in seconds [default: 300] (`--timeout` is libvirt's)
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=u32::MAX as u64))]
     pub task_timeout: Option<u64>,
     /// Who submits (default: SUDO_USER, else USER)
     #[arg(long)]

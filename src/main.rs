@@ -10,10 +10,10 @@ fn main() -> ExitCode {
         Err(err) => {
             let (code, hint) = vmsched::exit::classify(&err);
             let mut stderr = std::io::stderr().lock();
-            let message = format!("{err:#}").replace('\n', " ");
+            let message = vmsched::exit::one_line(&format!("{err:#}"));
             let _ = writeln!(stderr, "error: {message}");
             if let Some(hint) = hint {
-                let _ = writeln!(stderr, "hint: {hint}");
+                let _ = writeln!(stderr, "hint: {}", vmsched::exit::one_line(hint));
             }
             code
         }

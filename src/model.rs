@@ -1,22 +1,58 @@
 //! Plain domain types shared by the scheduling core and the shell: statuses, roles, limits,
 //! names, URIs, and the state a scheduling pass plans from (the `--state` file format).
 
-use serde::{Deserialize, Serialize};
+use crate::exit::escape_controls;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_path_to_error::Segment;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
+
+/// Implements `Deserialize` for structs that derive it with `#[serde(remote = "Self")]`, so
+/// that they take a map (a JSON object, a TOML table) and nothing else: serde's derive alone
+/// also takes an array of the fields in order, which let `[]` pass as a state file and
+/// `limits = [1, 2]` as limits. `Serialize` is kept as derived.
+macro_rules! from_maps_only {
+    ($($ty:ident: $what:literal),+ $(,)?) => {$(
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Map;
+                impl<'de> serde::de::Visitor<'de> for Map {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$ty, A::Error> {
+                        $ty::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                deserializer.deserialize_map(Map)
+            }
+        }
+    )+};
+    (serialize $($ty:ident),+ $(,)?) => {$(
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                $ty::serialize(self, serializer)
+            }
+        }
+    )+};
+}
+pub(crate) use from_maps_only;
 
 /// Declares a lower-case word enum with `as_str`, `Display`, `FromStr` and serde support, so
 /// every status word is spelt in one place.
 macro_rules! words {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(rename_all = "lowercase")]
         pub enum $name { $($variant),+ }
         impl $name {
             /// Every word, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Every word as text, in declaration order.
+            pub const WORDS: &'static [&'static str] = &[$($word),+];
             /// The word used in the database, JSON and tables.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $word),+ }
@@ -24,6 +60,22 @@ macro_rules! words {
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+        /// From a word only (serde's derive says just "expected value" for a number).
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Word;
+                impl serde::de::Visitor<'_> for Word {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "one of `{}`", $name::WORDS.join("`, `"))
+                    }
+                    fn visit_str<E: serde::de::Error>(self, word: &str) -> Result<$name, E> {
+                        word.parse().map_err(|_| E::unknown_variant(word, $name::WORDS))
+                    }
+                }
+                deserializer.deserialize_str(Word)
+            }
         }
         impl FromStr for $name {
             type Err = String;
@@ -101,7 +153,37 @@ pub fn check_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "invalid VM name `{name}` (1 to 64 of A-Z a-z 0-9 _ . -)"
+            "invalid VM name `{}` (1 to 64 of A-Z a-z 0-9 _ . -)",
+            escape_controls(name)
+        ))
+    }
+}
+
+/// Checks a text field of a VM (`domain`, `snapshot`, `kind`, `hostname`): not blank, no
+/// control character.
+pub fn check_text(field: &str, value: &str, vm: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err(format!("empty {field} for VM `{vm}`"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!(
+            "{field} `{}` of VM `{vm}` contains a control character",
+            escape_controls(value)
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a host key as `hosts` and the state file hold it: a lower-case host[:port], as
+/// `host_key` makes it from a URI.
+pub fn check_host_key(key: &str) -> Result<(), String> {
+    let valid = !key.contains(['/', '@', '?', '#'])
+        && host_key(&format!("qemu+ssh://{key}/system")).is_ok_and(|k| k == key);
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid host key `{key}` (expected a lower-case host[:port], as in the VMs' URIs)"
         ))
     }
 }
@@ -109,6 +191,14 @@ pub fn check_name(name: &str) -> Result<(), String> {
 /// The host key of a libvirt URI: lower-cased host[:port], `localhost` when empty
 /// (SCHEDULER.md §1.1). Fails on a URI without a scheme or a path.
 pub fn host_key(uri: &str) -> Result<String, String> {
+    // The URL parser drops spaces at the ends and tabs and line breaks anywhere; libvirt would
+    // not.
+    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "malformed URI `{}`: contains a space or a control character",
+            escape_controls(uri)
+        ));
+    }
     let parsed = url::Url::parse(uri).map_err(|e| format!("malformed URI `{uri}`: {e}"))?;
     if parsed.path().len() < 2 {
         return Err(format!(
@@ -140,7 +230,7 @@ pub fn domain_identity(uri: &str, domain: &str) -> Result<(String, String, Strin
 
 /// Limit overrides as stored (global row `*` or one host); `None` means not named.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct LimitSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_active: Option<u32>,
@@ -156,7 +246,7 @@ pub struct LimitSpec {
 
 /// A host's limit overrides plus its paused flag, as in the state file and inventory.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct HostSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_active: Option<u32>,
@@ -184,6 +274,17 @@ impl HostSpec {
         }
     }
 }
+
+from_maps_only!(
+    LimitSpec: "a map of limits",
+    HostSpec: "a map of a host's limits and `paused`",
+    State: "a state object",
+    VmState: "a VM object",
+    JobState: "a job object",
+    StepState: "a step object",
+    TaskState: "a task object",
+);
+from_maps_only!(serialize LimitSpec, HostSpec, State, VmState, JobState, StepState, TaskState);
 
 /// Resolved, normalised limits of one host (SCHEDULER.md §1.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -255,11 +356,11 @@ fn default_child() -> Child {
 
 /// The whole input of a scheduling pass (DESIGN.md, "State file").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct State {
     #[serde(default)]
     pub limits: LimitSpec,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub hosts: BTreeMap<String, HostSpec>,
     #[serde(default = "default_max_errors")]
     pub max_errors: u32,
@@ -275,7 +376,7 @@ pub struct State {
 
 /// One VM instance as the core sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct VmState {
     pub name: String,
     #[serde(default = "default_kind")]
@@ -297,7 +398,7 @@ pub struct VmState {
 
 /// A queued or running job with its steps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct JobState {
     pub id: i64,
     #[serde(default = "default_priority")]
@@ -309,7 +410,7 @@ pub struct JobState {
 
 /// A step of a job; `previous` is the step it depends on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct StepState {
     pub no: u32,
     #[serde(default)]
@@ -321,7 +422,7 @@ pub struct StepState {
 
 /// A task of a step, bound to one VM instance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct TaskState {
     pub no: u32,
     pub vm: String,
@@ -333,6 +434,36 @@ pub struct TaskState {
     pub tries: u32,
 }
 
+/// A map that names no key twice (serde_json would keep the last value).
+fn unique_keys<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Keys<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Keys<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map of host keys")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut keys = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if keys.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
+                }
+                let value = map.next_value()?;
+                keys.insert(key, value);
+            }
+            Ok(keys)
+        }
+    }
+    deserializer.deserialize_map(Keys(std::marker::PhantomData))
+}
+
 impl VmState {
     /// The VM's host key; the state was validated, so the URI parses.
     pub fn host(&self) -> String {
@@ -342,20 +473,48 @@ impl VmState {
 
 impl State {
     /// Parses and validates a state file's text; errors name the line and field where known.
+    /// Errors are one line (`exit::one_line`).
     pub fn from_json(text: &str) -> Result<State, String> {
-        let state: State = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        state.validate()?;
+        if text.starts_with('\u{feff}') {
+            let bom = "starts with a byte-order mark (U+FEFF): save it as UTF-8 without one";
+            return Err(bom.to_string());
+        }
+        let state: State = serde_json::from_str(text).map_err(|e| json_error(text, &e))?;
+        state.validate().map_err(|e| crate::exit::one_line(&e))?;
         Ok(state)
     }
 
-    /// Checks what serde cannot: names, URIs, duplicates, references and step order.
+    /// Checks what serde cannot: names, host keys, URIs and one spelling of each domain's,
+    /// duplicates, references and step order.
     pub fn validate(&self) -> Result<(), String> {
+        for key in self.hosts.keys() {
+            if key == "*" {
+                return Err("hosts: the global limits go in `limits`, not `*`".to_string());
+            }
+            check_host_key(key).map_err(|e| format!("hosts: {e}"))?;
+        }
         let mut names = BTreeSet::new();
+        let mut domains = BTreeMap::new();
         for (i, vm) in self.vms.iter().enumerate() {
             check_name(&vm.name).map_err(|e| format!("vms[{i}].name: {e}"))?;
             host_key(&vm.uri).map_err(|e| format!("vms[{i}].uri: {e}"))?;
+            for (field, value) in [
+                ("kind", &vm.kind),
+                ("domain", &vm.domain),
+                ("snapshot", &vm.snapshot),
+            ] {
+                check_text(field, value, &vm.name).map_err(|e| format!("vms[{i}].{field}: {e}"))?;
+            }
             if !names.insert(vm.name.as_str()) {
                 return Err(format!("vms[{i}].name: duplicate VM `{}`", vm.name));
+            }
+            let identity = domain_identity(&vm.uri, &vm.domain)?;
+            let (uri, other) = domains.entry(identity).or_insert((&vm.uri, &vm.name));
+            if *uri != &vm.uri {
+                return Err(format!(
+                    "vms[{i}].uri: domain `{}` is listed as `{uri}` already (VM `{other}`): one domain, one spelling of its URI",
+                    vm.domain
+                ));
             }
         }
         let mut ids = BTreeSet::new();
@@ -395,6 +554,30 @@ impl State {
         let spec = self.hosts.get(host).cloned().unwrap_or_default();
         (Limits::resolve(&self.limits, &spec.limits()), spec.paused)
     }
+}
+
+/// A serde_json error with the field it is about, one line. The fast parse keeps no path, so
+/// the failed text is parsed again, tracking it.
+fn json_error(text: &str, error: &serde_json::Error) -> String {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let mut path = String::new();
+    if let Err(e) = serde_path_to_error::deserialize::<_, State>(&mut deserializer) {
+        // The path as far as it is known (`vms[0].name`; no `?` for the unknown rest).
+        for segment in e.path() {
+            match segment {
+                Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+                Segment::Map { key } if path.is_empty() => path.push_str(key),
+                Segment::Map { key } => path.push_str(&format!(".{key}")),
+                _ => break,
+            }
+        }
+    }
+    let path = if path.is_empty() {
+        path
+    } else {
+        format!("{path}: ")
+    };
+    crate::exit::one_line(&format!("{path}{error}"))
 }
 
 #[cfg(test)]

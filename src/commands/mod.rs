@@ -19,6 +19,7 @@ use crate::cli::{Command, StateCommand};
 use crate::Ctx;
 use anyhow::Result;
 use std::io::Write;
+use std::path::Path;
 
 /// Runs one subcommand; returns the exit code of a success.
 pub fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
@@ -39,5 +40,33 @@ pub fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> 
         Command::Domains(command) => domains::run(ctx, command, out),
         Command::Revert(args) => revert::run(ctx, &args).map(done),
         Command::Poweroff(args) => poweroff::run(ctx, &args).map(done),
+    }
+}
+
+/// Reads an input file (state file, inventory, job file) as text; `label` names it in errors,
+/// e.g. ``job file `j.toml` ``. Exit 2 when it cannot be read or is not UTF-8 (with the line
+/// of the first bad byte).
+pub(crate) fn read_text(path: &Path, label: &str) -> Result<String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| crate::exit::bad_input(format!("cannot read {label}: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        let message = format!("{label} line {line}: not UTF-8 (byte {at})");
+        crate::exit::bad_input(message).into()
+    })
+}
+
+/// ` line L, field `F`` for a byte offset in a TOML text: the field is the key the line
+/// assigns, if any.
+pub(crate) fn toml_place(text: &str, offset: usize) -> String {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let number = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line = text.lines().nth(number - 1).unwrap_or("");
+    match line.split_once('=').map(|(key, _)| key.trim()) {
+        Some(key) if !key.is_empty() && !key.starts_with('[') => {
+            format!(" line {number}, field `{key}`")
+        }
+        _ => format!(" line {number}"),
     }
 }

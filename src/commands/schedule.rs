@@ -33,9 +33,11 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
         Some(secs) => secs,
         None => u64::from(settings::load(store.conn())?.lock_timeout),
     };
-    let _lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
-    let started = pass(&mut store)?;
+    let lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
+    let started = pass(&mut store, ctx.timeout)?;
     report(&mut store, ctx.out)?;
+    // Waiting for workers is not planning: cron's passes must not queue behind a `--wait`.
+    drop(lock);
     if args.wait {
         workers::wait::wait_all(ctx.out, started)?;
     }
@@ -44,10 +46,7 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
 
 /// Reads and validates a state file (exit 2 naming the file on any error).
 pub fn read_state_file(path: &Path) -> Result<State> {
-    let text = std::fs::read(path)
-        .map_err(|e| exit::bad_input(format!("cannot read `{}`: {e}", path.display())))?;
-    let text = String::from_utf8(text)
-        .map_err(|_| exit::bad_input(format!("`{}`: not UTF-8", path.display())))?;
+    let text = crate::commands::read_text(path, &format!("`{}`", path.display()))?;
     State::from_json(&text)
         .map_err(|e| exit::bad_input(format!("`{}`: {e}", path.display())).into())
 }
@@ -90,7 +89,7 @@ fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
 }
 
 /// The pass proper: one transaction from loading to the workers' pids, then the release.
-fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
+fn pass(store: &mut Store, timeout: Duration) -> Result<Vec<workers::wait::Started>> {
     let db = store.path().to_path_buf();
     let log = workers::log_path(&db)?;
     let (spawned, kill) = store.write(|tx| {
@@ -103,12 +102,14 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
             task_margin_secs: u64::from(settings.task_margin),
         };
         let applied = pass::apply(tx, &loaded.state.vms, &loaded.operations, &plan, &deadlines)?;
+        fault("after-plan");
         let mut spawned = Vec::new();
         for (op, label) in applied.spawn {
-            let (child, proc) = process::spawn_worker(&db, op, &log)?;
+            let (child, proc) = process::spawn_worker(&db, timeout, op, &log)?;
             crate::store::operations::set_process(tx, op, proc)?;
             spawned.push((op, label, child));
         }
+        fault("after-spawn");
         Ok((spawned, applied.kill))
     })?;
     for victim in kill {
@@ -127,6 +128,16 @@ fn pass(store: &mut Store) -> Result<Vec<workers::wait::Started>> {
         });
     }
     Ok(started)
+}
+
+/// Fault injection for the crash tests: `VMSCHED_FAULT=after-plan` aborts the pass once the
+/// plan is written in its transaction and before any worker starts; `VMSCHED_FAULT=after-spawn`
+/// once the workers are started and before the commit. Either way nothing may be left half
+/// done: the transaction never commits and the workers read EOF instead of "go".
+fn fault(point: &str) {
+    if std::env::var_os("VMSCHED_FAULT").is_some_and(|v| v == point) {
+        std::process::abort();
+    }
 }
 
 /// One stderr line per VM that went offline and per task that ended in `boterror` since the

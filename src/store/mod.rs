@@ -233,3 +233,11 @@ fn create_file(path: &Path) -> Result<()> {
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
+
+/// The stored time `secs` seconds from now. Capped at a century, so a huge timeout written by
+/// hand neither overflows the clock arithmetic nor leaves the range RFC 3339 can spell.
+pub fn deadline_in(secs: u64) -> String {
+    const CENTURY: u64 = 100 * 365 * 24 * 3600;
+    let secs = chrono::Duration::seconds(secs.min(CENTURY) as i64);
+    (chrono::Utc::now() + secs).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -143,13 +143,12 @@ impl Pass<'_> {
         secs: u64,
         task: Option<(i64, u32, u32)>,
     ) -> Result<()> {
-        let deadline = chrono::Utc::now() + chrono::Duration::seconds(secs as i64);
         let id = operations::start(
             self.conn,
             &NewOperation {
                 vm,
                 kind,
-                deadline: deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                deadline: super::deadline_in(secs),
                 task,
                 by_user: SCHEDULER,
                 ..NewOperation::default()

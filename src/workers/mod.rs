@@ -9,12 +9,16 @@ mod revert;
 mod task;
 pub mod wait;
 
-use crate::store::operations;
-use crate::store::Mode;
+use crate::hypervisor::{self, HvError, Libvirt};
+use crate::model::VmStatus;
+use crate::store::operations::{self, transition, Errors, Operation};
+use crate::store::vms::{self, VmRow};
+use crate::store::{settings, Mode, Store};
 use crate::Ctx;
 use anyhow::{Context, Result};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The worker log beside the database (workers have no terminal).
 pub fn log_path(db: &Path) -> Result<PathBuf> {
@@ -63,4 +67,25 @@ pub fn run(ctx: &Ctx, id: i64) -> Result<()> {
         );
     }
     result
+}
+
+/// The VM of an operation and a connection to its host: `--timeout` bounds connecting and
+/// reads, the revert timeout reverts and power-offs.
+fn connect(ctx: &Ctx, store: &Store, op: &Operation) -> Result<(VmRow, Result<Libvirt, HvError>)> {
+    let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
+    let slow = Duration::from_secs(u64::from(settings::load(store.conn())?.revert_timeout));
+    let hv = hypervisor::connect(&vm.uri, ctx.timeout, slow);
+    Ok((vm, hv))
+}
+
+/// Moves the VM on (while it is still the operation's) and ends the operation, in the same
+/// words.
+fn finish(
+    store: &mut Store,
+    op: &Operation,
+    step: (VmStatus, VmStatus),
+    errors: Errors,
+    detail: &str,
+) -> Result<()> {
+    store.write(|tx| transition(tx, op, step, errors, detail, Some(detail)).map(drop))
 }

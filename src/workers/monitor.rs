@@ -2,16 +2,17 @@
 //! the domain off if it runs and the VM becomes off (errors reset); otherwise it stays offline
 //! and the check time is recorded, so the next monitor waits its interval.
 
-use crate::hypervisor::{self, Hypervisor};
+use super::connect;
+use crate::hypervisor::Hypervisor;
 use crate::model::VmStatus;
 use crate::store::operations::{transition, Errors, Operation};
 use crate::store::{vms, Store};
 use crate::Ctx;
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
-    let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
-    let checked = hypervisor::connect(&vm.uri, ctx.timeout, ctx.timeout).and_then(|hv| {
+    let (vm, hv) = connect(ctx, store, op)?;
+    let checked = hv.and_then(|hv| {
         if hv.domain_state(&vm.domain)?.is_active() {
             hv.power_off(&vm.domain)?;
         }

@@ -102,6 +102,7 @@ const CASES: &[Case] = &[
     Case { setup: example, args: &["vms", "import", "{dir}/partial.toml"], code: 2, error: "partial.toml` line 8, field `uri`: malformed URI" },
     Case { setup: example, args: &["vms", "import", "{dir}/alias.toml"], code: 2, error: "alias.toml` line 3, field `uri`: domain `win7` is already registered as `qemu:///system`" },
     Case { setup: example, args: &["vms", "import", "{dir}/none.toml"], code: 2, error: "cannot read `" },
+    Case { setup: example, args: &["jobs", "submit", "--vm", "w10", "--task-timeout", "9223372036854775807", "--", "true"], code: 2, error: "9223372036854775807 is not in 1..=4294967295" },
     Case { setup: example, args: &["hosts", "set", "localhost", "--max-active", "-1"], code: 2, error: "invalid limit `--max-active -1`: limits are 0 or more" },
     Case { setup: example, args: &["hosts", "set", "root@h1", "--max-active", "1"], code: 2, error: "invalid host key `root@h1`" },
     Case { setup: example, args: &["hosts", "set", "h1"], code: 2, error: "the following required arguments were not provided" },

@@ -4,6 +4,7 @@
 use assert_cmd::Command;
 use rusqlite::types::ValueRef;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// What a finished command printed and returned.
 pub struct Run {
@@ -115,6 +116,40 @@ impl Lab {
         Run::from(self.cmd(args).output().expect("run vmsched"))
     }
 
+    /// Runs one pass, `schedule-once ARGS`, and asserts that it succeeded and printed nothing,
+    /// as cron wants it.
+    pub fn pass(&self, args: &[&str]) -> Run {
+        let run = self.run(&[&["schedule-once"], args].concat()).ok();
+        assert!(
+            run.stdout.is_empty() && run.stderr.is_empty(),
+            "a pass printed:\n{}{}",
+            run.stdout,
+            run.stderr
+        );
+        run
+    }
+
+    /// Runs silent passes, `schedule-once ARGS`, until every job has ended and returns how
+    /// many it took; panics with the history when that takes longer than `limit`. Without
+    /// `--wait` passes come every 100 ms, like a fast cron, while the workers run.
+    pub fn drive(&self, args: &[&str], limit: Duration) -> usize {
+        let start = Instant::now();
+        let mut passes = 0;
+        while self.rows("SELECT count(*) FROM jobs WHERE ended IS NULL") != ["0"] {
+            assert!(
+                start.elapsed() < limit,
+                "jobs still open after {passes} passes in {limit:?}:\n{}",
+                self.run(&["history"]).stdout
+            );
+            self.pass(args);
+            passes += 1;
+            if !args.contains(&"--wait") {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        passes
+    }
+
     /// Writes a file in the lab folder and returns its path as text.
     pub fn write(&self, name: &str, text: &str) -> String {
         let path = self.path().join(name);
@@ -196,4 +231,21 @@ pub fn lab_uri() -> String {
 /// The example inventory shipped in `examples/`.
 pub fn example_inventory() -> String {
     format!("{}/examples/lab.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Whether a pid is gone (a zombie counts as gone).
+pub fn gone(pid: i64) -> bool {
+    !vmsched::workers::process::Proc::of(pid).is_some_and(|p| p.is_alive())
+}
+
+/// Waits up to 10 s for `done`, panicking with `what` after that.
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -65,14 +65,14 @@ pub(super) fn hold(
             AdminOp::Poweroff => history::detail("dirty poweroff", user, req.reason),
         };
         set_status(conn, &vm, words.busy, &detail, user, req.reason)?;
-        let secs = (op_timeout + connect_timeout).as_secs() as i64;
-        let deadline = chrono::Utc::now() + chrono::Duration::seconds(secs);
         let id = operations::start(
             conn,
             &NewOperation {
                 vm: &vm.name,
                 kind: words.kind,
-                deadline: deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                deadline: crate::store::deadline_in(
+                    op_timeout.saturating_add(connect_timeout).as_secs(),
+                ),
                 by_user: user,
                 process: Some(Proc::current()?),
                 ..NewOperation::default()

@@ -2,7 +2,9 @@
 //! numbering its steps in dependency order. Every error names the file, the line where known
 //! and the field.
 
+use crate::commands::toml_place;
 use crate::exit;
+use crate::model::from_maps_only;
 use crate::store::jobs::NewStep;
 use anyhow::Result;
 use serde::Deserialize;
@@ -11,7 +13,7 @@ use toml::Spanned;
 
 /// The file as written.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 struct FileSpec {
     #[serde(default = "default_priority")]
     priority: i64,
@@ -21,7 +23,7 @@ struct FileSpec {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 struct StepSpec {
     name: Spanned<String>,
     after: Option<Spanned<String>>,
@@ -30,10 +32,15 @@ struct StepSpec {
     timeout: Option<Spanned<u64>>,
 }
 
+from_maps_only!(FileSpec: "a table", StepSpec: "a `[[step]]` table");
+
 /// The priority of a job that names none.
 pub const DEFAULT_PRIORITY: i64 = 5;
 /// The task timeout (seconds) of a step that names none.
 pub const DEFAULT_TIMEOUT: u64 = 300;
+/// The longest task timeout (seconds), as long as the longest setting: deadlines computed
+/// from it cannot overflow.
+pub const MAX_TIMEOUT: u64 = u32::MAX as u64;
 
 fn default_priority() -> i64 {
     DEFAULT_PRIORITY
@@ -57,8 +64,11 @@ impl Source<'_> {
     /// Bad input naming the file, the line of `span` when known, and the field.
     fn error(&self, span: Option<Range<usize>>, field: &str, message: &str) -> anyhow::Error {
         let line = span.map_or(String::new(), |s| {
-            let end = s.start.min(self.text.len());
-            format!(" line {}", self.text[..end].matches('\n').count() + 1)
+            let before = &self.text.as_bytes()[..s.start.min(self.text.len())];
+            format!(
+                " line {}",
+                before.iter().filter(|&&b| b == b'\n').count() + 1
+            )
         });
         let field = if field.is_empty() {
             String::new()
@@ -72,7 +82,14 @@ impl Source<'_> {
 /// Parses and checks a job file; `known` says whether a VM exists.
 pub fn parse(name: &str, text: &str, known: &dyn Fn(&str) -> Result<bool>) -> Result<JobFile> {
     let src = Source { name, text };
-    let spec: FileSpec = toml::from_str(text).map_err(|e| src.error(e.span(), "", e.message()))?;
+    let spec: FileSpec = toml::from_str(text).map_err(|e| {
+        let place = e
+            .span()
+            .map_or(String::new(), |s| toml_place(text, s.start));
+        let message: Vec<&str> = e.message().lines().map(str::trim).collect();
+        let message = format!("job file `{name}`{place}: {}", message.join("; "));
+        anyhow::Error::from(exit::bad_input(message))
+    })?;
     if spec.step.is_empty() {
         return Err(src.error(None, "step", "a job needs at least one `[[step]]`"));
     }
@@ -146,9 +163,15 @@ fn check_step(
         let message = format!("step `{name}` needs a command (an argument vector)");
         return Err(src.error(Some(step.command.span()), "command", &message));
     }
-    if let Some(timeout) = step.timeout.as_ref().filter(|t| *t.get_ref() == 0) {
-        let message = "a timeout must be at least 1 second";
-        return Err(src.error(Some(timeout.span()), "timeout", message));
+    if let Some(arg) = step.command.get_ref().iter().find(|a| a.contains('\0')) {
+        let message = format!("command argument `{arg}` contains a NUL byte");
+        return Err(src.error(Some(step.command.span()), "command", &message));
+    }
+    if let Some(timeout) = step.timeout.as_ref() {
+        if !(1..=MAX_TIMEOUT).contains(timeout.get_ref()) {
+            let message = format!("a timeout must be 1 to {MAX_TIMEOUT} seconds");
+            return Err(src.error(Some(timeout.span()), "timeout", &message));
+        }
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `vmsched jobs ...`: submit jobs, list and show them, cancel, wait for and read their logs.
 
 mod cancel;
-mod jobfile;
+pub mod jobfile;
 mod log;
 mod show;
 mod submit;

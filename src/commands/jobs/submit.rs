@@ -2,6 +2,7 @@
 
 use super::jobfile::{self, JobFile, DEFAULT_PRIORITY, DEFAULT_TIMEOUT};
 use crate::cli::{Format, JobSubmitArgs};
+use crate::commands::read_text;
 use crate::exit;
 use crate::output;
 use crate::store::history::current_user;
@@ -17,9 +18,7 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
     let source = match &args.file {
         Some(path) => Some((
             path.display().to_string(),
-            std::fs::read_to_string(path).map_err(|e| {
-                exit::bad_input(format!("cannot read job file `{}`: {e}", path.display()))
-            })?,
+            read_text(path, &format!("job file `{}`", path.display()))?,
         )),
         None => None,
     };

@@ -3,9 +3,9 @@
 
 use super::rules::{change, check_fields, create, remove};
 use crate::cli::{Format, VmImportArgs};
-use crate::commands::hosts;
+use crate::commands::{hosts, read_text, toml_place};
 use crate::exit::bad_input;
-use crate::model::{HostSpec, LimitSpec, Role};
+use crate::model::{from_maps_only, HostSpec, LimitSpec, Role};
 use crate::output;
 use crate::store::history::current_user;
 use crate::store::hosts::GLOBAL;
@@ -21,8 +21,8 @@ use toml::Spanned;
 /// The inventory file (DESIGN.md, "Inventory file"). What it names, it sets: `[limits]`
 /// replaces the global limits and each `[hosts.H]` that host's row; others stay.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Inventory {
+#[serde(deny_unknown_fields, remote = "Self")]
+pub struct Inventory {
     limits: Option<LimitSpec>,
     #[serde(default)]
     hosts: BTreeMap<String, HostSpec>,
@@ -32,17 +32,19 @@ struct Inventory {
 
 /// One `[[vm]]`; it describes the whole VM, so an absent optional field is its default.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 struct Entry {
     name: Spanned<String>,
     uri: Spanned<String>,
-    domain: String,
-    snapshot: String,
-    kind: Option<String>,
+    domain: Spanned<String>,
+    snapshot: Spanned<String>,
+    kind: Option<Spanned<String>>,
     role: Option<Role>,
-    hostname: Option<String>,
+    hostname: Option<Spanned<String>>,
     description: Option<String>,
 }
+
+from_maps_only!(Inventory: "a table", Entry: "a `[[vm]]` table");
 
 impl Entry {
     /// The entry's fields over `base` (a new VM, or the registered one it updates).
@@ -50,14 +52,30 @@ impl Entry {
         VmRow {
             name: self.name.get_ref().clone(),
             uri: self.uri.get_ref().clone(),
-            domain: self.domain.clone(),
-            snapshot: self.snapshot.clone(),
-            kind: self.kind.clone().unwrap_or_else(|| "win64".to_string()),
+            domain: self.domain.get_ref().clone(),
+            snapshot: self.snapshot.get_ref().clone(),
+            kind: self
+                .kind
+                .as_ref()
+                .map_or_else(|| "win64".to_string(), |k| k.get_ref().clone()),
             role: self.role.unwrap_or(Role::Base),
-            hostname: self.hostname.clone(),
+            hostname: self.hostname.as_ref().map(|h| h.get_ref().clone()),
             description: self.description.clone(),
             ..base
         }
+    }
+
+    /// Where a field is written (the name's line for a field left out).
+    fn span(&self, field: &str) -> std::ops::Range<usize> {
+        let spanned = match field {
+            "uri" => Some(&self.uri),
+            "domain" => Some(&self.domain),
+            "snapshot" => Some(&self.snapshot),
+            "kind" => self.kind.as_ref(),
+            "hostname" => self.hostname.as_ref(),
+            _ => None,
+        };
+        spanned.unwrap_or(&self.name).span()
     }
 }
 
@@ -75,15 +93,8 @@ struct Change {
 /// in-memory database when there is none yet, so it creates nothing either).
 pub fn import(ctx: &Ctx, args: &VmImportArgs, out: &mut dyn Write) -> Result<()> {
     let file = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| bad_input(format!("cannot read `{file}`: {e}")))?;
-    let inventory: Inventory = toml::from_str(&text).map_err(|e| {
-        let at = e
-            .span()
-            .map_or(String::new(), |span| locate(&text, span.start));
-        let message: Vec<&str> = e.message().lines().map(str::trim).collect();
-        bad_input(format!("`{file}`{at}: {}", message.join("; ")))
-    })?;
+    let text = read_text(&args.file, &format!("`{file}`"))?;
+    let inventory = parse(&file, &text)?;
     let mut store = if args.dry_run && !ctx.db.exists() {
         Store::scratch()?
     } else {
@@ -109,17 +120,15 @@ pub fn import(ctx: &Ctx, args: &VmImportArgs, out: &mut dyn Write) -> Result<()>
     Ok(())
 }
 
-/// ` line L, field `F`` for a byte offset: the field is the key the line assigns, if any.
-fn locate(text: &str, offset: usize) -> String {
-    let before = &text[..offset.min(text.len())];
-    let number = before.matches('\n').count() + 1;
-    let line = text.lines().nth(number - 1).unwrap_or("");
-    match line.split_once('=').map(|(key, _)| key.trim()) {
-        Some(key) if !key.is_empty() && !key.starts_with('[') => {
-            format!(" line {number}, field `{key}`")
-        }
-        _ => format!(" line {number}"),
-    }
+/// Parses an inventory's text; errors name the file, the line and the field where known.
+pub fn parse(file: &str, text: &str) -> Result<Inventory> {
+    toml::from_str(text).map_err(|e| {
+        let at = e
+            .span()
+            .map_or(String::new(), |span| toml_place(text, span.start));
+        let message: Vec<&str> = e.message().lines().map(str::trim).collect();
+        bad_input(format!("`{file}`{at}: {}", message.join("; "))).into()
+    })
 }
 
 /// The file being imported, to locate errors.
@@ -131,7 +140,7 @@ struct Source<'a> {
 impl Source<'_> {
     /// Prefixes an error with the file and the place of `span` in it.
     fn at<T>(&self, span: std::ops::Range<usize>, result: Result<T>) -> Result<T> {
-        result.with_context(|| format!("`{}`{}", self.file, locate(self.text, span.start)))
+        result.with_context(|| format!("`{}`{}", self.file, toml_place(self.text, span.start)))
     }
 }
 
@@ -145,12 +154,7 @@ fn apply(tx: &Conn, inv: &Inventory, args: &VmImportArgs, src: &Source) -> Resul
     for entry in &inv.vm {
         let vm = entry.apply(VmRow::new("", "", "", ""));
         if let Err((field, message)) = check_fields(&vm) {
-            let span = if field == "uri" {
-                entry.uri.span()
-            } else {
-                entry.name.span()
-            };
-            return src.at(span, Err(bad_input(message).into()));
+            return src.at(entry.span(field), Err(bad_input(message).into()));
         }
         if !listed.insert(vm.name.clone()) {
             let duplicate = bad_input(format!("VM `{}` is listed twice", vm.name));

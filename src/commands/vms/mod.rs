@@ -1,6 +1,6 @@
 //! `vmsched vms add|set|remove|list|import`: the VM instances of the inventory.
 
-mod import;
+pub mod import;
 mod rules;
 
 use crate::cli::{Format, VmAddArgs, VmListArgs, VmRemoveArgs, VmSetArgs, VmsCommand};

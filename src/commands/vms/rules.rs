@@ -3,24 +3,26 @@
 //! instance in use, no removal of a VM with work. Each runs inside the caller's transaction.
 
 use crate::exit::{bad_input, refused};
-use crate::model::{check_name, domain_identity, host_key, VmStatus};
+use crate::model::{check_name, check_text, domain_identity, host_key, VmStatus};
 use crate::store::history::{self, Entry};
 use crate::store::vms::{self, VmRow};
 use crate::store::Conn;
 use anyhow::Result;
 
 /// What every VM's fields must look like: a valid name, a URI with a scheme and a path, and
-/// a non-empty domain, snapshot and kind. The error names the field.
+/// a non-empty domain, snapshot and kind (and hostname, if any) without control characters.
+/// The error names the field.
 pub(super) fn check_fields(vm: &VmRow) -> Result<(), (&'static str, String)> {
     check_name(&vm.name).map_err(|e| ("name", e))?;
     host_key(&vm.uri).map_err(|e| ("uri", e))?;
     for (field, value) in [
-        ("domain", &vm.domain),
-        ("snapshot", &vm.snapshot),
-        ("kind", &vm.kind),
+        ("domain", Some(&vm.domain)),
+        ("snapshot", Some(&vm.snapshot)),
+        ("kind", Some(&vm.kind)),
+        ("hostname", vm.hostname.as_ref()),
     ] {
-        if value.trim().is_empty() {
-            return Err((field, format!("empty {field} for VM `{}`", vm.name)));
+        if let Some(value) = value {
+            check_text(field, value, &vm.name).map_err(|e| (field, e))?;
         }
     }
     Ok(())

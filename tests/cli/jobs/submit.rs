@@ -186,10 +186,15 @@ fn bad_job_files_are_refused_with_file_line_and_field() {
         vms,
         Some(&unknown_field),
         &[],
-        "line 14: unknown field `timout`",
+        "line 14, field `timout`: unknown field `timout`",
     );
     let top_field = format!("owner = \"me\"\n{JOB_FILE}");
-    refused(vms, Some(&top_field), &[], "line 1: unknown field `owner`");
+    refused(
+        vms,
+        Some(&top_field),
+        &[],
+        "line 1, field `owner`: unknown field `owner`",
+    );
     refused(vms, Some("[[step]\nname = 1\n"), &[], "job.toml` line 1: ");
     let no_vms = JOB_FILE.replace("vms = [\"build\"]", "vms = []");
     refused(

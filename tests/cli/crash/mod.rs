@@ -1,0 +1,180 @@
+//! Crash tests (SCHEDULER.md §3, DESIGN.md "Data flow of schedule-once"): workers killed in the
+//! middle of their work, passes killed between planning and commit, passes started together, a
+//! recorded pid reused by another process, stuck workers. The VMs of a `CrashLab` live behind a
+//! unix socket that accepts connections and never answers, so a revert or power-off worker
+//! hangs connecting (for the default 10 s `--timeout`) while the test looks at it.
+
+mod passes;
+mod workers;
+
+use crate::support::{gone, wait_for, Lab};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixListener;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// A lab whose VMs (each on its own domain) are on a silent libvirt socket. Dropping it kills
+/// every process started for it: passes, workers and task commands.
+pub struct CrashLab {
+    pub lab: Lab,
+    accepted: Arc<AtomicUsize>,
+}
+
+/// A VM's live operation, as the operations table records it.
+#[derive(Debug)]
+pub struct Op {
+    pub id: String,
+    pub kind: String,
+    pub pid: i64,
+    /// The task command's process group (0 until the task worker records it).
+    pub pgid: i64,
+}
+
+impl CrashLab {
+    pub fn new(vms: &[&str]) -> CrashLab {
+        let lab = Lab::new();
+        let socket = lab.path().join("silent.sock");
+        let listener = UnixListener::bind(&socket).expect("bind the silent socket");
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                held.push(stream);
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        let uri = format!("qemu+unix:///system?socket={}", socket.display());
+        for vm in vms {
+            let args = [
+                "vms",
+                "add",
+                vm,
+                "-c",
+                &uri,
+                "--domain",
+                vm,
+                "--snapshot",
+                "s",
+            ];
+            lab.run(&args).ok();
+        }
+        CrashLab { lab, accepted }
+    }
+
+    /// How many connections workers made to the silent socket.
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// The live operation of `vm`.
+    pub fn op(&self, vm: &str) -> Op {
+        let rows = self.lab.rows(&format!(
+            "SELECT o.id, o.kind, o.pid, coalesce(o.pgid, 0) FROM operations o
+             JOIN vms v ON v.operation = o.id WHERE v.name = '{vm}' AND o.ended IS NULL"
+        ));
+        let row = rows
+            .first()
+            .unwrap_or_else(|| panic!("{vm} has no live operation"));
+        let f: Vec<&str> = row.split('|').collect();
+        Op {
+            id: f[0].into(),
+            kind: f[1].into(),
+            pid: f[2].parse().unwrap(),
+            pgid: f[3].parse().unwrap(),
+        }
+    }
+
+    /// Makes `vm` idle, submits a task on it that sleeps, and runs a pass that starts it;
+    /// returns the task's operation once its command's process group is recorded.
+    pub fn sleeping_task(&self, vm: &str) -> Op {
+        self.lab.run(&["vms", "set", vm, "--status", "idle"]).ok();
+        let command = ["sh", "-c", "echo started; sleep 60; echo not killed"];
+        self.lab
+            .run(&[&["jobs", "submit", "--vm", vm, "--"], &command[..]].concat())
+            .ok();
+        self.lab.pass(&[]);
+        wait_for("the task's process group", || self.op(vm).pgid != 0);
+        let op = self.op(vm);
+        assert_eq!(op.kind, "task");
+        assert!(!group(op.pgid).is_empty(), "the task command runs");
+        op
+    }
+
+    /// Changes the row of operation `op` (`column = value` assignments).
+    pub fn set_op(&self, op: &Op, assignments: &str) {
+        self.lab.sql(&format!(
+            "UPDATE operations SET {assignments} WHERE id = {}",
+            op.id
+        ));
+    }
+
+    /// `vm`'s history, oldest first, as `OLD NEW DETAIL` lines.
+    pub fn history(&self, vm: &str) -> Vec<String> {
+        self.lab.rows(&format!(
+            "SELECT coalesce(old_status, '-') || ' ' || new_status || ' ' || detail
+             FROM history WHERE vm = '{vm}' ORDER BY id"
+        ))
+    }
+}
+
+impl Drop for CrashLab {
+    fn drop(&mut self) {
+        for pid in lab_processes(&self.lab) {
+            sigkill(pid);
+        }
+    }
+}
+
+/// Processes started for a lab: vmsched commands and workers (their command line names its
+/// database) and task commands (they run in its log folders).
+pub fn lab_processes(lab: &Lab) -> Vec<i64> {
+    let db = lab.db.to_string_lossy().into_owned();
+    let me = i64::from(std::process::id());
+    let entries = std::fs::read_dir("/proc").expect("read /proc");
+    let pids = entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i64>().ok());
+    pids.filter(|&pid| pid != me && !gone(pid))
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).contains(&db) || cwd.starts_with(lab.path())
+        })
+        .collect()
+}
+
+/// The live processes of a process group.
+pub fn group(pgid: i64) -> Vec<i64> {
+    let entries = std::fs::read_dir("/proc").expect("read /proc");
+    let pids = entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i64>().ok());
+    pids.filter(|&pid| !gone(pid))
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let fields = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            fields.split_whitespace().nth(2) == Some(&pgid.to_string())
+        })
+        .collect()
+}
+
+pub fn sigkill(pid: i64) {
+    assert!(pid > 1);
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+}
+
+/// Whether nobody holds the lab's pass lock (tried without waiting, released at once).
+pub fn lock_free(lab: &Lab) -> bool {
+    let file = std::fs::File::open(vmsched::lock::path_for(&lab.db)).expect("lock file");
+    // SAFETY: flock on a descriptor we own; closing the file releases it.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+}
+
+/// The pass lock file of a lab.
+pub fn lock_file(lab: &Lab) -> String {
+    std::fs::read_to_string(vmsched::lock::path_for(&lab.db)).unwrap_or_default()
+}
+
+/// The lab's worker log, if a worker was ever started (workers log only their errors).
+pub fn workers_log(lab: &Lab) -> Option<String> {
+    std::fs::read_to_string(Path::new(lab.path()).join("logs/workers.log")).ok()
+}

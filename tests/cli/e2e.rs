@@ -1,0 +1,252 @@
+//! End to end on a real libvirt: a lab whose domain is shared by several instances, jobs over
+//! it (one with two steps), silent `schedule-once --wait` passes until every job has ended.
+//! Then every task completed and saw its own snapshot in libvirt, its log says so, the history
+//! shows steals, and no two siblings were ever non-off at once: neither in the history nor in
+//! the database while the passes ran.
+
+use crate::hv::{Domain, Hypervisor};
+use crate::support::{gone, wait_for, Lab};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The task: prints its VM and snapshot, and checks with virsh, at its start and end, that its
+/// domain's current snapshot is its instance's; exits 1 if not.
+const CHECK: &str = r#"echo "$VMSCHED_VM $VMSCHED_SNAPSHOT"
+check() {
+    current=$(virsh -q -c "$VMSCHED_URI" snapshot-current --name "$VMSCHED_DOMAIN") || exit 1
+    [ "$current" = "$VMSCHED_SNAPSHOT" ] || { echo "wrong snapshot: $current"; exit 1; }
+}
+check; sleep 0.2; check; echo "snapshot checked""#;
+
+/// A VM instance of the lab: name, domain, snapshot, role.
+type Vm<'a> = (&'a str, &'a Domain, &'a str, &'a str);
+
+#[test]
+fn test_driver_lab_runs_every_job_one_sibling_at_a_time() {
+    let Some(hv) = Hypervisor::test_driver("e2e on the test driver") else {
+        return;
+    };
+    let win = hv.domain("e2e-test", "win", &["wtb", "wtb-fr", "wtb-de"]);
+    let build = hv.domain("e2e-test", "build", &["clean"]);
+    let linux = hv.domain("e2e-test", "linux", &["clean"]);
+    let lab = lab(&[
+        ("w10", &win, "wtb", "base"),
+        ("w10_fr", &win, "wtb-fr", "winetest"),
+        ("w10_de", &win, "wtb-de", "extra"),
+        ("build", &build, "clean", "base"),
+        ("linux", &linux, "clean", "base"),
+    ]);
+    submit(&lab, &["--vm", "w10", "--vm", "w10_fr", "--vm", "w10_de"]);
+    submit_steps(&lab, "build", &["w10_fr", "linux"]);
+    submit(
+        &lab,
+        &["--priority", "3", "--vm", "w10_fr", "--vm", "w10_de"],
+    );
+    submit(&lab, &["--vm", "w10", "--vm", "linux"]);
+    run_and_check(&lab, &["--wait"], Duration::from_secs(60), 10);
+}
+
+#[test]
+fn qemu_lab_runs_every_job_one_sibling_at_a_time() {
+    let Some(hv) = Hypervisor::qemu("e2e on QEMU") else {
+        return;
+    };
+    let win = hv.domain("e2e", "win", &["wtb", "wtb-fr", "wtb-de"]);
+    let linux = hv.domain("e2e", "linux", &["clean"]);
+    let lab = lab(&[
+        ("w10", &win, "wtb", "base"),
+        ("w10_fr", &win, "wtb-fr", "winetest"),
+        ("w10_de", &win, "wtb-de", "extra"),
+        ("linux", &linux, "clean", "base"),
+    ]);
+    submit(&lab, &["--vm", "w10", "--vm", "w10_fr", "--vm", "w10_de"]);
+    submit_steps(&lab, "linux", &["w10_fr"]);
+    run_and_check(&lab, &["--wait"], Duration::from_secs(240), 5);
+}
+
+#[test]
+fn cron_like_passes_displace_a_sleeping_owner_and_kill_its_worker() {
+    let Some(hv) = Hypervisor::test_driver("e2e steal from a sleeping owner") else {
+        return;
+    };
+    let win = hv.domain("e2e-sleeping", "win", &["wtb", "wtb-fr"]);
+    let lab = lab(&[
+        ("w10", &win, "wtb", "base"),
+        ("w10_fr", &win, "wtb-fr", "winetest"),
+    ]);
+    lab.run(&["settings", "set", "sleep_after_revert", "60"])
+        .ok();
+    lab.pass(&[]);
+    let status = "SELECT status FROM vms WHERE name = 'w10'";
+    wait_for("w10 prepared in advance", || {
+        lab.rows(status) == ["sleeping"]
+    });
+    let worker = "SELECT o.pid FROM operations o JOIN vms v ON v.operation = o.id";
+    let worker: i64 = lab.rows(worker)[0].parse().unwrap();
+    lab.run(&["settings", "set", "sleep_after_revert", "0"])
+        .ok();
+    submit(&lab, &["--vm", "w10_fr"]);
+    run_and_check(&lab, &[], Duration::from_secs(30), 1);
+    wait_for("the displaced owner's worker to be killed", || gone(worker));
+    let history = lab.rows(
+        "SELECT old_status || ' ' || new_status || ' ' || detail FROM history
+         WHERE vm = 'w10' ORDER BY id DESC LIMIT 1",
+    );
+    assert_eq!(history, ["sleeping off off stolen by w10_fr"]);
+}
+
+/// A lab with these VMs (imported from an inventory) and limits that let work overlap.
+fn lab(vms: &[Vm]) -> Lab {
+    let lab = Lab::new();
+    let mut toml = String::from(
+        "[limits]\nmax_active = 3\nmax_running = 2\nmax_reverting = 2\nmax_reverts_while_running = 1\n",
+    );
+    for (name, domain, snapshot, role) in vms {
+        toml += &format!(
+            "\n[[vm]]\nname = \"{name}\"\nuri = \"{}\"\ndomain = \"{}\"\nsnapshot = \"{snapshot}\"\nrole = \"{role}\"\n",
+            domain.uri, domain.name
+        );
+    }
+    lab.run(&["vms", "import", &lab.write("lab.toml", &toml)])
+        .ok();
+    lab
+}
+
+/// `jobs submit ARGS -- sh -c CHECK`.
+fn submit(lab: &Lab, args: &[&str]) {
+    let command = ["--", "sh", "-c", CHECK];
+    lab.run(&[&["jobs", "submit"], args, &command].concat())
+        .ok();
+}
+
+/// A job of two steps: CHECK on `first`, then on `then`.
+fn submit_steps(lab: &Lab, first: &str, then: &[&str]) {
+    let command = serde_json::to_string(&["sh", "-c", CHECK]).unwrap();
+    let file = format!(
+        "[[step]]\nname = \"first\"\nvms = [\"{first}\"]\ncommand = {command}\n\n\
+         [[step]]\nname = \"then\"\nafter = \"first\"\nvms = {}\ncommand = {command}\n",
+        serde_json::to_string(then).unwrap()
+    );
+    let file = lab.write("two-steps.toml", &file);
+    lab.run(&["jobs", "submit", "--file", &file]).ok();
+}
+
+/// Drives the lab with `schedule-once PASS` until every job has ended (within `limit`),
+/// watching the database, then checks the outcome: `tasks` tasks, each completed once with
+/// its snapshot checked.
+fn run_and_check(lab: &Lab, pass: &[&str], limit: Duration, tasks: usize) {
+    let watch = Watcher::start(lab);
+    let passes = lab.drive(pass, limit);
+    watch.stop();
+    assert!(passes > 1, "{passes} passes");
+    let snapshot: BTreeMap<String, String> = pairs(lab, "SELECT name, snapshot FROM vms");
+    let jobs = lab.run(&["jobs", "list", "--format", "json"]).ok().json();
+    let mut seen = 0;
+    for job in jobs.as_array().unwrap() {
+        assert_eq!(job["status"], "completed", "{job}");
+        let id = job["id"].to_string();
+        let shown = lab.run(&["jobs", "show", &id, "--format", "json"]).ok();
+        let logs = lab.run(&["jobs", "log", &id]).ok().stdout;
+        for step in shown.json()["steps"].as_array().unwrap() {
+            for task in step["tasks"].as_array().unwrap() {
+                let vm = task["vm"].as_str().unwrap();
+                assert_eq!(
+                    (&task["status"], &task["exit_code"]),
+                    (&"completed".into(), &0.into())
+                );
+                let log = lab.path().join(task["log"].as_str().unwrap());
+                let text = std::fs::read_to_string(&log).expect("task log");
+                let said = format!("{vm} {}\nsnapshot checked\n", snapshot[vm]);
+                assert!(text.contains(&said) && logs.contains(&said), "{vm}: {text}");
+                let running = format!("running {id} {} {}", step["no"], task["no"]);
+                let starts = lab.rows(&format!(
+                    "SELECT id FROM history WHERE vm = '{vm}' AND detail = '{running}'"
+                ));
+                assert_eq!(starts.len(), 1, "{vm} {running}");
+                seen += 1;
+            }
+        }
+    }
+    assert_eq!(seen, tasks);
+    assert!(
+        !lab.rows("SELECT id FROM history WHERE detail LIKE 'off stolen by %'")
+            .is_empty(),
+        "no steal in the history:\n{}",
+        lab.run(&["history"]).stdout
+    );
+    assert_one_sibling_at_a_time(lab);
+}
+
+/// The first two columns of a query's rows, as a map.
+fn pairs(lab: &Lab, sql: &str) -> BTreeMap<String, String> {
+    let rows = lab.rows(sql).into_iter();
+    let split = rows.map(|r| {
+        r.split_once('|')
+            .map(|(a, b)| (a.into(), b.into()))
+            .unwrap()
+    });
+    split.collect()
+}
+
+/// Replays the status changes of the history in id order, per domain, and fails at the first
+/// row after which two siblings are non-off.
+fn assert_one_sibling_at_a_time(lab: &Lab) {
+    let domain = pairs(lab, "SELECT name, uri || ' ' || domain FROM vms");
+    let mut status: BTreeMap<String, String> = BTreeMap::new();
+    let changes = lab.rows(
+        "SELECT vm, new_status, id || ' ' || detail FROM history
+         WHERE vm IS NOT NULL AND new_status IS NOT NULL ORDER BY id",
+    );
+    for row in changes {
+        let [vm, new, what] = <[&str; 3]>::try_from(row.splitn(3, '|').collect::<Vec<_>>())
+            .unwrap_or_else(|_| panic!("history row {row}"));
+        status.insert(vm.into(), new.into());
+        let in_use: Vec<_> = status
+            .iter()
+            .filter(|(v, s)| domain[*v] == domain[vm] && *s != "off")
+            .collect();
+        assert!(
+            in_use.len() <= 1,
+            "after history row {what} ({vm}), siblings are non-off at once: {in_use:?}"
+        );
+    }
+}
+
+/// Polls the database while passes run and remembers any moment when two siblings were
+/// non-off (each poll is one read transaction: a consistent snapshot).
+struct Watcher {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<Vec<String>>,
+}
+
+impl Watcher {
+    fn start(lab: &Lab) -> Watcher {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (db, flag) = (lab.db.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let conn = rusqlite::Connection::open(db).unwrap();
+            let sql = "SELECT group_concat(name || ' ' || status) FROM vms WHERE status != 'off'
+                       GROUP BY uri, domain HAVING count(*) > 1";
+            let mut seen = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                let found = conn.prepare(sql).and_then(|mut stmt| {
+                    stmt.query_map([], |r| r.get::<_, String>(0))?
+                        .collect::<Result<Vec<_>, _>>()
+                });
+                seen.extend(found.unwrap_or_default());
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            seen
+        });
+        Watcher { stop, thread }
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let seen = self.thread.join().unwrap();
+        assert!(seen.is_empty(), "siblings non-off at once: {seen:?}");
+    }
+}
