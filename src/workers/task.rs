@@ -22,27 +22,11 @@ pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
     let folder = log.parent().context("log path")?.to_path_buf();
     std::fs::create_dir_all(&folder)
         .with_context(|| format!("cannot create `{}`", folder.display()))?;
-    let worker = std::process::id() as libc::pid_t;
     let started = std::fs::File::create(&log)
         .with_context(|| format!("cannot create `{}`", log.display()))
         .and_then(|file| {
             let (program, args) = task.command.split_first().context("empty command")?;
-            let mut command = Command::new(program);
-            // The command dies with this worker, even before its group is recorded below (a
-            // pass that finds the worker dead can kill only a recorded group).
-            // SAFETY: prctl and getppid are async-signal-safe and touch no memory.
-            unsafe {
-                command.pre_exec(move || {
-                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) < 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    if libc::getppid() != worker {
-                        return Err(std::io::Error::other("its worker is gone"));
-                    }
-                    Ok(())
-                });
-            }
-            command
+            Command::new(program)
                 .args(args)
                 .current_dir(&folder)
                 .stdin(Stdio::null())
