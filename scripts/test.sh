@@ -14,7 +14,7 @@ if scripts/libvirt-setup.sh start; then
     trap 'scripts/libvirt-setup.sh stop' EXIT
     serial=yes
 else
-    echo "SKIP real-QEMU tests (tests/cli/qemu.rs, serial_soak_qemu, serial_chaos_qemu): no local hypervisor could be started (see above)"
+    echo "SKIP libvirtd tests (real QEMU: qemu.rs, e2e on QEMU, serial_soak_qemu, serial_chaos_qemu; test driver through the daemon: e2e): no local libvirtd could be started (see above)"
     serial=no
 fi
 
