@@ -7,6 +7,10 @@
 #                                     qemu:///system and test+unix:///default answer
 #   scripts/libvirt-setup.sh stop     remove leftover vmsched-* domains and stop libvirtd,
 #                                     only when this script started it
+#   scripts/libvirt-setup.sh bounce [SECS]
+#                                     stop the libvirtd this script started, wait SECS seconds
+#                                     (default 3) and start it again; domains are kept (running
+#                                     QEMU domains outlive libvirtd): the chaos test's outage
 #
 # Idempotent: each step is skipped when already done. Exit status 0 when ready; 3 when it
 # cannot set things up here (not root, a failed install or command, a daemon that does not
@@ -155,6 +159,23 @@ stop_libvirtd() {
     echo "libvirtd stopped (pid $pid)" >&2
 }
 
+# Stops our libvirtd without touching its domains, waits, and starts it again.
+bounce_libvirtd() {
+    local pid secs=$1
+    pid=$(our_libvirtd) || skip "libvirtd bounce" "no libvirtd started by this script runs"
+    kill -TERM "$pid"
+    for _ in $(seq 60); do
+        [ -e "/proc/$pid" ] || break
+        sleep 0.25
+    done
+    [ ! -e "/proc/$pid" ] || kill -KILL "$pid"
+    rm -f "$STATE"
+    echo "libvirtd stopped (pid $pid) for ${secs}s; its domains keep running" >&2
+    sleep "$secs"
+    start_libvirtd
+    answers qemu:///system || skip "qemu:///system" "libvirtd does not answer after the bounce"
+}
+
 start() {
     install_build
     install_qemu
@@ -180,14 +201,22 @@ case "$mode" in
 build)
     install_build
     ;;
-start | stop)
+start | stop | bounce)
     need_root "libvirtd" "$mode libvirtd"
     exec 9>"$LOCK"
     flock 9
-    if [ "$mode" = start ]; then start; else stop_libvirtd; fi
+    case "$mode" in
+    start) start ;;
+    stop) stop_libvirtd ;;
+    bounce)
+        secs=${2:-3}
+        [[ "$secs" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "usage: $0 bounce [SECS]" >&2; exit 2; }
+        bounce_libvirtd "$secs"
+        ;;
+    esac
     ;;
 *)
-    echo "usage: $0 [build|start|stop]" >&2
+    echo "usage: $0 [build|start|stop|bounce [SECS]]" >&2
     exit 2
     ;;
 esac

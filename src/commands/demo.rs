@@ -342,7 +342,9 @@ fn two_steps_toml(check: &[&str]) -> String {
 }
 
 /// The demo's task: checks, with libvirt, at its start and end, that its domain's current
-/// snapshot is its own instance's; fails loudly otherwise.
+/// snapshot is its own instance's; fails loudly otherwise. libvirt errors (a daemon being
+/// restarted) are retried for up to `--timeout` seconds per check, on a new connection each
+/// time, so a bounced daemon is not mistaken for a wrong snapshot.
 fn check_task(ctx: &Ctx) -> Result<u8> {
     let var = |k: &str| {
         std::env::var(k).with_context(|| format!("{k} is not set: run me as a vmsched task"))
@@ -353,9 +355,8 @@ fn check_task(ctx: &Ctx) -> Result<u8> {
         var("VMSCHED_DOMAIN")?,
         var("VMSCHED_SNAPSHOT")?,
     );
-    let hv = hypervisor::connect(&uri, ctx.timeout, ctx.timeout)?;
     for moment in ["start", "end"] {
-        let current = hv.current_snapshot(&domain)?;
+        let current = current_snapshot_patiently(&uri, &domain, ctx.timeout)?;
         println!("{moment}: {vm} on {domain}: current snapshot {current:?}, expected {snapshot}");
         if current.as_deref() != Some(snapshot.as_str()) {
             eprintln!(
@@ -368,4 +369,21 @@ fn check_task(ctx: &Ctx) -> Result<u8> {
         }
     }
     Ok(exit::OK)
+}
+
+/// The domain's current snapshot, retrying libvirt errors until `within` has passed.
+fn current_snapshot_patiently(uri: &str, domain: &str, within: Duration) -> Result<Option<String>> {
+    let deadline = Instant::now() + within;
+    loop {
+        let asked =
+            hypervisor::connect(uri, within, within).and_then(|hv| hv.current_snapshot(domain));
+        match asked {
+            Ok(current) => return Ok(current),
+            Err(err) if Instant::now() < deadline => {
+                println!("libvirt: {err}; asking again");
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
 }

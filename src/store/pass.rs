@@ -73,12 +73,14 @@ pub fn apply(
 }
 
 impl Pass<'_> {
-    /// Ends the operations of workers that are gone, so their VMs are free for the plan; a
-    /// dead task worker's process group is killed too, so nothing of it keeps running.
+    /// Ends the operations of workers that are gone, so their VMs are free for the plan; what
+    /// is left of a dead worker's session and of its task's process group is killed too, so
+    /// nothing of it keeps running (even a command whose group was not recorded yet).
     fn end_dead_operations(&mut self) -> Result<()> {
         for op in self.ops.values() {
             if !op.process.is_some_and(|p| p.is_alive()) {
                 operations::end_op(self.conn, op.id, "process died")?;
+                self.applied.kill.extend(op.process);
                 self.applied.kill.extend(op.group);
             }
         }
