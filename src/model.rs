@@ -2,6 +2,7 @@
 //! names, URIs, and the state a scheduling pass plans from (the `--state` file format).
 
 use crate::exit::escape_controls;
+use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_path_to_error::Segment;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -141,30 +142,6 @@ impl TaskStatus {
         !matches!(self, TaskStatus::Queued | TaskStatus::Running)
     }
 }
-
-/// FNV-1a, for hash maps keyed by VM names: names are short and come from the admin, so this
-/// simple hash is enough, and much cheaper than the default SipHash for a look-up per task.
-pub(crate) struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-/// Builds `Fnv` hashers for `HashMap` and `HashSet`.
-pub(crate) type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
 /// Checks a VM name: `[A-Za-z0-9_.-]{1,64}`.
 pub fn check_name(name: &str) -> Result<(), String> {
@@ -517,10 +494,10 @@ impl State {
             }
             check_host_key(key).map_err(|e| format!("hosts: {e}"))?;
         }
-        let mut names: HashSet<&str, FnvBuild> = HashSet::default();
+        let mut names: HashSet<&str, FxBuildHasher> = HashSet::default();
         let mut domains = BTreeMap::new();
         // The host key and path of each distinct URI: a URI is parsed once, not for every VM.
-        let mut uris: HashMap<&str, (String, String), FnvBuild> = HashMap::default();
+        let mut uris: HashMap<&str, (String, String), FxBuildHasher> = HashMap::default();
         for (i, vm) in self.vms.iter().enumerate() {
             check_name(&vm.name).map_err(|e| format!("vms[{i}].name: {e}"))?;
             if !uris.contains_key(vm.uri.as_str()) {

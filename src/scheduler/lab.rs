@@ -4,9 +4,9 @@
 use super::ownership::{Domain, DomainKey};
 use super::Action;
 use crate::model::{
-    Child, FnvBuild, JobState, Limits, Role, State, StepState, TaskState, TaskStatus, VmState,
-    VmStatus,
+    Child, JobState, Limits, Role, State, StepState, TaskState, TaskStatus, VmState, VmStatus,
 };
+use rustc_hash::FxBuildHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
@@ -175,7 +175,7 @@ impl<'s> Lab<'s> {
     /// says otherwise, and the hosts counted from that.
     pub fn new(state: &'s State) -> Lab<'s> {
         // A URI is parsed once, not once per VM: a host has many VMs.
-        let mut host_of: HashMap<&str, String, FnvBuild> = HashMap::default();
+        let mut host_of: HashMap<&str, String, FxBuildHasher> = HashMap::default();
         let mut vms: Vec<Vm> = state
             .vms
             .iter()
@@ -204,7 +204,7 @@ impl<'s> Lab<'s> {
             });
         }
         // One hash look-up per task: a binary search compares names a dozen times.
-        let by_name: HashMap<&str, usize, FnvBuild> = (0..vms.len())
+        let by_name: HashMap<&str, usize, FxBuildHasher> = (0..vms.len())
             .map(|i| (vms[i].row.name.as_str(), i))
             .collect();
         let index = |name: &str| by_name.get(name).copied();
