@@ -1,7 +1,7 @@
 //! CLI tests of `hosts`, `settings` and `history`, in table and JSON form.
 
-use crate::inventory::cells;
-use crate::support::Lab;
+use crate::inventory::{cells, table};
+use crate::support::{texts, Lab};
 use serde_json::{json, Value};
 
 /// The entry of `host` in `hosts list --format json`.
@@ -39,24 +39,12 @@ fn hosts_list_says_where_each_limit_comes_from() {
         "{}",
         run.stderr
     );
-    let table = lab.run(&["hosts", "list"]).ok().stdout;
-    let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(
-        cells(lines[0]),
-        [
-            "Host",
-            "VMs",
-            "Paused",
-            "max_active",
-            "max_running",
-            "max_reverting",
-            "max_reverts_while_running",
-            "max_vms_when_idle"
-        ]
-    );
+    let header = "Host VMs Paused max_active max_running max_reverting max_reverts_while_running \
+                  max_vms_when_idle";
+    let lines = table(&lab, &["hosts", "list"], header);
     assert_eq!(lines.len(), 5);
     assert_eq!(
-        cells(lines[2]),
+        cells(&lines[2]),
         [
             "*",
             "6",
@@ -73,7 +61,7 @@ fn hosts_list_says_where_each_limit_comes_from() {
             "(default)"
         ]
     );
-    assert_eq!(cells(lines[3])[..5], ["h2:22", "0", "no", "0→1", "(host,"]);
+    assert_eq!(cells(&lines[3])[..5], ["h2:22", "0", "no", "0→1", "(host,"]);
     assert!(lines[4].contains("0→3 (host, normalised)"), "{}", lines[4]);
     assert!(lines[4].contains("9→3 (host, normalised)"), "{}", lines[4]);
     let localhost = host(&lab, "localhost");
@@ -124,26 +112,19 @@ fn settings_list_and_set() {
         ])
         .ok();
     assert_eq!(run.stderr, "max_errors = 5 failures (was 3)\n");
-    let table = lab.run(&["settings", "list"]).ok().stdout;
-    let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(
-        cells(lines[0]),
-        ["Key", "Value", "Default", "Unit", "Meaning"]
+    let lines = table(
+        &lab,
+        &["settings", "list"],
+        "Key Value Default Unit Meaning",
     );
-    assert_eq!(cells(lines[2])[..4], ["max_errors", "5", "3", "failures"]);
+    assert_eq!(cells(&lines[2])[..4], ["max_errors", "5", "3", "failures"]);
     assert_eq!(lines.len(), 10);
     let json = lab
         .run(&["settings", "list", "--format", "json"])
         .ok()
         .json();
-    let keys: Vec<&str> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["key"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        keys,
+        texts(&json, "key"),
         [
             "max_errors",
             "max_task_tries",
@@ -174,12 +155,7 @@ fn history_filters_by_vm_time_and_count() {
     lab.sql("UPDATE history SET time = '2000-01-01T00:00:00Z' WHERE id <= 2");
     let details = |args: &[&str]| {
         let args = [&["history", "--format", "json"], args].concat();
-        let json = lab.run(&args).ok().json();
-        json.as_array()
-            .unwrap()
-            .iter()
-            .map(|h| h["detail"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
+        texts(&lab.run(&args).ok().json(), "detail")
     };
     assert_eq!(details(&[]).len(), 9);
     assert_eq!(details(&["--since", "1h"]).len(), 7);
@@ -189,16 +165,9 @@ fn history_filters_by_vm_time_and_count() {
         details(&["--vm", "w10", "--limit", "1"]),
         ["idle by tester"]
     );
-    let table = lab
-        .run(&["history", "--limit", "3", "--since", "2000-01-01T00:00:00Z"])
-        .ok()
-        .stdout;
-    let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(
-        cells(lines[0]),
-        ["Time", "VM", "Host", "Old", "New", "Detail", "User", "Reason"]
-    );
-    let last = cells(lines[4]);
+    let args = ["history", "--limit", "3", "--since", "2000-01-01T00:00:00Z"];
+    let lines = table(&lab, &args, "Time VM Host Old New Detail User Reason");
+    let last = cells(&lines[4]);
     assert_eq!(
         last[2..],
         [

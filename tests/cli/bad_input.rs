@@ -1,7 +1,7 @@
 //! Every refused input, as a table: each case sets up a lab, runs one command and expects an
 //! exit code, a one-line error with a given text, and a database left exactly as it was.
 
-use crate::support::{example_inventory, Lab, Run};
+use crate::support::{example_inventory, Lab, Run, ADD_X};
 
 /// What a setup keeps alive while the command runs (a connection holding a write lock).
 type Guard = Option<rusqlite::Connection>;
@@ -70,18 +70,6 @@ fn locked(lab: &Lab) -> Guard {
     conn.execute_batch("BEGIN IMMEDIATE").unwrap();
     Some(conn)
 }
-
-const ADD_X: &[&str] = &[
-    "vms",
-    "add",
-    "x",
-    "-c",
-    "qemu:///system",
-    "--domain",
-    "x",
-    "--snapshot",
-    "s",
-];
 
 #[rustfmt::skip]
 const CASES: &[Case] = &[

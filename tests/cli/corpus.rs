@@ -112,15 +112,15 @@ fn run_folder(lab: &Lab, folder: &str, commands: fn(&str) -> Vec<Vec<String>>) -
     runs
 }
 
-/// Inputs made here, run like the folder's files: `cases` (a name, the bytes, a text the error
+/// Inputs made here, run like the folder's files: `cases` (a name, its content, a text the error
 /// must contain; for 20 MB lines) and paths that cannot be read as a file.
-fn run_made(lab: &Lab, cases: &[(&str, Vec<u8>, &str)], commands: fn(&str) -> Vec<Vec<String>>) {
+fn run_made(lab: &Lab, cases: &[(&str, String, &str)], commands: fn(&str) -> Vec<Vec<String>>) {
     let made = tempfile::tempdir().unwrap();
     let regular = made.path().join("regular");
     std::fs::write(&regular, "").unwrap();
     let mut inputs: Vec<(PathBuf, &str)> = Vec::new();
-    for (name, bytes, text) in cases {
-        std::fs::write(made.path().join(name), bytes).unwrap();
+    for (name, content, text) in cases {
+        std::fs::write(made.path().join(name), content).unwrap();
         inputs.push((made.path().join(name), text));
     }
     inputs.extend([
@@ -188,7 +188,7 @@ fn malformed_state_files_are_refused_without_a_database() {
     );
     let cases = [(
         "long-line.json",
-        vm.into_bytes(),
+        vm,
         "long-line.json`: vms[0].name: invalid VM name `www",
     )];
     run_made(&lab, &cases, state_commands);
@@ -207,14 +207,10 @@ fn malformed_inventories_are_refused_and_change_nothing() {
     let cases = [
         (
             "long-name.toml",
-            entry.into_bytes(),
+            entry,
             "long-name.toml` line 2, field `name`: invalid VM name `www",
         ),
-        (
-            "long-key.toml",
-            key.into_bytes(),
-            "long-key.toml` line 1, field `www",
-        ),
+        ("long-key.toml", key, "long-key.toml` line 1, field `www"),
     ];
     run_made(&lab, &cases, inventory_commands);
 }
@@ -229,7 +225,7 @@ fn malformed_job_files_are_refused_and_change_nothing() {
     );
     let cases = [(
         "long-vm.toml",
-        step.into_bytes(),
+        step,
         "long-vm.toml` line 3, field `vms`: unknown VM `www",
     )];
     run_made(&lab, &cases, job_commands);

@@ -1,7 +1,7 @@
 //! CLI tests of the database file: which commands create it and how, `migrate`, and the
 //! refusal of a database newer than the binary.
 
-use crate::support::Lab;
+use crate::support::{Lab, ADD_X};
 
 #[test]
 fn only_create_commands_make_a_database() {
@@ -62,17 +62,7 @@ fn a_newer_database_is_refused_untouched() {
     let bytes = std::fs::read(&lab.db).unwrap();
     let commands: [&[&str]; 4] = [
         &["vms", "list"],
-        &[
-            "vms",
-            "add",
-            "x",
-            "-c",
-            "qemu:///system",
-            "--domain",
-            "x",
-            "--snapshot",
-            "s",
-        ],
+        ADD_X,
         &["settings", "set", "max_errors", "4"],
         &["migrate", "--force"],
     ];

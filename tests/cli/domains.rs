@@ -9,6 +9,13 @@ use std::time::{Duration, Instant};
 /// A URI that no daemon listens on: refused at once.
 pub const DEAD_URI: &str = "qemu+tcp://127.0.0.1:1/system";
 
+/// For `add`: win10 shared by w10 (wtb) and w10_fr (wtb-fr), and win7 (w7), in the lab.
+pub const WINDOWS: &[(&str, &str, &str, &str)] = &[
+    ("w10", "lab", "win10", "wtb"),
+    ("w10_fr", "lab", "win10", "wtb-fr"),
+    ("w7", "lab", "win7", "wtb"),
+];
+
 /// Registers VMs given as (name, uri, domain, snapshot); `uri` `lab` means the test-driver lab.
 pub fn add(lab: &Lab, vms: &[(&str, &str, &str, &str)]) {
     let lab_uri = lab_uri();
@@ -41,19 +48,24 @@ pub fn silent_uri(lab: &Lab, name: &str) -> String {
 }
 
 /// `domains show --format json` plus extra arguments, by domain name.
-fn shown(lab: &Lab, args: &[&str]) -> Vec<Value> {
+pub fn shown(lab: &Lab, args: &[&str]) -> Vec<Value> {
     let run = lab.run(&[&["domains", "show", "--format", "json"], args].concat());
     run.ok().json().as_array().unwrap().clone()
 }
 
-fn verdicts(entries: &[Value]) -> Vec<(String, String)> {
-    entries
+/// Asserts the entries' (domain, verdict) pairs, sorted.
+fn assert_verdicts(entries: &[Value], expected: &[(&str, &str)]) {
+    let mut got: Vec<(&str, &str)> = entries
         .iter()
         .map(|e| {
-            let domain = e["domain"].as_str().unwrap().to_string();
-            (domain, e["verdict"].as_str().unwrap().to_string())
+            (
+                e["domain"].as_str().unwrap(),
+                e["verdict"].as_str().unwrap(),
+            )
         })
-        .collect()
+        .collect();
+    got.sort();
+    assert_eq!(got, expected);
 }
 
 /// The cells of a table line: text separated by two spaces or more.
@@ -95,21 +107,17 @@ fn every_bad_verdict_in_json() {
     let lab = troubled_lab();
     let entries = shown(&lab, &[]);
     let lab_uri = lab_uri();
-    let mut got = verdicts(&entries);
-    got.sort();
-    let expected = [
-        ("build", "conflict"),
-        ("debian", "missing"),
-        ("far", "unreachable"),
-        ("ghost", "missing"),
-        ("win10", "drift"),
-        ("win7", "free"),
-    ];
-    let expected: Vec<(String, String)> = expected
-        .iter()
-        .map(|(d, v)| (d.to_string(), v.to_string()))
-        .collect();
-    assert_eq!(got, expected);
+    assert_verdicts(
+        &entries,
+        &[
+            ("build", "conflict"),
+            ("debian", "missing"),
+            ("far", "unreachable"),
+            ("ghost", "missing"),
+            ("win10", "drift"),
+            ("win7", "free"),
+        ],
+    );
 
     let far = find(&entries, "far");
     assert_eq!(far["live"], Value::Null);
@@ -163,15 +171,8 @@ fn check_exits_1_on_a_bad_verdict_and_still_prints() {
 #[test]
 fn orphan_ok_and_free_and_a_clean_check() {
     let lab = Lab::new();
-    add(
-        &lab,
-        &[
-            ("w10", "lab", "win10", "wtb"),
-            ("w10_fr", "lab", "win10", "wtb-fr"),
-            ("w7", "lab", "win7", "wtb"),
-            ("b", "lab", "build", "clean"),
-        ],
-    );
+    add(&lab, WINDOWS);
+    add(&lab, &[("b", "lab", "build", "clean")]);
     status(&lab, "w7", "idle");
     let entries = shown(&lab, &[]);
     assert_eq!(find(&entries, "win10")["verdict"], "orphan");
@@ -242,21 +243,17 @@ fn the_table_is_virsh_like_with_errors_below() {
 fn no_live_gives_only_conflict_ok_and_free() {
     let lab = troubled_lab();
     let entries = shown(&lab, &["--no-live"]);
-    let mut got = verdicts(&entries);
-    got.sort();
-    let expected = [
-        ("build", "conflict"),
-        ("debian", "free"),
-        ("far", "free"),
-        ("ghost", "free"),
-        ("win10", "ok"),
-        ("win7", "free"),
-    ];
-    let expected: Vec<(String, String)> = expected
-        .iter()
-        .map(|(d, v)| (d.to_string(), v.to_string()))
-        .collect();
-    assert_eq!(got, expected);
+    assert_verdicts(
+        &entries,
+        &[
+            ("build", "conflict"),
+            ("debian", "free"),
+            ("far", "free"),
+            ("ghost", "free"),
+            ("win10", "ok"),
+            ("win7", "free"),
+        ],
+    );
     assert!(entries
         .iter()
         .all(|e| e["live"].is_null() && e["live_error"].is_null()));
@@ -268,9 +265,9 @@ fn no_live_gives_only_conflict_ok_and_free() {
 fn filters_by_host_and_domain() {
     let lab = troubled_lab();
     let entries = shown(&lab, &["--host", "127.0.0.1:1"]);
-    assert_eq!(verdicts(&entries), [("far".into(), "unreachable".into())]);
+    assert_verdicts(&entries, &[("far", "unreachable")]);
     let entries = shown(&lab, &["--host", "LOCALHOST", "--domain", "win7"]);
-    assert_eq!(verdicts(&entries), [("win7".into(), "free".into())]);
+    assert_verdicts(&entries, &[("win7", "free")]);
     assert_eq!(shown(&lab, &["--domain", "nope"]), Vec::<Value>::new());
 }
 

@@ -5,6 +5,7 @@
 //! the database while the passes ran.
 
 use crate::hv::{Domain, Hypervisor};
+use crate::invariants;
 use crate::support::{gone, wait_for, Lab};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,16 +30,7 @@ fn test_driver_lab_runs_every_job_one_sibling_at_a_time() {
     let Some(hv) = Hypervisor::test_driver("e2e on the test driver") else {
         return;
     };
-    let win = hv.domain("e2e-test", "win", &["wtb", "wtb-fr", "wtb-de"]);
-    let build = hv.domain("e2e-test", "build", &["clean"]);
-    let linux = hv.domain("e2e-test", "linux", &["clean"]);
-    let lab = lab(&[
-        ("w10", &win, "wtb", "base"),
-        ("w10_fr", &win, "wtb-fr", "winetest"),
-        ("w10_de", &win, "wtb-de", "extra"),
-        ("build", &build, "clean", "base"),
-        ("linux", &linux, "clean", "base"),
-    ]);
+    let (_domains, lab) = win_lab(&hv, "e2e-test", &["build", "linux"]);
     submit(&lab, &["--vm", "w10", "--vm", "w10_fr", "--vm", "w10_de"]);
     submit_steps(&lab, "build", &["w10_fr", "linux"]);
     submit(
@@ -54,14 +46,7 @@ fn qemu_lab_runs_every_job_one_sibling_at_a_time() {
     let Some(hv) = Hypervisor::qemu("e2e on QEMU") else {
         return;
     };
-    let win = hv.domain("e2e", "win", &["wtb", "wtb-fr", "wtb-de"]);
-    let linux = hv.domain("e2e", "linux", &["clean"]);
-    let lab = lab(&[
-        ("w10", &win, "wtb", "base"),
-        ("w10_fr", &win, "wtb-fr", "winetest"),
-        ("w10_de", &win, "wtb-de", "extra"),
-        ("linux", &linux, "clean", "base"),
-    ]);
+    let (_domains, lab) = win_lab(&hv, "e2e", &["linux"]);
     submit(&lab, &["--vm", "w10", "--vm", "w10_fr", "--vm", "w10_de"]);
     submit_steps(&lab, "linux", &["w10_fr"]);
     run_and_check(&lab, &["--wait"], Duration::from_secs(240), 5);
@@ -113,6 +98,30 @@ fn lab(vms: &[Vm]) -> Lab {
     lab.run(&["vms", "import", &lab.write("lab.toml", &toml)])
         .ok();
     lab
+}
+
+/// A lab on `hv`: domain win shared by w10 (wtb, base), w10_fr (wtb-fr, winetest) and w10_de
+/// (wtb-de, extra), then for each of `others` a domain with a `clean` snapshot and one VM of
+/// that name (base). The domains come with it: keep them while the lab is used.
+fn win_lab(hv: &Hypervisor, test: &str, others: &[&str]) -> (Vec<Domain>, Lab) {
+    let win = hv.domain(test, "win", &["wtb", "wtb-fr", "wtb-de"]);
+    let other: Vec<Domain> = others
+        .iter()
+        .map(|name| hv.domain(test, name, &["clean"]))
+        .collect();
+    let mut vms: Vec<Vm> = vec![
+        ("w10", &win, "wtb", "base"),
+        ("w10_fr", &win, "wtb-fr", "winetest"),
+        ("w10_de", &win, "wtb-de", "extra"),
+    ];
+    vms.extend(
+        others
+            .iter()
+            .zip(&other)
+            .map(|(n, d)| (*n, d, "clean", "base")),
+    );
+    let lab = lab(&vms);
+    (std::iter::once(win).chain(other).collect(), lab)
 }
 
 /// `jobs submit ARGS -- sh -c CHECK`.
@@ -177,7 +186,8 @@ fn run_and_check(lab: &Lab, pass: &[&str], limit: Duration, tasks: usize) {
         "no steal in the history:\n{}",
         lab.run(&["history"]).stdout
     );
-    assert_one_sibling_at_a_time(lab);
+    let (_, overlaps) = invariants::sibling_overlaps(&lab.db);
+    assert!(overlaps.is_empty(), "{overlaps:#?}");
 }
 
 /// The first two columns of a query's rows, as a map.
@@ -189,30 +199,6 @@ fn pairs(lab: &Lab, sql: &str) -> BTreeMap<String, String> {
             .unwrap()
     });
     split.collect()
-}
-
-/// Replays the status changes of the history in id order, per domain, and fails at the first
-/// row after which two siblings are non-off.
-fn assert_one_sibling_at_a_time(lab: &Lab) {
-    let domain = pairs(lab, "SELECT name, uri || ' ' || domain FROM vms");
-    let mut status: BTreeMap<String, String> = BTreeMap::new();
-    let changes = lab.rows(
-        "SELECT vm, new_status, id || ' ' || detail FROM history
-         WHERE vm IS NOT NULL AND new_status IS NOT NULL ORDER BY id",
-    );
-    for row in changes {
-        let [vm, new, what] = <[&str; 3]>::try_from(row.splitn(3, '|').collect::<Vec<_>>())
-            .unwrap_or_else(|_| panic!("history row {row}"));
-        status.insert(vm.into(), new.into());
-        let in_use: Vec<_> = status
-            .iter()
-            .filter(|(v, s)| domain[*v] == domain[vm] && *s != "off")
-            .collect();
-        assert!(
-            in_use.len() <= 1,
-            "after history row {what} ({vm}), siblings are non-off at once: {in_use:?}"
-        );
-    }
 }
 
 /// Polls the database while passes run and remembers any moment when two siblings were

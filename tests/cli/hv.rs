@@ -57,6 +57,13 @@ impl Hypervisor {
 
     /// Creates a domain named `vmsched-<test>-<pid>-<what>` with these snapshots, shut off.
     pub fn domain(&self, test: &str, what: &str, snapshots: &[&str]) -> Domain {
+        let domain = self.running_domain(test, what, snapshots);
+        domain.virsh(&["destroy", &domain.name]);
+        domain
+    }
+
+    /// The same domain left running, its last snapshot current.
+    pub fn running_domain(&self, test: &str, what: &str, snapshots: &[&str]) -> Domain {
         let name = format!("vmsched-{test}-{}-{what}", std::process::id());
         Domain::create(self.uri, &name, snapshots)
     }
@@ -84,8 +91,8 @@ pub fn virsh(uri: &str, args: &[&str]) -> Result<String, String> {
     }
 }
 
-/// A tiny domain that exists while this value lives: defined, started, snapshotted in order,
-/// then shut off; destroyed and undefined (with its snapshots) on drop.
+/// A tiny domain that exists while this value lives: defined, started and snapshotted in
+/// order; destroyed and undefined (with its snapshots) on drop.
 pub struct Domain {
     pub uri: String,
     pub name: String,
@@ -128,7 +135,6 @@ impl Domain {
                 domain.virsh(&["snapshot-create-as", name, snapshot]);
             }
         }
-        domain.virsh(&["destroy", name]);
         domain
     }
 

@@ -1,12 +1,21 @@
 //! CLI tests of the VM inventory: `vms add|remove|list`, in table and JSON form, and helpers
 //! the other inventory tests share.
 
-use crate::support::{lab_uri, Lab};
+use crate::support::{lab_uri, texts, Lab};
 use serde_json::{json, Value};
 
 /// The whitespace-separated cells of a table line.
 pub fn cells(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
+}
+
+/// The lines of the table `vmsched ARGS` prints, after checking that its first line's cells are
+/// the words of `header`.
+pub fn table(lab: &Lab, args: &[&str], header: &str) -> Vec<String> {
+    let stdout = lab.run(args).ok().stdout;
+    let lines: Vec<String> = stdout.lines().map(str::to_string).collect();
+    assert_eq!(cells(&lines[0]), cells(header));
+    lines
 }
 
 /// The VM called `name` in `vms list --format json`.
@@ -75,29 +84,15 @@ fn add_and_list_in_table_and_json() {
         "s",
     ])
     .ok();
-    let table = lab.run(&["vms", "list"]).ok().stdout;
-    let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(
-        cells(lines[0]),
-        [
-            "Name",
-            "Kind",
-            "Role",
-            "Status",
-            "Host",
-            "Domain",
-            "Snapshot",
-            "Errors",
-            "Operation"
-        ]
-    );
+    let header = "Name Kind Role Status Host Domain Snapshot Errors Operation";
+    let lines = table(&lab, &["vms", "list"], header);
     assert!(lines[1].starts_with("-----"));
     assert_eq!(
-        cells(lines[2]),
+        cells(&lines[2]),
         ["a2", "win64", "base", "off", "h1:2222", "d", "s", "0", "-"]
     );
     assert_eq!(
-        cells(lines[3]),
+        cells(&lines[3]),
         [
             "t1",
             "wine",
@@ -197,14 +192,8 @@ fn remove_is_refused_with_work_unless_forced() {
         .run(&["history", "--vm", "w10", "--format", "json"])
         .ok()
         .json();
-    let details: Vec<&str> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["detail"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        details,
+        texts(&history, "detail"),
         ["added", "task 1/1/1 canceled: VM removed", "removed"]
     );
     let removed = last_history(&lab, "w10");

@@ -116,6 +116,15 @@ impl Lab {
         Run::from(self.cmd(args).output().expect("run vmsched"))
     }
 
+    /// Runs `vmsched ARGS`, which must be refused with exit `code` and leave every row of the
+    /// database as it was.
+    pub fn refused(&self, args: &[&str], code: i32) -> Run {
+        let before = self.dump();
+        let run = self.run(args).code(code);
+        assert_eq!(self.dump(), before, "{args:?} changed the database");
+        run
+    }
+
     /// Runs one pass, `schedule-once ARGS`, and asserts that it succeeded and printed nothing,
     /// as cron wants it.
     pub fn pass(&self, args: &[&str]) -> Run {
@@ -228,9 +237,30 @@ pub fn lab_uri() -> String {
     )
 }
 
+/// `vms add x` on `qemu:///system`: a command that creates the database.
+pub const ADD_X: &[&str] = &[
+    "vms",
+    "add",
+    "x",
+    "-c",
+    "qemu:///system",
+    "--domain",
+    "x",
+    "--snapshot",
+    "s",
+];
+
 /// The example inventory shipped in `examples/`.
 pub fn example_inventory() -> String {
     format!("{}/examples/lab.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A text field of each element of a JSON array.
+pub fn texts(list: &serde_json::Value, field: &str) -> Vec<String> {
+    let list = list.as_array().expect("a JSON array");
+    list.iter()
+        .map(|e| e[field].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Whether a pid is gone (a zombie counts as gone).

@@ -5,6 +5,14 @@ use crate::inventory::{last_history, live_revert, vm};
 use crate::support::{Lab, Run};
 use serde_json::{json, Value};
 
+/// Runs a refused `vms set ARGS`: exit 3, one error line containing `error`, nothing changed.
+fn refused(lab: &Lab, args: &[&str], error: &str) {
+    let line = lab
+        .refused(&[&["vms", "set"], args].concat(), 3)
+        .one_line_error();
+    assert!(line.contains(error), "{line}");
+}
+
 #[test]
 fn an_admin_status_change_resets_errors_and_records_who_and_why() {
     let lab = Lab::example();
@@ -38,14 +46,11 @@ fn an_admin_status_change_resets_errors_and_records_who_and_why() {
 fn only_one_instance_of_a_domain_is_in_use() {
     let lab = Lab::example();
     lab.run(&["vms", "set", "w10", "--status", "idle"]).ok();
-    let before = lab.dump();
-    let run = lab
-        .run(&["vms", "set", "w10_fr", "--status", "dirty"])
-        .code(3);
-    assert!(run
-        .one_line_error()
-        .contains("VM `w10` of domain `win10` is `idle`: only one instance"));
-    assert_eq!(lab.dump(), before);
+    refused(
+        &lab,
+        &["w10_fr", "--status", "dirty"],
+        "VM `w10` of domain `win10` is `idle`: only one instance",
+    );
     lab.run(&["vms", "set", "w10", "--status", "dirty"]).ok();
     lab.run(&["vms", "set", "w10_fr", "--status", "off"]).ok();
     lab.run(&["vms", "set", "w10_fr", "--status", "maintenance", "--force"])
@@ -61,12 +66,11 @@ fn uri_domain_and_snapshot_change_only_while_unused() {
     let lab = Lab::example();
     lab.run(&["vms", "set", "w10", "--snapshot", "wtb2"]).ok();
     lab.run(&["vms", "set", "win7", "--status", "idle"]).ok();
-    let before = lab.dump();
-    let run = lab.run(&["vms", "set", "win7", "--snapshot", "x"]).code(3);
-    assert!(run
-        .one_line_error()
-        .contains("VM `win7` while it is `idle`"));
-    assert_eq!(lab.dump(), before);
+    refused(
+        &lab,
+        &["win7", "--snapshot", "x"],
+        "VM `win7` while it is `idle`",
+    );
     lab.run(&["vms", "set", "win7", "--status", "maintenance"])
         .ok();
     lab.run(&["vms", "set", "win7", "--domain", "win7b"]).ok();
@@ -87,12 +91,11 @@ fn uri_domain_and_snapshot_change_only_while_unused() {
 fn a_live_operation_blocks_status_changes_unless_forced() {
     let lab = Lab::example();
     live_revert(&lab, "win7");
-    let before = lab.dump();
-    let run = lab.run(&["vms", "set", "win7", "--status", "off"]).code(3);
-    assert!(run
-        .one_line_error()
-        .contains("VM `win7` is busy: its revert operation (pid 4242) is live"));
-    assert_eq!(lab.dump(), before);
+    refused(
+        &lab,
+        &["win7", "--status", "off"],
+        "VM `win7` is busy: its revert operation (pid 4242) is live",
+    );
     lab.run(&["vms", "set", "win7", "--description", "busy"])
         .ok();
     lab.run(&["vms", "set", "win7", "--status", "off", "--force"])

@@ -25,6 +25,24 @@ fn vm_and_task(crash: &CrashLab, vm: &str) -> [String; 2] {
     [vm[0].clone(), task[0].clone()]
 }
 
+/// A pass judged w1's task worker dead: w1 went dirty with an error, its task was requeued with
+/// the try counted, and a revert started.
+fn assert_task_worker_died(crash: &CrashLab) {
+    assert_history_ends(
+        crash,
+        "w1",
+        &[
+            "running dirty dirty process died",
+            "dirty dirty task 1/1/1 requeued",
+            "dirty reverting reverting",
+        ],
+    );
+    assert_eq!(
+        vm_and_task(crash, "w1"),
+        ["reverting errors 1", "queued tries 1"]
+    );
+}
+
 #[test]
 fn worker_killed_mid_task_is_judged_dead_and_its_command_killed() {
     let crash = CrashLab::new(&["w1"]);
@@ -39,19 +57,7 @@ fn worker_killed_mid_task_is_judged_dead_and_its_command_killed() {
     wait_for("the dead attempt's command to be killed", || {
         group(op.pgid).is_empty()
     });
-    assert_history_ends(
-        &crash,
-        "w1",
-        &[
-            "running dirty dirty process died",
-            "dirty dirty task 1/1/1 requeued",
-            "dirty reverting reverting",
-        ],
-    );
-    assert_eq!(
-        vm_and_task(&crash, "w1"),
-        ["reverting errors 1", "queued tries 1"]
-    );
+    assert_task_worker_died(&crash);
     let ended = format!("SELECT result FROM operations WHERE id = {}", op.id);
     assert_eq!(crash.lab.rows(&ended), ["process died"]);
     let log = std::fs::read_to_string(crash.lab.path().join("logs/1/1/1.1.log")).unwrap();
@@ -79,13 +85,19 @@ fn task_out_of_tries_ends_in_boterror_and_cron_hears_of_it_once() {
     crash.lab.pass(&[]);
 }
 
-#[test]
-fn worker_killed_mid_revert_leaves_the_vm_dirty() {
+/// A crash lab with w1 and a job queued on it.
+fn lab_with_a_job() -> CrashLab {
     let crash = CrashLab::new(&["w1"]);
     crash
         .lab
         .run(&["jobs", "submit", "--vm", "w1", "--", "true"])
         .ok();
+    crash
+}
+
+#[test]
+fn worker_killed_mid_revert_leaves_the_vm_dirty() {
+    let crash = lab_with_a_job();
     let start = Instant::now();
     crash.lab.pass(&[]);
     assert!(
@@ -136,19 +148,7 @@ fn a_reused_pid_is_not_mistaken_for_our_worker_nor_killed() {
         &format!("pid = {pid}, start_time = {start}, pgid = {pid}, pgid_start = {start}"),
     );
     crash.lab.pass(&[]);
-    assert_history_ends(
-        &crash,
-        "w1",
-        &[
-            "running dirty dirty process died",
-            "dirty dirty task 1/1/1 requeued",
-            "dirty reverting reverting",
-        ],
-    );
-    assert_eq!(
-        vm_and_task(&crash, "w1"),
-        ["reverting errors 1", "queued tries 1"]
-    );
+    assert_task_worker_died(&crash);
     std::thread::sleep(Duration::from_millis(200));
     assert!(other.try_wait().unwrap().is_none(), "the pass killed it");
     other.kill().unwrap();
@@ -157,11 +157,7 @@ fn a_reused_pid_is_not_mistaken_for_our_worker_nor_killed() {
 
 #[test]
 fn stuck_revert_worker_is_killed_and_the_vm_goes_offline() {
-    let crash = CrashLab::new(&["w1"]);
-    crash
-        .lab
-        .run(&["jobs", "submit", "--vm", "w1", "--", "true"])
-        .ok();
+    let crash = lab_with_a_job();
     crash.lab.pass(&[]);
     wait_for("the revert worker to connect", || crash.accepted() == 1);
     let op = crash.op("w1");

@@ -1,6 +1,7 @@
 //! `jobs cancel`, `jobs wait` and `jobs log`.
 
-use super::{lab_with_vms, set_task, submit};
+use super::{lab_with_vms, set_task, show, submit};
+use crate::support::texts;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use vmsched::model::TaskStatus;
@@ -18,27 +19,12 @@ fn cancel_queued_tasks_and_record_them() {
         .ok();
     assert_eq!(run.stdout, "job 1: 3 task(s) canceled, now canceled\n");
     assert_eq!(run.stderr, "");
-    let job = lab
-        .run(&["--format", "json", "jobs", "show", "1"])
-        .ok()
-        .json();
-    let statuses: Vec<&str> = job["steps"][0]["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["canceled", "canceled", "canceled"]);
-    let conn = rusqlite::Connection::open(&lab.db).unwrap();
-    let history: Vec<String> = conn
-        .prepare("SELECT vm || '|' || host || '|' || detail || '|' || user || '|' || reason FROM history ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
     assert_eq!(
-        history,
+        texts(&show(&lab, 1)["steps"][0]["tasks"], "status"),
+        ["canceled", "canceled", "canceled"]
+    );
+    assert_eq!(
+        lab.rows("SELECT vm, host, detail, user, reason FROM history ORDER BY id"),
         [
             "w8|h1|canceled 1 1 2|tester|not needed",
             "w9|h1|canceled 1 1 3|tester|not needed"

@@ -6,6 +6,7 @@ mod show;
 mod submit;
 
 use crate::support::Lab;
+use serde_json::Value;
 use vmsched::model::TaskStatus;
 use vmsched::store::{jobs, Mode, Store};
 
@@ -52,4 +53,12 @@ fn submit(lab: &Lab, args: &[&str]) -> i64 {
     let mut all = vec!["--format", "json", "jobs", "submit"];
     all.extend_from_slice(args);
     lab.run(&all).ok().json()["id"].as_i64().expect("a job id")
+}
+
+/// `jobs show ID` in JSON.
+fn show(lab: &Lab, id: i64) -> Value {
+    let id = id.to_string();
+    lab.run(&["--format", "json", "jobs", "show", &id])
+        .ok()
+        .json()
 }

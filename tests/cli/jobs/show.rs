@@ -1,6 +1,6 @@
 //! `jobs list` and `jobs show`, as tables and as JSON.
 
-use super::{lab_with_vms, set_task, submit};
+use super::{lab_with_vms, set_task, show, submit};
 use crate::support::Lab;
 use serde_json::json;
 use vmsched::model::TaskStatus;
@@ -96,12 +96,8 @@ Step 2:     test, after step 1, queued, timeout 60s: run 'a b'
 #[test]
 fn show_json() {
     let lab = lab_with_jobs();
-    let job = lab
-        .run(&["--format", "json", "jobs", "show", "2"])
-        .ok()
-        .json();
     assert_eq!(
-        job,
+        show(&lab, 2),
         json!({
             "id": 2, "priority": 1, "status": "failed", "user": "tester", "remarks": null,
             "submitted": "2024-05-01T09:59:00Z", "ended": "2024-05-01T10:01:00Z",

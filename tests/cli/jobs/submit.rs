@@ -1,6 +1,7 @@
 //! `jobs submit`: one-step jobs, job files, and every refused input.
 
-use super::{lab_with_vms, submit};
+use super::{lab_with_vms, show, submit};
+use crate::support::texts;
 use serde_json::json;
 
 const JOB_FILE: &str = r#"priority = 3
@@ -46,25 +47,13 @@ fn one_step_job_table_and_json() {
         ],
     );
     assert_eq!(id, 2);
-    let job = lab
-        .run(&["--format", "json", "jobs", "show", "1"])
-        .ok()
-        .json();
+    let job = show(&lab, 1);
     assert_eq!(job["user"], "tester");
     assert_eq!(job["priority"], 5);
     assert_eq!(job["steps"][0]["command"], json!(["echo", "a b", "--flag"]));
     assert_eq!(job["steps"][0]["timeout"], 300);
-    let vms: Vec<&str> = job["steps"][0]["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["vm"].as_str().unwrap())
-        .collect();
-    assert_eq!(vms, ["w7", "w8"]);
-    let job = lab
-        .run(&["--format", "json", "jobs", "show", "2"])
-        .ok()
-        .json();
+    assert_eq!(texts(&job["steps"][0]["tasks"], "vm"), ["w7", "w8"]);
+    let job = show(&lab, 2);
     assert_eq!(
         (
             &job["user"],
@@ -81,10 +70,7 @@ fn job_file_steps_are_numbered_in_dependency_order() {
     let lab = lab_with_vms(&["build", "w10", "w10_fr"]);
     let file = lab.write("job.toml", JOB_FILE);
     assert_eq!(submit(&lab, &["--file", &file]), 1);
-    let job = lab
-        .run(&["--format", "json", "jobs", "show", "1"])
-        .ok()
-        .json();
+    let job = show(&lab, 1);
     assert_eq!(
         (&job["priority"], &job["remarks"], &job["tasks"]),
         (&json!(3), &json!("nightly"), &json!(3))
@@ -113,10 +99,7 @@ fn job_file_steps_are_numbered_in_dependency_order() {
         &lab,
         &["--file", &file, "--priority", "9", "--remarks", "again"],
     );
-    let job = lab
-        .run(&["--format", "json", "jobs", "show", &file_job.to_string()])
-        .ok()
-        .json();
+    let job = show(&lab, file_job);
     assert_eq!(
         (&job["priority"], &job["remarks"]),
         (&json!(9), &json!("again"))
@@ -126,7 +109,6 @@ fn job_file_steps_are_numbered_in_dependency_order() {
 /// Runs a refused submission: exit 2, one error line containing `expected`, nothing stored.
 fn refused(vms: &[&str], file: Option<&str>, args: &[&str], expected: &str) {
     let lab = lab_with_vms(vms);
-    let before = lab.dump();
     let mut all = vec!["jobs", "submit"];
     let path;
     if let Some(text) = file {
@@ -134,10 +116,8 @@ fn refused(vms: &[&str], file: Option<&str>, args: &[&str], expected: &str) {
         all.extend(["--file", path.as_str()]);
     }
     all.extend_from_slice(args);
-    let run = lab.run(&all).code(2);
-    let error = run.one_line_error();
+    let error = lab.refused(&all, 2).one_line_error();
     assert!(error.contains(expected), "{error:?} lacks {expected:?}");
-    assert_eq!(lab.dump(), before, "a refused job stored something");
 }
 
 #[test]
