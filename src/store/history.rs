@@ -61,12 +61,30 @@ pub fn detail(what: &str, user: &str, reason: Option<&str>) -> String {
     }
 }
 
-/// Who is acting: `SUDO_USER`, else `USER`, else `unknown`.
+/// Who is acting: `SUDO_USER`, else `USER` or `LOGNAME`, else the effective user's account.
 pub fn current_user() -> String {
     ["SUDO_USER", "USER", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .or_else(account_name)
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The account name of the effective user, for environments that set no `USER` (some cron
+/// daemons, CI).
+fn account_name() -> Option<String> {
+    // SAFETY: getpwuid returns a pointer into static storage or null; the name is copied out
+    // at once, and this process calls it from one thread at a time.
+    unsafe {
+        let entry = libc::getpwuid(libc::geteuid());
+        if entry.is_null() || (*entry).pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr((*entry).pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_string)
+    }
 }
 
 /// The settings row that remembers the last history entry a pass reported.
