@@ -28,7 +28,7 @@ pub struct Size {
     pub hosts: usize,
 }
 
-/// The sizes of issue 5: 1k, 10k and 100k queued tasks on 100, 500 and 2,000 VMs.
+/// The measured sizes: 1k, 10k and 100k queued tasks on 100, 500 and 2,000 VMs.
 pub const SIZES: [Size; 3] = [
     Size {
         name: "1k",

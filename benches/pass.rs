@@ -1,4 +1,4 @@
-//! The scheduling-pass benchmark (issue 5, "Performance"): at each lab size it measures
+//! The scheduling-pass benchmark: at each lab size it measures
 //! (a) `plan` on an in-memory state, (b) `vmsched schedule-once --dry-run --state FILE` and
 //! (c) `vmsched schedule-once --dry-run --db FILE` as spawned processes, beside two baselines
 //! run in the same interleaved loop: python3 parsing the state file and the sqlite3 shell
