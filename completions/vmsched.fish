@@ -28,7 +28,7 @@ complete -c vmsched -n "__fish_vmsched_needs_command" -l db -d 'The database [de
 complete -c vmsched -n "__fish_vmsched_needs_command" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_needs_command" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_needs_command" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_needs_command" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_needs_command" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_needs_command" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -53,7 +53,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -76,7 +76,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -97,7 +97,7 @@ json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l no-ready-cmd -d 'Remove the readiness command'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l force -d 'Override the sibling and busy checks (recorded)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -108,7 +108,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l force -d 'Cancel its queued tasks and remove it even with work or a live operation'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -121,7 +121,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l name -d 'Print names only, one per line'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -133,7 +133,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l prune -d 'Remove VMs the file does not list'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l dry-run -d 'Show what would change, change nothing'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l force -d 'Change the uri, domain or snapshot of VMs in use, and with --prune remove VMs even with work (cancels their queued tasks)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -148,7 +148,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_se
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -160,7 +160,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_s
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from list" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from list" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -178,7 +178,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_s
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -l paused -d 'Drain the host: no starts or reverts'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -l resume -d 'Undo --paused'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -l reset -d 'Forget the host\'s overrides and paused flag first (then set the ones given)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -190,7 +190,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -202,7 +202,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_see
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -212,7 +212,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_see
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -224,7 +224,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_see
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -246,7 +246,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -256,7 +256,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -265,7 +265,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -275,7 +275,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -285,7 +285,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -294,7 +294,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -310,7 +310,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -325,7 +325,7 @@ json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l no-live -d 'Do not ask libvirt'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l check -d 'Exit 1 when any verdict is neither ok nor free'
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -339,7 +339,7 @@ json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l steal -d 'Take the domain from an idle, dirty or sleeping sibling (it becomes off)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l force -d 'Also take it from a busy owner, or stop the VM\'s own live operation (its task is requeued without using a try); implies --steal'
-complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -350,7 +350,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l format -d '
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l force -d 'Power off even when a sibling owns the domain (it becomes off) or an operation is live (stopped, its task requeued without using a try)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -363,7 +363,7 @@ json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l dry-run -d 'Print the plan and change nothing'
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l wait -d 'Wait for the started workers to end'
-complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -372,7 +372,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_se
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -383,7 +383,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_s
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -397,7 +397,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l db -d 'The d
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -407,7 +407,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l format -d 'O
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l force -d 'Migrate even while operations are live'
-complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -419,7 +419,7 @@ json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l clean -d 'Remove what the demo created and stop'
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l check-task -d 'Run as a demo task: check the domain\'s current snapshot (from VMSCHED_* variables)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -428,7 +428,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -l db -d 'T
 complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -437,7 +437,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand man" -l db -d 'The datab
 complete -c vmsched -n "__fish_vmsched_using_subcommand man" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand man" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand man" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand man" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand man" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand man" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -446,7 +446,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l db -d 'The da
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -s v -l verbose -d 'Say more (repeatable)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -44,7 +44,7 @@ pub struct Global {
     #[arg(long, global = true, value_name = "SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub timeout: u64,
-    /// Say more (repeatable)
+    /// Say more: `schedule-once` prints its actions on stderr
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
     /// Say only errors

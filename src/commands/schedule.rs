@@ -34,7 +34,13 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
         None => u64::from(settings::load(store.conn())?.lock_timeout),
     };
     let lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
-    let started = pass(&mut store, ctx.timeout)?;
+    let (started, plan) = pass(&mut store, ctx.timeout)?;
+    if ctx.out.verbose > 0 {
+        // `-v`: what this pass did, for an admin running passes by hand.
+        plan.actions
+            .iter()
+            .for_each(|action| eprintln!("{}", describe(action)));
+    }
     report(&mut store, ctx.out)?;
     // Waiting for workers is not planning: cron's passes must not queue behind a `--wait`.
     drop(lock);
@@ -89,10 +95,10 @@ fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
 }
 
 /// The pass proper: one transaction from loading to the workers' pids, then the release.
-fn pass(store: &mut Store, timeout: Duration) -> Result<Vec<workers::wait::Started>> {
+fn pass(store: &mut Store, timeout: Duration) -> Result<(Vec<workers::wait::Started>, Plan)> {
     let db = store.path().to_path_buf();
     let log = workers::log_path(&db)?;
-    let (spawned, kill) = store.write(|tx| {
+    let (spawned, kill, plan) = store.write(|tx| {
         let loaded = judged(tx)?;
         let plan = scheduler::plan(&loaded.state);
         let settings = settings::load(tx)?;
@@ -110,7 +116,7 @@ fn pass(store: &mut Store, timeout: Duration) -> Result<Vec<workers::wait::Start
             spawned.push((op, label, child));
         }
         fault("after-spawn");
-        Ok((spawned, applied.kill))
+        Ok((spawned, applied.kill, plan))
     })?;
     for victim in kill {
         victim.kill_group();
@@ -127,7 +133,7 @@ fn pass(store: &mut Store, timeout: Duration) -> Result<Vec<workers::wait::Start
             child,
         });
     }
-    Ok(started)
+    Ok((started, plan))
 }
 
 /// Fault injection for the crash tests: `VMSCHED_FAULT=after-plan` aborts the pass once the
