@@ -113,7 +113,7 @@ fn pass(store: &mut Store, timeout: Duration) -> Result<(Vec<workers::wait::Star
         for (op, label) in applied.spawn {
             let (child, proc) = process::spawn_worker(&db, timeout, op, &log)?;
             crate::store::operations::set_process(tx, op, proc)?;
-            spawned.push((op, label, child));
+            spawned.push((label, child));
         }
         fault("after-spawn");
         Ok((spawned, applied.kill, plan))
@@ -122,16 +122,12 @@ fn pass(store: &mut Store, timeout: Duration) -> Result<(Vec<workers::wait::Star
         victim.kill_group();
     }
     let mut started = Vec::new();
-    for (operation, label, mut child) in spawned {
+    for (label, mut child) in spawned {
         if let Some(mut stdin) = child.stdin.take() {
             // A worker that died already is judged by the next pass.
             let _ = stdin.write_all(b"go\n");
         }
-        started.push(workers::wait::Started {
-            operation,
-            label,
-            child,
-        });
+        started.push(workers::wait::Started { label, child });
     }
     Ok((started, plan))
 }

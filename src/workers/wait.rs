@@ -9,7 +9,6 @@ use std::time::Duration;
 
 /// A worker started by this pass.
 pub struct Started {
-    pub operation: i64,
     /// What the progress line says, e.g. `w10 revert`.
     pub label: String,
     pub child: Child,
