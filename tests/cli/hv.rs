@@ -1,4 +1,4 @@
-//! Real libvirt for the end-to-end and crash tests: the test driver through the daemon
+//! Real libvirt for the end-to-end, crash and soak tests: the test driver through the daemon
 //! (`test+unix:///default`) or QEMU (`qemu:///system`), tiny domains with unique names that are
 //! removed on drop, and `virsh`. Tests only detect a hypervisor (`scripts/test.sh` starts it);
 //! when there is none they print a `SKIP` line on stderr and pass.

@@ -1,129 +1,18 @@
 //! The working state of one pass: VMs with what the pass decided about them, host counters
 //! kept in step with every status change, jobs in visiting order, domains, ended tasks.
 
+mod host;
+mod vm;
+
+pub(crate) use host::Host;
+pub(crate) use vm::Vm;
+
 use super::ownership::{Domain, DomainKey};
 use super::Action;
-use crate::model::{
-    Child, JobState, Limits, Role, State, StepState, TaskState, TaskStatus, VmState, VmStatus,
-};
+use crate::model::{Child, JobState, State, StepState, TaskState, TaskStatus, VmStatus};
 use rustc_hash::FxBuildHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-
-/// A VM as the pass sees it: its row, plus what the pass has decided about it so far.
-pub(crate) struct Vm<'s> {
-    /// The VM as the state file gives it (the pass never changes it).
-    pub row: &'s VmState,
-    /// Its host key: limits and counters are per host.
-    pub host: String,
-    /// Its host's place in `Lab::hosts`.
-    pub host_ix: usize,
-    /// Its status as decided so far in this pass.
-    pub status: VmStatus,
-    /// A worker acts on this VM and goes on doing so: alive and not killed by this pass, or
-    /// started by it. Such a VM may not start anything new (§5.1).
-    pub live_child: bool,
-    /// Doing something that must not be disturbed (§3).
-    pub busy: bool,
-    /// Powered on but expendable: may be stolen or sacrificed (§3, §5.2, §6).
-    pub lamb: bool,
-    /// Consecutive failures, as classification updates them.
-    pub errors: u32,
-}
-
-impl Vm<'_> {
-    /// The VM's name, as actions and reasons show it.
-    pub fn name(&self) -> &str {
-        &self.row.name
-    }
-
-    /// Retired and deleted VMs are never scheduled nor counted.
-    pub fn enabled(&self) -> bool {
-        self.row.role.is_enabled()
-    }
-
-    /// The domain this instance shares with its siblings.
-    pub fn domain_key(&self) -> DomainKey {
-        (self.row.uri.clone(), self.row.domain.clone())
-    }
-
-    /// How unlikely the VM is to be needed by the next job (§4.4); also breaks sacrifice ties,
-    /// so the least useful VM goes first. Disabled roles never reach here.
-    pub fn niceness(&self) -> u32 {
-        let role = match self.row.role {
-            Role::Base => 0,
-            Role::Winetest => 10,
-            _ => 20,
-        };
-        let kind = match self.row.kind.as_str() {
-            "build" => 0,
-            "win64" => 1,
-            "win32" => 2,
-            "wine" => 3,
-            _ => 4,
-        };
-        role + kind
-    }
-}
-
-/// One host's limits and counters (§3): counts of its enabled VMs by status, and its tasks.
-pub(crate) struct Host {
-    pub limits: Limits,
-    pub paused: bool,
-    pub active: u32,
-    pub idle: u32,
-    pub reverting: u32,
-    pub sleeping: u32,
-    pub running: u32,
-    pub dirty: u32,
-    pub dirty_child: u32,
-    pub queued: u32,
-}
-
-impl Host {
-    fn new(limits: Limits, paused: bool) -> Host {
-        Host {
-            limits,
-            paused,
-            active: 0,
-            idle: 0,
-            reverting: 0,
-            sleeping: 0,
-            running: 0,
-            dirty: 0,
-            dirty_child: 0,
-            queued: 0,
-        }
-    }
-
-    /// Adds or removes one VM from the counters; every status change goes through here, so
-    /// the counters always match the statuses the pass has decided.
-    fn tally(&mut self, status: VmStatus, child: bool, add: bool) {
-        let bump = |n: &mut u32| if add { *n += 1 } else { *n -= 1 };
-        let slot = match status {
-            VmStatus::Idle => &mut self.idle,
-            VmStatus::Sleeping => &mut self.sleeping,
-            VmStatus::Reverting => &mut self.reverting,
-            VmStatus::Running => &mut self.running,
-            VmStatus::Dirty => &mut self.dirty,
-            _ => return,
-        };
-        bump(slot);
-        bump(&mut self.active);
-        if status == VmStatus::Dirty && child {
-            bump(&mut self.dirty_child);
-        }
-    }
-
-    /// Reverts allowed at once: fewer while a task runs, so tests keep their speed (§6 step 2).
-    pub fn max_reverts(&self) -> u32 {
-        if self.running > 0 {
-            self.limits.max_reverts_while_running
-        } else {
-            self.limits.max_reverting
-        }
-    }
-}
 
 /// A job with its steps in visiting order (§1.4): they are `Lab::steps[steps]`.
 pub(crate) struct JobView<'s> {

@@ -1,0 +1,108 @@
+//! The lower-case words of statuses and roles: VM status, role, worker verdict and task
+//! status, each spelt once with its parsing, printing and serde support.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Declares a lower-case word enum with `as_str`, `Display`, `FromStr` and serde support, so
+/// every status word is spelt in one place.
+macro_rules! words {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            /// Every word, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Every word as text, in declaration order.
+            pub const WORDS: &'static [&'static str] = &[$($word),+];
+            /// The word used in the database, JSON and tables.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+        /// From a word only (serde's derive says just "expected value" for a number).
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Word;
+                impl serde::de::Visitor<'_> for Word {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "one of `{}`", $name::WORDS.join("`, `"))
+                    }
+                    fn visit_str<E: serde::de::Error>(self, word: &str) -> Result<$name, E> {
+                        word.parse().map_err(|_| E::unknown_variant(word, $name::WORDS))
+                    }
+                }
+                deserializer.deserialize_str(Word)
+            }
+        }
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $(if s == $word { return Ok($name::$variant); })+
+                let all: Vec<&str> = $name::ALL.iter().map(|w| w.as_str()).collect();
+                Err(format!("unknown {} `{s}` (expected one of: {})", stringify!($name).to_lowercase(), all.join(", ")))
+            }
+        }
+    };
+}
+
+words!(
+    /// The status of a VM instance (SCHEDULER.md §2).
+    VmStatus {
+        Off = "off", Reverting = "reverting", Sleeping = "sleeping", Idle = "idle",
+        Running = "running", Dirty = "dirty", Offline = "offline", Maintenance = "maintenance",
+    }
+);
+
+words!(
+    /// What work a VM instance is used for; `retired` and `deleted` are disabled.
+    Role { Base = "base", Winetest = "winetest", Extra = "extra", Retired = "retired", Deleted = "deleted" }
+);
+
+words!(
+    /// The liveness verdict of a VM's recorded worker, decided by the shell (SCHEDULER.md §3).
+    Child { None = "none", Alive = "alive", Dead = "dead", Stuck = "stuck" }
+);
+
+words!(
+    /// Status of a task, and by roll-up of a step or job (SCHEDULER.md §1.2).
+    TaskStatus {
+        Queued = "queued", Running = "running", Completed = "completed", Failed = "failed",
+        Timeout = "timeout", Boterror = "boterror", Canceled = "canceled", Skipped = "skipped",
+    }
+);
+
+impl Role {
+    /// Retired and deleted VMs are never scheduled.
+    pub fn is_enabled(self) -> bool {
+        !matches!(self, Role::Retired | Role::Deleted)
+    }
+}
+
+impl VmStatus {
+    /// Statuses an admin may set with `vms set --status` (never one that needs a worker).
+    pub fn admin_settable(self) -> bool {
+        matches!(
+            self,
+            VmStatus::Off
+                | VmStatus::Dirty
+                | VmStatus::Idle
+                | VmStatus::Offline
+                | VmStatus::Maintenance
+        )
+    }
+}
+
+impl TaskStatus {
+    /// Queued and running tasks are not finished yet.
+    pub fn is_done(self) -> bool {
+        !matches!(self, TaskStatus::Queued | TaskStatus::Running)
+    }
+}
