@@ -133,7 +133,7 @@ pub struct Refusal {
     pub needs: &'static str,
 }
 
-/// Decides whether `op` may act on instance `vm` of a domain (issue rules of `revert` and
+/// Decides whether `op` may act on instance `vm` of a domain (the rules of `revert` and
 /// `poweroff`): the VM's own live operation needs `--force`; every other sibling that holds
 /// the domain (the owner, and conflicting ones) must give it up — for a revert a lamb needs
 /// `--steal` and anything busy or in maintenance `--force`; a power-off needs `--force` for
