@@ -166,6 +166,35 @@ pub fn live_by_vm(conn: &Connection) -> Result<std::collections::BTreeMap<String
     rows.map(|r| Ok(r.map(|op| (op.vm.clone(), op))?)).collect()
 }
 
+/// The result prefix of an operation whose processes must die. Its processes are killed after
+/// the commit that ends it; a later pass kills any that survived because the command that
+/// stopped them died before killing them.
+const STOPPED: &str = "killed: ";
+
+/// Ends an operation whose worker (and task command) must die, and returns their processes,
+/// to kill once the transaction has committed.
+pub fn stop(conn: &Connection, op: &Operation, why: &str) -> Result<Vec<Proc>> {
+    end_op(conn, op.id, &format!("{STOPPED}{why}"))?;
+    Ok(op.process.into_iter().chain(op.group).collect())
+}
+
+/// The processes of operations stopped within the last day that still run.
+pub fn survivors(conn: &Connection) -> Result<Vec<Proc>> {
+    let since = (chrono::Utc::now() - chrono::Duration::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM operations WHERE ended >= ?1 AND result LIKE '{STOPPED}%'"
+    ))?;
+    let ops = stmt
+        .query_map([since], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(ops
+        .into_iter()
+        .flat_map(|op| op.process.into_iter().chain(op.group))
+        .filter(Proc::is_alive)
+        .collect())
+}
+
 /// Ends an operation with its result and detaches it from its VM.
 pub fn end_op(conn: &Connection, id: i64, result: &str) -> Result<()> {
     conn.execute(

@@ -58,6 +58,7 @@ pub fn apply(
         deadlines,
         applied: Applied::default(),
     };
+    pass.applied.kill = operations::survivors(conn)?;
     pass.end_dead_operations()?;
     for (vm, errors) in &plan.errors {
         conn.execute(
@@ -79,9 +80,8 @@ impl Pass<'_> {
     fn end_dead_operations(&mut self) -> Result<()> {
         for op in self.ops.values() {
             if !op.process.is_some_and(|p| p.is_alive()) {
-                operations::end_op(self.conn, op.id, "process died")?;
-                self.applied.kill.extend(op.process);
-                self.applied.kill.extend(op.group);
+                let procs = operations::stop(self.conn, op, "process died")?;
+                self.applied.kill.extend(procs);
             }
         }
         Ok(())
@@ -130,9 +130,8 @@ impl Pass<'_> {
     /// Ends a VM's live worker (killed after the commit).
     fn stop_worker(&mut self, vm: &str, why: &str) -> Result<()> {
         if let Some(op) = self.ops.get(vm) {
-            operations::end_op(self.conn, op.id, why)?;
-            self.applied.kill.extend(op.process);
-            self.applied.kill.extend(op.group);
+            let procs = operations::stop(self.conn, op, why)?;
+            self.applied.kill.extend(procs);
         }
         Ok(())
     }

@@ -262,3 +262,37 @@ fn opening_refuses_a_missing_or_newer_database() {
     assert_eq!(exit_code(&err), exit::USAGE);
     assert!(err.to_string().contains("newer"), "{err}");
 }
+
+#[test]
+fn stopped_operations_that_survived_are_found_again() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    vms::insert(conn, &VmRow::new("w7", "qemu:///system", "win7", "wtb")).unwrap();
+    let mut sleeper = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let process = crate::workers::process::Proc::of(i64::from(sleeper.id()));
+    let new = operations::NewOperation {
+        vm: "w7",
+        kind: "task",
+        deadline: deadline_in(60),
+        by_user: "tester",
+        process,
+        ..Default::default()
+    };
+    let id = operations::start(conn, &new).unwrap();
+    let op = operations::get(conn, id).unwrap().unwrap();
+    assert_eq!(
+        operations::stop(conn, &op, "stuck process").unwrap(),
+        process.into_iter().collect::<Vec<_>>()
+    );
+    // The command that stopped it died before killing it: a later pass finds it.
+    assert_eq!(
+        operations::survivors(conn).unwrap(),
+        process.into_iter().collect::<Vec<_>>()
+    );
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+    assert!(operations::survivors(conn).unwrap().is_empty());
+}

@@ -148,9 +148,7 @@ fn release(conn: &Conn, vm: &VmRow, user: &str, why: &str, max_tries: u32) -> Re
     };
     let mut kill = Vec::new();
     if let Some(op) = op {
-        operations::end_op(conn, op.id, &cause)?;
-        kill.extend(op.process);
-        kill.extend(op.group);
+        kill = operations::stop(conn, &op, &cause)?;
     }
     for task in attempts::running_on(conn, &vm.name)? {
         let status = if alive {

@@ -122,10 +122,9 @@ pub fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> Result<V
             (VmStatus::Running, VmStatus::Dirty),
             Errors::Keep,
             &detail,
-            Some("canceled"),
+            None,
         )?;
-        kill.extend(op.process);
-        kill.extend(op.group);
+        kill = operations::stop(conn, &op, "canceled")?;
     }
     finish(conn, key, TaskStatus::Canceled, None)?;
     Ok(kill)

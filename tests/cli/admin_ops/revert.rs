@@ -88,7 +88,7 @@ fn steal_from_a_sleeping_owner_kills_its_worker() {
     assert_eq!(
         operations(&lab),
         [
-            "w10_fr|revert|scheduler|stolen by tester",
+            "w10_fr|revert|scheduler|killed: stolen by tester",
             "w10|revert|tester|ok"
         ]
     );
@@ -147,7 +147,7 @@ fn force_stops_a_running_owner_and_requeues_its_task_without_a_try() {
     );
     assert_eq!(
         operations(&lab)[0],
-        "w10_fr|task|scheduler|stopped by tester"
+        "w10_fr|task|scheduler|killed: stopped by tester"
     );
 }
 
@@ -170,7 +170,10 @@ fn a_dead_workers_task_uses_a_try_as_a_pass_would_count_it() {
         history(&lab, "w10")[0],
         "running|running|task 1/1/1 requeued: process died|tester|NULL"
     );
-    assert_eq!(operations(&lab)[0], "w10|task|scheduler|process died");
+    assert_eq!(
+        operations(&lab)[0],
+        "w10|task|scheduler|killed: process died"
+    );
 }
 
 #[test]
@@ -190,7 +193,7 @@ fn the_vms_own_live_operation_needs_force() {
     assert_eq!(
         operations(&lab),
         [
-            "w10|revert|scheduler|stopped by tester",
+            "w10|revert|scheduler|killed: stopped by tester",
             "w10|revert|tester|ok"
         ]
     );

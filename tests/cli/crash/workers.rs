@@ -59,7 +59,7 @@ fn worker_killed_mid_task_is_judged_dead_and_its_command_killed() {
     });
     assert_task_worker_died(&crash);
     let ended = format!("SELECT result FROM operations WHERE id = {}", op.id);
-    assert_eq!(crash.lab.rows(&ended), ["process died"]);
+    assert_eq!(crash.lab.rows(&ended), ["killed: process died"]);
     let log = std::fs::read_to_string(crash.lab.path().join("logs/1/1/1.1.log")).unwrap();
     assert_eq!(log, "started\n", "the command was killed before it ended");
 }
