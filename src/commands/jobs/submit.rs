@@ -7,7 +7,7 @@ use crate::exit;
 use crate::output;
 use crate::store::history::current_user;
 use crate::store::jobs::{self, NewJob, NewStep};
-use crate::store::Mode;
+use crate::store::{vms, Mode};
 use crate::Ctx;
 use anyhow::Result;
 use std::io::Write;
@@ -24,7 +24,7 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
     };
     let mut store = ctx.open(Mode::Existing)?;
     let id = store.write(|tx| {
-        let known = |vm: &str| jobs::vm_exists(tx, vm);
+        let known = |vm: &str| vms::get(tx, vm).map(|row| row.is_some());
         let file = match &source {
             Some((name, text)) => jobfile::parse(name, text, &known)?,
             None => one_step(&args, &known)?,

@@ -14,7 +14,7 @@ use rows::{job_row, step_row, task_row, JOB_COLUMNS, STEP_COLUMNS, TASK_COLUMNS}
 
 use super::history::{self, Entry};
 use super::now;
-use crate::model::{host_key, TaskStatus};
+use crate::model::TaskStatus;
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -174,7 +174,7 @@ pub fn cancel_queued(
             "UPDATE tasks SET status = 'canceled', ended = ?4 WHERE job = ?1 AND step = ?2 AND no = ?3",
             params![task.job, task.step, task.no, ended],
         )?;
-        let host = vm_host(conn, &task.vm)?;
+        let host = super::vms::get(conn, &task.vm)?.map(|vm| vm.host());
         let detail = format!("canceled {} {} {}", task.job, task.step, task.no);
         history::record(
             conn,
@@ -190,23 +190,6 @@ pub fn cancel_queued(
     }
     roll_up(conn, job)?;
     Ok(queued)
-}
-
-/// Whether a VM of this name is registered. A private query of the jobs store until the VM
-/// store offers one.
-pub fn vm_exists(conn: &Connection, name: &str) -> Result<bool> {
-    Ok(conn
-        .query_row("SELECT 1 FROM vms WHERE name = ?1", [name], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
-/// The host key of a registered VM, for history entries (`None` once the VM is removed).
-fn vm_host(conn: &Connection, name: &str) -> Result<Option<String>> {
-    let uri: Option<String> = conn
-        .query_row("SELECT uri FROM vms WHERE name = ?1", [name], |r| r.get(0))
-        .optional()?;
-    Ok(uri.and_then(|u| host_key(&u).ok()))
 }
 
 /// Tasks matching a condition on `?1`, by step and task.
