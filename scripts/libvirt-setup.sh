@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up libvirt for vmsched's tests on Debian 12, as root, without systemd (see LIBVIRT.md).
+# Sets up libvirt for vmsched's tests on Debian 12, as root, without systemd.
 #
 #   scripts/libvirt-setup.sh build    install libvirt-dev: enough to build and to run the
 #                                     in-process test driver (test:///...)

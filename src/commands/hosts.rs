@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-/// The limits in the order of SCHEDULER.md §1.3, as stored and as flags name them.
+/// The limits in the order of docs/rules.md §1.3, as stored and as flags name them.
 const NAMES: [&str; 5] = [
     "max_active",
     "max_running",

@@ -1,6 +1,6 @@
 //! `vmsched schedule-once`: one scheduling pass. Takes the pass lock, loads and judges the
 //! state, plans, writes the plan and starts the workers in one transaction, commits, then
-//! releases the workers (DESIGN.md, "Data flow of schedule-once").
+//! releases the workers (docs/architecture.md, "A pass").
 
 use crate::cli::{Format, ScheduleArgs};
 use crate::model::{Child, State};
@@ -151,7 +151,7 @@ fn report(store: &mut Store, out: Output) -> Result<()> {
     Ok(())
 }
 
-/// Prints a plan: JSON as DESIGN.md shows, or one line per action.
+/// Prints a plan: JSON as docs/interfaces.md shows, or one line per action.
 pub fn print_plan(out_settings: Output, plan: &Plan, out: &mut dyn Write) -> Result<()> {
     if out_settings.format == Format::Json {
         return output::json(out, plan);

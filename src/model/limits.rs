@@ -1,5 +1,5 @@
 //! Limits: the overrides stored globally and per host (with a host's paused flag), and the
-//! resolved, normalised limits of one host (SCHEDULER.md §1.3).
+//! resolved, normalised limits of one host (docs/rules.md §1.3).
 
 use super::from_maps_only;
 use serde::{Deserialize, Serialize};
@@ -56,7 +56,7 @@ from_maps_only!(
 );
 from_maps_only!(serialize LimitSpec, HostSpec);
 
-/// Resolved, normalised limits of one host (SCHEDULER.md §1.3).
+/// Resolved, normalised limits of one host (docs/rules.md §1.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Limits {
     pub max_active: u32,

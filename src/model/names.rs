@@ -50,7 +50,7 @@ pub fn check_host_key(key: &str) -> Result<(), String> {
 }
 
 /// The host key of a libvirt URI: lower-cased host[:port], `localhost` when empty
-/// (SCHEDULER.md §1.1). Fails on a URI without a scheme or a path.
+/// (docs/rules.md §1.1). Fails on a URI without a scheme or a path.
 pub fn host_key(uri: &str) -> Result<String, String> {
     // The URL parser drops spaces at the ends and tabs and line breaks anywhere; libvirt would
     // not.

@@ -1,4 +1,4 @@
-//! The state file's types (DESIGN.md, "State file"): the whole input of a scheduling pass,
+//! The state file's types (docs/interfaces.md, "State file"): the whole input of a scheduling pass,
 //! with its VMs, jobs, steps and tasks, their defaults, and what they say of hosts.
 
 use super::{
@@ -45,7 +45,7 @@ fn default_child() -> Child {
     Child::None
 }
 
-/// The whole input of a scheduling pass (DESIGN.md, "State file").
+/// The whole input of a scheduling pass (docs/interfaces.md, "State file").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, remote = "Self")]
 pub struct State {

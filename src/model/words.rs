@@ -54,7 +54,7 @@ macro_rules! words {
 }
 
 words!(
-    /// The status of a VM instance (SCHEDULER.md §2).
+    /// The status of a VM instance (docs/rules.md §2).
     VmStatus {
         Off = "off", Reverting = "reverting", Sleeping = "sleeping", Idle = "idle",
         Running = "running", Dirty = "dirty", Offline = "offline", Maintenance = "maintenance",
@@ -67,12 +67,12 @@ words!(
 );
 
 words!(
-    /// The liveness verdict of a VM's recorded worker, decided by the shell (SCHEDULER.md §3).
+    /// The liveness verdict of a VM's recorded worker, decided by the shell (docs/rules.md §3).
     Child { None = "none", Alive = "alive", Dead = "dead", Stuck = "stuck" }
 );
 
 words!(
-    /// Status of a task, and by roll-up of a step or job (SCHEDULER.md §1.2).
+    /// Status of a task, and by roll-up of a step or job (docs/rules.md §1.2).
     TaskStatus {
         Queued = "queued", Running = "running", Completed = "completed", Failed = "failed",
         Timeout = "timeout", Boterror = "boterror", Canceled = "canceled", Skipped = "skipped",

@@ -1,4 +1,4 @@
-//! Who owns a shared domain, judged from the stored statuses alone (SCHEDULER.md §3 step 4,
+//! Who owns a shared domain, judged from the stored statuses alone (docs/rules.md §3 step 4,
 //! §5.1), and what an admin command must override to act on it. Pure: no database, no
 //! libvirt, no clock. `domains show`, `revert` and `poweroff` share it; the scheduler keeps its
 //! own copy of the order inside a pass, where statuses change as it decides.
@@ -16,7 +16,7 @@ pub struct Instance<'a> {
     pub live: bool,
 }
 
-/// The registration groups of SCHEDULER.md §3 step 4, in their order.
+/// The registration groups of docs/rules.md §3 step 4, in their order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Group {
     Maintenance,
@@ -92,7 +92,7 @@ impl View {
     }
 }
 
-/// An admin operation on a VM (DESIGN.md, "Data flow of schedule-once").
+/// An admin operation on a VM (docs/architecture.md, "A pass").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AdminOp {
     Revert,

@@ -1,4 +1,4 @@
-//! Classification (SCHEDULER.md §3): children verdicts, disabled VMs, the busy and lamb sets,
+//! Classification (docs/rules.md §3): children verdicts, disabled VMs, the busy and lamb sets,
 //! the tasks of dead workers, host counters, and the monitors of offline VMs.
 
 use super::{ownership, Action, Lab};

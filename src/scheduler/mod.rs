@@ -15,7 +15,7 @@ use lab::{Lab, Vm};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// One decision of a pass, in decision order (DESIGN.md, "Plan").
+/// One decision of a pass, in decision order (docs/interfaces.md, "Plan").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Action {
@@ -66,7 +66,7 @@ pub enum Action {
     },
 }
 
-/// Task counters of a pass (SCHEDULER.md §4.3).
+/// Task counters of a pass (docs/rules.md §4.3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
     pub runnable: u32,
@@ -103,7 +103,7 @@ pub struct Plan {
 }
 
 /// Plans one pass: classification, monitors, task starts, reverts and sacrifices, then dirty
-/// power-offs (SCHEDULER.md §3–§6). Each phase sees the decisions of the ones before it.
+/// power-offs (docs/rules.md §3–§6). Each phase sees the decisions of the ones before it.
 pub fn plan(state: &State) -> Plan {
     let (mut lab, mut actions) = classify::classify(state);
     actions.extend(classify::monitors(&mut lab));

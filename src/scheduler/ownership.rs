@@ -1,4 +1,4 @@
-//! Domain ownership (SCHEDULER.md §5): registration order, conflicts, who may use a domain,
+//! Domain ownership (docs/rules.md §5): registration order, conflicts, who may use a domain,
 //! steals, and the owners left after the plan.
 
 use super::{Action, Lab, Owner, Vm};

@@ -1,4 +1,4 @@
-//! Reverts, sacrifices and power-offs (SCHEDULER.md §6): needed VMs in priority order, steals
+//! Reverts, sacrifices and power-offs (docs/rules.md §6): needed VMs in priority order, steals
 //! committed only with their revert, sacrifice victims, and the final dirty power-offs.
 
 use super::ownership::{self, Access};

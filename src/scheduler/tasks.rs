@@ -1,4 +1,4 @@
-//! Tasks and needed VMs (SCHEDULER.md §4): step readiness, task counters and starts, and the
+//! Tasks and needed VMs (docs/rules.md §4): step readiness, task counters and starts, and the
 //! needed-VM entries with their priority tuples, future VMs included.
 
 use super::lab::{StepView, TaskView};

@@ -208,7 +208,7 @@ impl Pass<'_> {
             }
             Action::Poweroff { vm, reason, for_vm } => {
                 self.stop_worker(vm, "powered off")?;
-                // SCHEDULER.md §8 labels: `dirty sacrifice for w10`, `dirty poweroff`.
+                // docs/rules.md §8 labels: `dirty sacrifice for w10`, `dirty poweroff`.
                 let detail = match for_vm {
                     Some(other) => format!("dirty {reason} for {other}"),
                     None => "dirty poweroff".to_string(),

@@ -18,7 +18,7 @@ use vmsched::model::State;
 use vmsched::output::Output;
 use vmsched::{exit, scheduler, Ctx};
 
-/// The state file of DESIGN.md, with a second VM and job.
+/// The state file of docs/interfaces.md, with a second VM and job.
 const STATE: &str = r#"{
   "limits": {"max_active": 2, "max_running": 1, "max_reverting": 1,
              "max_reverts_while_running": 0, "max_vms_when_idle": 2},
@@ -45,7 +45,7 @@ const STATE: &str = r#"{
 /// The example inventory.
 const INVENTORY: &str = include_str!("../../examples/lab.toml");
 
-/// The job file of DESIGN.md.
+/// The job file of docs/interfaces.md.
 const JOB: &str = r#"priority = 5
 remarks = "nightly"
 [[step]]

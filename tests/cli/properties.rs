@@ -1,4 +1,4 @@
-//! Property tests of the planner on random labs (DESIGN.md, "Tests"): a plan never makes a
+//! Property tests of the planner on random labs: a plan never makes a
 //! second sibling non-off, stays within the host limits, never acts on a busy, maintenance or
 //! disabled VM, and is deterministic whatever the order of the state file.
 

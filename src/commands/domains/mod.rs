@@ -1,5 +1,5 @@
 //! `vmsched domains show`: one entry per domain key of the inventory with its instances, its
-//! owner (SCHEDULER.md §5.1), what libvirt says of it, and a verdict (DESIGN.md, "domains show
+//! owner (docs/rules.md §5.1), what libvirt says of it, and a verdict (docs/interfaces.md, "domains show
 //! --format json"). Hosts are asked in parallel, each within `--timeout`.
 
 mod live;

@@ -1,4 +1,4 @@
-//! What `domains show` prints of each domain: the JSON element (a contract: DESIGN.md) built
+//! What `domains show` prints of each domain: the JSON element (a contract: docs/interfaces.md) built
 //! from the stored instances and libvirt's answer, and the virsh-like table.
 
 use super::live::Live;
@@ -13,7 +13,7 @@ use anyhow::Result;
 use serde::Serialize;
 use std::io::Write;
 
-/// An element of `domains show --format json` (a contract: DESIGN.md).
+/// An element of `domains show --format json` (a contract: docs/interfaces.md).
 #[derive(Serialize)]
 pub(super) struct DomainJson {
     uri: String,

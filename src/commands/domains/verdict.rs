@@ -1,4 +1,4 @@
-//! The verdict of a domain (DESIGN.md): its owner and conflicts from the stored statuses,
+//! The verdict of a domain (docs/interfaces.md): its owner and conflicts from the stored statuses,
 //! checked against what libvirt says of it when it was asked.
 
 use super::live::Live;
@@ -58,7 +58,7 @@ pub(crate) fn instance(vm: &VmRow) -> Instance<'_> {
     }
 }
 
-/// The first verdict that applies (DESIGN.md). Without `live` only `conflict`, `ok` and
+/// The first verdict that applies (docs/interfaces.md). Without `live` only `conflict`, `ok` and
 /// `free` can apply.
 pub fn verdict(vms: &[VmRow], view: &View, live: Option<&Result<Live, HvError>>) -> Verdict {
     let live = match live {

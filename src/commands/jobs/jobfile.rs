@@ -1,4 +1,4 @@
-//! The job file of `jobs submit --file` (DESIGN.md, "Job file"): parsing, checking and
+//! The job file of `jobs submit --file` (docs/interfaces.md, "Job file"): parsing, checking and
 //! numbering its steps in dependency order. Every error names the file, the line where known
 //! and the field.
 

@@ -65,7 +65,7 @@ pub fn log(ctx: &Ctx, args: &JobLogArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 /// The log of every attempt up to the recorded latest one, `<task>.<try>.log` in the same
-/// folder (DESIGN.md, "Tasks as they run"). A log named otherwise is the only one.
+/// folder (docs/interfaces.md, "Tasks as they run"). A log named otherwise is the only one.
 fn attempts(latest: &Path, task: &TaskRow) -> Vec<(u32, PathBuf)> {
     let name = latest.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let prefix = format!("{}.", task.no);

@@ -1,4 +1,4 @@
-//! `jobs list` and `jobs show`: jobs as virsh-like tables or as the JSON of DESIGN.md.
+//! `jobs list` and `jobs show`: jobs as virsh-like tables or as the JSON of docs/interfaces.md.
 
 use super::{found, shell_line};
 use crate::cli::{Format, JobListArgs};

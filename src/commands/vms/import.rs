@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use toml::Spanned;
 
-/// The inventory file (DESIGN.md, "Inventory file"). What it names, it sets: `[limits]`
+/// The inventory file (docs/interfaces.md, "Inventory file"). What it names, it sets: `[limits]`
 /// replaces the global limits and each `[hosts.H]` that host's row; others stay.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, remote = "Self")]

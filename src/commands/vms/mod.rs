@@ -127,7 +127,7 @@ fn remove_one(ctx: &Ctx, args: &VmRemoveArgs) -> Result<()> {
     Ok(())
 }
 
-/// An element of `vms list --format json` (a contract: DESIGN.md).
+/// An element of `vms list --format json` (a contract: docs/interfaces.md).
 #[derive(Serialize)]
 struct VmJson<'a> {
     name: &'a str,

@@ -1,4 +1,4 @@
-//! The roll-up of SCHEDULER.md §1.2: step and job statuses from task statuses, and the
+//! The roll-up of docs/rules.md §1.2: step and job statuses from task statuses, and the
 //! skipping of queued tasks behind a step that ended in anything but `completed`.
 
 use super::tasks_where;

@@ -1,4 +1,4 @@
-//! Crash tests (SCHEDULER.md §3, DESIGN.md "Data flow of schedule-once"): workers killed in the
+//! Crash tests (docs/rules.md §3, docs/architecture.md, "A pass"): workers killed in the
 //! middle of their work, passes killed between planning and commit, passes started together, a
 //! recorded pid reused by another process, stuck workers. The VMs of a `CrashLab` live behind a
 //! unix socket that accepts connections and never answers, so a revert or power-off worker

@@ -1,5 +1,5 @@
 //! Workers that die, hang or whose pid is reused: the next pass judges each recorded child by
-//! pid and start time and deadline (SCHEDULER.md §3) and kills what is left of a dead attempt.
+//! pid and start time and deadline (docs/rules.md §3) and kills what is left of a dead attempt.
 
 use super::{group, sigkill, CrashLab};
 use crate::support::{gone, wait_for};
