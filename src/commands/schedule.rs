@@ -7,8 +7,9 @@ use crate::model::{Child, State};
 use crate::output::{self, Output};
 use crate::scheduler::{self, Action, Plan};
 use crate::store::pass::{self, Deadlines};
+use crate::store::settings::{self, Settings};
 use crate::store::state::{self, Loaded};
-use crate::store::{settings, Mode, Store};
+use crate::store::{Mode, Store};
 use crate::workers::{self, process};
 use crate::{exit, lock, Ctx};
 use anyhow::Result;
@@ -25,7 +26,7 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
     }
     let mut store = ctx.open(Mode::Existing)?;
     if args.dry_run {
-        let loaded = judged(store.conn())?;
+        let loaded = judged(store.conn(), &settings::load(store.conn())?)?;
         print_plan(ctx.out, &scheduler::plan(&loaded.state), out)?;
         return Ok(exit::OK);
     }
@@ -59,8 +60,7 @@ pub fn read_state_file(path: &Path) -> Result<State> {
 
 /// Loads the state and judges every recorded child: alive when its pid exists and started
 /// when recorded, stuck when alive past its deadline, dead otherwise.
-pub fn judged(conn: &crate::store::Conn) -> Result<Loaded> {
-    let settings = settings::load(conn)?;
+pub fn judged(conn: &crate::store::Conn, settings: &Settings) -> Result<Loaded> {
     let mut loaded = state::load(
         conn,
         settings.max_errors,
@@ -99,9 +99,9 @@ fn pass(store: &mut Store, timeout: Duration) -> Result<(Vec<workers::wait::Star
     let db = store.path().to_path_buf();
     let log = workers::log_path(&db)?;
     let (spawned, kill, plan) = store.write(|tx| {
-        let loaded = judged(tx)?;
-        let plan = scheduler::plan(&loaded.state);
         let settings = settings::load(tx)?;
+        let loaded = judged(tx, &settings)?;
+        let plan = scheduler::plan(&loaded.state);
         let deadlines = Deadlines {
             revert_secs: u64::from(settings.revert_timeout),
             monitor_secs: 60,

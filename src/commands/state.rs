@@ -3,13 +3,13 @@
 
 use crate::commands::schedule::judged;
 use crate::output;
-use crate::store::Mode;
+use crate::store::{settings, Mode};
 use crate::Ctx;
 use anyhow::Result;
 use std::io::Write;
 
 pub fn export(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open(Mode::Existing)?;
-    let loaded = judged(store.conn())?;
+    let loaded = judged(store.conn(), &settings::load(store.conn())?)?;
     output::json(out, &loaded.state)
 }
