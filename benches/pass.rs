@@ -312,7 +312,8 @@ fn bench(o: &Options, size: Size, lab: &Lab, state_file: &Path, db_file: &Path) 
     let store = vmsched::store::Store::open(db_file, vmsched::store::Mode::Existing)
         .expect("open the database");
     let load = timed(runs, || {
-        vmsched::commands::schedule::judged(store.conn()).expect("load")
+        let settings = vmsched::store::settings::load(store.conn()).expect("settings");
+        vmsched::commands::schedule::judged(store.conn(), &settings).expect("load")
     });
     drop(store);
     let plans = timed(runs, || plan(&lab.state));
