@@ -1,0 +1,35 @@
+//! Property tests of the planner on random labs: a plan never makes a
+//! second sibling non-off, stays within the host limits, never acts on a busy, maintenance or
+//! disabled VM, and is deterministic whatever the order of the state file.
+
+mod checks;
+mod labs;
+
+use checks::{counters_add_up, one_sibling_in_use, only_free_vms_touched, within_limits};
+use labs::{lab, reversed};
+use proptest::prelude::*;
+use vmsched::scheduler::plan;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn plans_keep_the_invariants(state in lab()) {
+        let p = plan(&state);
+        one_sibling_in_use(&state, &p)?;
+        within_limits(&state, &p)?;
+        only_free_vms_touched(&state, &p)?;
+        counters_add_up(&state, &p)?;
+    }
+
+    /// (d) The same state gives the same plan, serialised identically, whatever the order of
+    /// the lists in the state file (§1.4).
+    #[test]
+    fn plans_are_deterministic(state in lab()) {
+        let p = plan(&state);
+        prop_assert_eq!(&p, &plan(&state));
+        let json = serde_json::to_string(&p).expect("a plan serialises");
+        prop_assert_eq!(&json, &serde_json::to_string(&plan(&state)).expect("a plan serialises"));
+        prop_assert_eq!(&p, &plan(&reversed(&state)));
+    }
+}
