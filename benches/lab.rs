@@ -16,7 +16,8 @@ use vmsched::model::{
     Child, HostSpec, JobState, LimitSpec, Role, State, StepState, TaskState, TaskStatus, VmState,
     VmStatus,
 };
-use vmsched::store::{params, Mode, Store};
+use vmsched::store::vms::{self, VmRow};
+use vmsched::store::{hosts, params, Mode, Store};
 
 /// One benchmark size.
 #[derive(Clone, Copy, Debug)]
@@ -339,37 +340,19 @@ pub fn write_db(lab: &Lab, path: &Path) -> Result<()> {
     let mut store = Store::open(path, Mode::Create)?;
     let state = &lab.state;
     store.write(|tx| {
-        let mut host = tx.prepare(
-            "INSERT INTO hosts (host, max_active, max_running, max_reverting,
-                 max_reverts_while_running, max_vms_when_idle, paused)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
         let l = &state.limits;
-        host.execute(params![
-            "*",
-            l.max_active,
-            l.max_running,
-            l.max_reverting,
-            l.max_reverts_while_running,
-            l.max_vms_when_idle,
-            false
-        ])?;
+        let global = HostSpec {
+            max_active: l.max_active,
+            max_running: l.max_running,
+            max_reverting: l.max_reverting,
+            max_reverts_while_running: l.max_reverts_while_running,
+            max_vms_when_idle: l.max_vms_when_idle,
+            paused: false,
+        };
+        hosts::put(tx, hosts::GLOBAL, &global)?;
         for (name, h) in &state.hosts {
-            host.execute(params![
-                name,
-                h.max_active,
-                h.max_running,
-                h.max_reverting,
-                h.max_reverts_while_running,
-                h.max_vms_when_idle,
-                h.paused
-            ])?;
+            hosts::put(tx, name, h)?;
         }
-        let mut vm = tx.prepare(
-            "INSERT INTO vms (name, kind, role, status, uri, domain, snapshot, hostname,
-                 description, errors)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
         let mut op = tx.prepare(
             "INSERT INTO operations (vm, kind, pid, start_time, deadline, created, by_user)
              VALUES (?1, 'task', 2147483000, 1, '2030-01-01T00:00:00Z',
@@ -377,20 +360,16 @@ pub fn write_db(lab: &Lab, path: &Path) -> Result<()> {
         )?;
         let mut link = tx.prepare("UPDATE vms SET operation = ?1 WHERE name = ?2")?;
         for v in &state.vms {
-            let hostname = format!("{}.guests.lab", v.name);
-            let description = format!("{} instance of {}", v.snapshot, v.domain);
-            vm.execute(params![
-                v.name,
-                v.kind,
-                v.role.as_str(),
-                v.status.as_str(),
-                v.uri,
-                v.domain,
-                v.snapshot,
-                hostname,
-                description,
-                v.errors
-            ])?;
+            let row = VmRow {
+                kind: v.kind.clone(),
+                role: v.role,
+                status: v.status,
+                hostname: Some(format!("{}.guests.lab", v.name)),
+                description: Some(format!("{} instance of {}", v.snapshot, v.domain)),
+                errors: v.errors,
+                ..VmRow::new(&v.name, &v.uri, &v.domain, &v.snapshot)
+            };
+            vms::insert(tx, &row)?;
             if v.child == Child::Dead {
                 op.execute([&v.name])?;
                 link.execute(params![tx.last_insert_rowid(), v.name])?;

@@ -139,6 +139,17 @@ start_libvirtd() {
     skip "libvirtd" "qemu:///system did not answer within 60 s (log $LOG)"
 }
 
+# Stops the libvirtd of pid $1 (TERM, then KILL after 15 s) and forgets it.
+end_libvirtd() {
+    kill -TERM "$1"
+    for _ in $(seq 60); do
+        [ -e "/proc/$1" ] || break
+        sleep 0.25
+    done
+    [ ! -e "/proc/$1" ] || kill -KILL "$1"
+    rm -f "$STATE"
+}
+
 stop_libvirtd() {
     local pid dom
     if ! pid=$(our_libvirtd); then
@@ -149,13 +160,7 @@ stop_libvirtd() {
     for dom in $(virsh -c qemu:///system list --all --name | grep '^vmsched-' || true); do
         "$(dirname "$0")/qemu-test-domain.sh" remove "$dom"
     done
-    kill -TERM "$pid"
-    for _ in $(seq 30); do
-        [ -e "/proc/$pid" ] || break
-        sleep 0.5
-    done
-    [ ! -e "/proc/$pid" ] || kill -KILL "$pid"
-    rm -f "$STATE"
+    end_libvirtd "$pid"
     echo "libvirtd stopped (pid $pid)" >&2
 }
 
@@ -163,13 +168,7 @@ stop_libvirtd() {
 bounce_libvirtd() {
     local pid secs=$1
     pid=$(our_libvirtd) || skip "libvirtd bounce" "no libvirtd started by this script runs"
-    kill -TERM "$pid"
-    for _ in $(seq 60); do
-        [ -e "/proc/$pid" ] || break
-        sleep 0.25
-    done
-    [ ! -e "/proc/$pid" ] || kill -KILL "$pid"
-    rm -f "$STATE"
+    end_libvirtd "$pid"
     echo "libvirtd stopped (pid $pid) for ${secs}s; its domains keep running" >&2
     sleep "$secs"
     start_libvirtd
