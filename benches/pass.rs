@@ -313,7 +313,7 @@ fn bench(o: &Options, size: Size, lab: &Lab, state_file: &Path, db_file: &Path) 
         .expect("open the database");
     let load = timed(runs, || {
         let settings = vmsched::store::settings::load(store.conn()).expect("settings");
-        vmsched::commands::schedule::judged(store.conn(), &settings).expect("load")
+        vmsched::pass::judge(store.conn(), &settings).expect("load")
     });
     drop(store);
     let plans = timed(runs, || plan(&lab.state));

@@ -438,6 +438,9 @@ pub struct ScheduleArgs {
     /// Seconds to wait for another pass's lock [default: setting lock_timeout]
     #[arg(long, value_name = "SECS")]
     pub lock_timeout: Option<u64>,
+    /// A pass started after a change: detached, silent, gone at once if the lock is held
+    #[arg(long, hide = true, conflicts_with_all = ["dry_run", "state", "wait", "lock_timeout"])]
+    pub event: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,15 +4,19 @@
 
 use crate::exit;
 use anyhow::{Context, Result};
+use nix::fcntl::{Flock, FlockArg};
 use std::fs::File;
 use std::io::{Read, Seek, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// How often a waiting pass tries the lock again. A pass that runs again for new requests
+/// lets go of the lock for longer than this first, so a waiting pass is never starved.
+pub const POLL: Duration = Duration::from_millis(20);
+
 /// A held pass lock; dropping it releases the lock.
 pub struct PassLock {
-    _file: File,
+    _file: Flock<File>,
 }
 
 /// The lock file of a database.
@@ -22,38 +26,56 @@ pub fn path_for(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Takes the lock, waiting up to `timeout`; exit 4 naming the holder when it stays taken.
-pub fn acquire(db: &Path, timeout: Duration) -> Result<PassLock> {
+fn open(db: &Path) -> Result<File> {
     let path = path_for(db);
-    let mut file = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .open(&path)
-        .with_context(|| format!("cannot open lock file `{}`", path.display()))?;
+        .with_context(|| format!("cannot open lock file `{}`", path.display()))
+}
+
+/// Takes the lock if nobody holds it.
+pub fn try_acquire(db: &Path) -> Result<Option<PassLock>> {
+    match Flock::lock(open(db)?, FlockArg::LockExclusiveNonblock) {
+        Ok(file) => Ok(Some(held(file)?)),
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
+        Err((_, errno)) => Err(anyhow::anyhow!(
+            "cannot lock `{}`: {errno}",
+            path_for(db).display()
+        )),
+    }
+}
+
+/// Takes the lock, waiting up to `timeout`; exit 4 naming the holder when it stays taken.
+pub fn acquire(db: &Path, timeout: Duration) -> Result<PassLock> {
     let start = Instant::now();
     loop {
-        // SAFETY: flock on a file descriptor we own.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-            break;
+        if let Some(lock) = try_acquire(db)? {
+            return Ok(lock);
         }
         if start.elapsed() >= timeout {
             let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
+            let _ = open(db)?.read_to_string(&mut holder);
             let holder = holder.trim().replace('\n', ", ");
             return Err(exit::locked(format!(
                 "another pass holds the lock `{}` ({holder}) after {}s",
-                path.display(),
+                path_for(db).display(),
                 timeout.as_secs()
             ))
             .into());
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(POLL);
     }
+}
+
+/// Writes who holds the lock into the locked file.
+fn held(mut file: Flock<File>) -> Result<PassLock> {
     file.set_len(0)?;
     file.rewind()?;
-    let me = crate::workers::process::Proc::current()?;
+    let me = crate::process::Proc::current()?;
     let args: Vec<String> = std::env::args().collect();
     writeln!(
         file,

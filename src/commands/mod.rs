@@ -15,14 +15,40 @@ pub mod settings;
 pub mod state;
 pub mod vms;
 
-use crate::cli::{Command, StateCommand};
+use crate::cli::{Command, HostsCommand, JobsCommand, SettingsCommand, StateCommand, VmsCommand};
 use crate::Ctx;
 use anyhow::Result;
 use std::io::Write;
 use std::path::Path;
 
-/// Runs one subcommand; returns the exit code of a success.
+/// Runs one subcommand; returns the exit code of a success. A change that may let work
+/// proceed asks for a pass once it is committed (`crate::pass::request`).
 pub fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
+    let asks = asks_for_pass(&command);
+    let code = run(ctx, command, out)?;
+    if asks {
+        let mut store = ctx.open(crate::store::Mode::Existing)?;
+        crate::pass::request::ask(&mut store);
+    }
+    Ok(code)
+}
+
+/// Whether a successful command changed what a pass plans from.
+fn asks_for_pass(command: &Command) -> bool {
+    match command {
+        Command::Vms(VmsCommand::Import(args)) => !args.dry_run,
+        Command::Vms(VmsCommand::List(_)) => false,
+        Command::Vms(_) => true,
+        Command::Hosts(HostsCommand::Set(_))
+        | Command::Settings(SettingsCommand::Set(_))
+        | Command::Jobs(JobsCommand::Submit(_) | JobsCommand::Cancel(_))
+        | Command::Revert(_)
+        | Command::Poweroff(_) => true,
+        _ => false,
+    }
+}
+
+fn run(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
     let done = |()| crate::exit::OK;
     match command {
         Command::ScheduleOnce(args) => schedule::run(ctx, &args, out),

@@ -1,52 +1,87 @@
-//! `vmsched schedule-once`: one scheduling pass. Takes the pass lock, loads and judges the
-//! state, plans, writes the plan and starts the workers in one transaction, commits, then
-//! releases the workers (docs/architecture.md, "A pass").
+//! `vmsched schedule-once`: passes under the pass lock (`crate::pass`), run by cron or by
+//! hand (alerts on stderr, `--lock-timeout`, exit 4), or detached after a change (`--event`:
+//! silent, gives up at once when another pass holds the lock); or the plan of one pass with
+//! `--dry-run` / `--state`, which change nothing and take no write lock.
 
 use crate::cli::{Format, ScheduleArgs};
-use crate::model::{Child, State};
+use crate::model::State;
 use crate::output::{self, Output};
+use crate::pass::{self, owner};
 use crate::scheduler::{self, Action, Plan};
-use crate::store::pass::{self, Deadlines};
-use crate::store::settings::{self, Settings};
-use crate::store::state::{self, Loaded};
-use crate::store::{Mode, Store};
-use crate::workers::{self, process};
-use crate::{exit, lock, Ctx};
+use crate::store::{requests, settings, Mode, Store};
+use crate::{exit, lock, workers, Ctx};
 use anyhow::Result;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-/// Runs one pass (or prints the plan of one with `--dry-run` / `--state`).
+/// Runs passes (or prints the plan of one with `--dry-run` / `--state`).
 pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
     if let Some(file) = &args.state {
         let state = read_state_file(file)?;
         print_plan(ctx.out, &scheduler::plan(&state), out)?;
         return Ok(exit::OK);
     }
-    let mut store = ctx.open(Mode::Existing)?;
     if args.dry_run {
-        let loaded = judged(store.conn(), &settings::load(store.conn())?)?;
+        let store = ctx.open(Mode::Existing)?;
+        let loaded = store.read(|tx| pass::judge(tx, &settings::load(tx)?))?;
         print_plan(ctx.out, &scheduler::plan(&loaded.state), out)?;
         return Ok(exit::OK);
     }
+    if args.event {
+        return event(ctx);
+    }
+    // Before anything is opened, so every file a pass creates is the owner's.
+    if ctx.db.exists() && !owner::become_owner(&ctx.db)? {
+        let owner = match owner::standing(&ctx.db)? {
+            owner::Standing::Other { uid } => owner::owner_name(uid),
+            _ => "its owner".to_string(),
+        };
+        return Err(exit::refused(format!(
+            "passes on `{}` run as the database's owner `{owner}`",
+            ctx.db.display()
+        ))
+        .hint(format!(
+            "run `vmsched schedule-once` as `{owner}` or root; your changes ask for a pass already"
+        ))
+        .into());
+    }
+    let mut store = ctx.open(Mode::Existing)?;
     let timeout = match args.lock_timeout {
         Some(secs) => secs,
         None => u64::from(settings::load(store.conn())?.lock_timeout),
     };
     let lock = lock::acquire(store.path(), Duration::from_secs(timeout))?;
-    let (started, plan) = pass(&mut store, ctx.timeout)?;
+    let passes = pass::run(&mut store, ctx.timeout, lock)?;
     if ctx.out.verbose > 0 {
-        // `-v`: what this pass did, for an admin running passes by hand.
-        plan.actions
-            .iter()
-            .for_each(|action| eprintln!("{}", describe(action)));
+        // `-v`: what the passes did, for an admin running passes by hand.
+        for action in passes.plans.iter().flat_map(|plan| &plan.actions) {
+            eprintln!("{}", describe(action));
+        }
     }
     report(&mut store, ctx.out)?;
-    // Waiting for workers is not planning: cron's passes must not queue behind a `--wait`.
-    drop(lock);
     if args.wait {
-        workers::wait::wait_all(ctx.out, started)?;
+        workers::wait::wait_all(ctx.out, passes.started)?;
+    }
+    Ok(exit::OK)
+}
+
+/// A pass started after a change: it leaves the requester's session, runs as the database's
+/// owner with its messages in the worker log, and exits at once when another pass holds the
+/// lock (that pass serves the request) or when no request is left. It never reports alerts:
+/// those are for cron's mail.
+fn event(ctx: &Ctx) -> Result<u8> {
+    let _ = nix::unistd::setsid();
+    if !owner::become_owner(&ctx.db)? {
+        return Ok(exit::OK);
+    }
+    workers::log_stderr(&ctx.db)?;
+    let mut store = ctx.open(Mode::Existing)?;
+    let Some(lock) = lock::try_acquire(store.path())? else {
+        return Ok(exit::OK);
+    };
+    if requests::pending(store.conn())? {
+        pass::run(&mut store, ctx.timeout, lock)?;
     }
     Ok(exit::OK)
 }
@@ -56,90 +91,6 @@ pub fn read_state_file(path: &Path) -> Result<State> {
     let text = crate::commands::read_text(path, &format!("`{}`", path.display()))?;
     State::from_json(&text)
         .map_err(|e| exit::bad_input(format!("`{}`: {e}", path.display())).into())
-}
-
-/// Loads the state and judges every recorded child: alive when its pid exists and started
-/// when recorded, stuck when alive past its deadline, dead otherwise.
-pub fn judged(conn: &crate::store::Conn, settings: &Settings) -> Result<Loaded> {
-    let mut loaded = state::load(
-        conn,
-        settings.max_errors,
-        settings.max_task_tries,
-        u64::from(settings.revert_timeout),
-    )?;
-    let now = chrono::Utc::now();
-    for vm in &mut loaded.state.vms {
-        vm.child = match loaded.operations.get(&vm.name) {
-            None => Child::None,
-            Some(op) if !op.process.is_some_and(|p| p.is_alive()) => Child::Dead,
-            Some(op) if past(&op.deadline, now) => Child::Stuck,
-            Some(_) => Child::Alive,
-        };
-        let interval = if vm.errors >= settings.max_errors {
-            settings.monitor_interval_errors
-        } else {
-            settings.monitor_interval
-        };
-        let due_before = now - chrono::Duration::seconds(interval as i64);
-        vm.monitor_due = loaded
-            .last_check
-            .get(&vm.name)
-            .is_none_or(|check| past(check, due_before));
-    }
-    Ok(loaded)
-}
-
-/// Whether a stored time is at or before `now` (an unreadable time counts as past).
-fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
-    chrono::DateTime::parse_from_rfc3339(time).map_or(true, |t| t <= now)
-}
-
-/// The pass proper: one transaction from loading to the workers' pids, then the release.
-fn pass(store: &mut Store, timeout: Duration) -> Result<(Vec<workers::wait::Started>, Plan)> {
-    let db = store.path().to_path_buf();
-    let log = workers::log_path(&db)?;
-    let (spawned, kill, plan) = store.write(|tx| {
-        let settings = settings::load(tx)?;
-        let loaded = judged(tx, &settings)?;
-        let plan = scheduler::plan(&loaded.state);
-        let deadlines = Deadlines {
-            revert_secs: u64::from(settings.revert_timeout),
-            monitor_secs: 60,
-            task_margin_secs: u64::from(settings.task_margin),
-        };
-        let applied = pass::apply(tx, &loaded.state.vms, &loaded.operations, &plan, &deadlines)?;
-        fault("after-plan");
-        let mut spawned = Vec::new();
-        for (op, label) in applied.spawn {
-            let (child, proc) = process::spawn_worker(&db, timeout, op, &log)?;
-            crate::store::operations::set_process(tx, op, proc)?;
-            spawned.push((label, child));
-        }
-        fault("after-spawn");
-        Ok((spawned, applied.kill, plan))
-    })?;
-    for victim in kill {
-        victim.kill_group();
-    }
-    let mut started = Vec::new();
-    for (label, mut child) in spawned {
-        if let Some(mut stdin) = child.stdin.take() {
-            // A worker that died already is judged by the next pass.
-            let _ = stdin.write_all(b"go\n");
-        }
-        started.push(workers::wait::Started { label, child });
-    }
-    Ok((started, plan))
-}
-
-/// Fault injection for the crash tests: `VMSCHED_FAULT=after-plan` aborts the pass once the
-/// plan is written in its transaction and before any worker starts; `VMSCHED_FAULT=after-spawn`
-/// once the workers are started and before the commit. Either way nothing may be left half
-/// done: the transaction never commits and the workers read EOF instead of "go".
-fn fault(point: &str) {
-    if std::env::var_os("VMSCHED_FAULT").is_some_and(|v| v == point) {
-        std::process::abort();
-    }
 }
 
 /// One stderr line per VM that went offline and per task that ended in `boterror` since the

@@ -22,8 +22,9 @@ pub fn run(ctx: &Ctx, command: SettingsCommand, out: &mut dyn Write) -> Result<(
 #[derive(Serialize)]
 struct SettingJson {
     key: &'static str,
-    value: u32,
-    default: u32,
+    /// A number, or a boolean for a flag.
+    value: serde_json::Value,
+    default: serde_json::Value,
     unit: &'static str,
     meaning: &'static str,
 }
@@ -35,8 +36,8 @@ fn list(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
         .iter()
         .map(|key| SettingJson {
             key: key.name,
-            value: current.get(key),
-            default: key.default,
+            value: json_value(key, current.get(key)),
+            default: json_value(key, key.default),
             unit: key.unit,
             meaning: key.meaning,
         })
@@ -57,9 +58,18 @@ fn list(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
     output::print_table(out, &table)
 }
 
+/// A value in JSON: a boolean for a flag, else a number.
+fn json_value(key: &settings::Key, value: u32) -> serde_json::Value {
+    if key.flag {
+        serde_json::Value::Bool(value != 0)
+    } else {
+        serde_json::Value::from(value)
+    }
+}
+
 fn set(ctx: &Ctx, args: &SettingSetArgs) -> Result<()> {
     let key = settings::key(&args.key)?;
-    let value = settings::parse(key.name, &args.value)?;
+    let value = settings::parse(key, &args.value)?;
     let user = current_user();
     let mut store = ctx.open(Mode::Create)?;
     let old = store.write(|tx| {
@@ -67,7 +77,8 @@ fn set(ctx: &Ctx, args: &SettingSetArgs) -> Result<()> {
         if old != value {
             settings::set(tx, key, value)?;
             let reason = args.reason.as_deref();
-            let detail = history::detail(&format!("{} {old}→{value}", key.name), &user, reason);
+            let change = format!("{} {}→{}", key.name, key.show(old), key.show(value));
+            let detail = history::detail(&change, &user, reason);
             history::record(
                 tx,
                 &Entry {
@@ -80,9 +91,16 @@ fn set(ctx: &Ctx, args: &SettingSetArgs) -> Result<()> {
         }
         Ok(old)
     })?;
+    let unit = if key.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", key.unit)
+    };
     ctx.out.say(format_args!(
-        "{} = {value} {} (was {old})",
-        key.name, key.unit
+        "{} = {}{unit} (was {})",
+        key.name,
+        key.show(value),
+        key.show(old)
     ));
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! `vmsched state export`: the live scheduling state, judged as a pass would judge it, in the
 //! state-file format, so a pass can be replayed anywhere with `schedule-once --state`.
 
-use crate::commands::schedule::judged;
 use crate::output;
+use crate::pass::judge;
 use crate::store::{settings, Mode};
 use crate::Ctx;
 use anyhow::Result;
@@ -10,6 +10,6 @@ use std::io::Write;
 
 pub fn export(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open(Mode::Existing)?;
-    let loaded = judged(store.conn(), &settings::load(store.conn())?)?;
+    let loaded = store.read(|tx| judge(tx, &settings::load(tx)?))?;
     output::json(out, &loaded.state)
 }

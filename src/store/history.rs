@@ -53,6 +53,30 @@ pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
     Ok(())
 }
 
+/// Records a pass's task counters (`counters runnable R queued Q blocked B`) when they differ
+/// from the last recorded ones.
+pub fn record_counters(conn: &Connection, user: &str, (runnable, queued, blocked): (u32, u32, u32)) -> Result<()> {
+    let detail = format!("counters runnable {runnable} queued {queued} blocked {blocked}");
+    let last: Option<String> = conn
+        .query_row(
+            "SELECT detail FROM history WHERE vm IS NULL AND detail LIKE 'counters %' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    if last.as_deref() == Some(detail.as_str()) {
+        return Ok(());
+    }
+    record(
+        conn,
+        &Entry {
+            detail: &detail,
+            user,
+            ..Entry::default()
+        },
+    )
+}
+
 /// A history detail naming who acted and why: `maintenance by alice: disk full`.
 pub fn detail(what: &str, user: &str, reason: Option<&str>) -> String {
     match reason {

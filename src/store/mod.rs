@@ -6,7 +6,7 @@ pub mod history;
 pub mod hosts;
 pub mod jobs;
 pub mod operations;
-pub mod pass;
+pub mod requests;
 pub mod settings;
 pub mod state;
 #[cfg(test)]
@@ -15,15 +15,18 @@ pub mod vms;
 
 use crate::exit;
 use anyhow::{Context, Result};
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use rusqlite::{params, Connection as Conn, OptionalExtension};
+pub use rusqlite::{params, Connection as Conn, OptionalExtension, Transaction};
 
 /// Each entry migrates a database from version `index` to `index + 1`; the last one brings it
 /// to `SCHEMA_VERSION`. A new database runs them all.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001-schema.sql"),
+    include_str!("migrations/0002-pass-requests.sql"),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -169,6 +172,24 @@ impl Store {
         self.write_if(true, f)
     }
 
+    /// Like `write`, but a busy database is tried again until `deadline`: a worker's result
+    /// must not be lost because another writer held the database for a while (a task that
+    /// completed would otherwise be judged dead and run again).
+    pub fn write_until<T>(
+        &mut self,
+        deadline: std::time::Instant,
+        mut f: impl FnMut(&Transaction) -> Result<T>,
+    ) -> Result<T> {
+        loop {
+            match self.write_if(true, &mut f) {
+                Err(err) if err.is::<Busy>() && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                done => return done,
+            }
+        }
+    }
+
     /// Like `write`, but rolled back when `commit` is false: a dry run takes the same locks and
     /// checks as the real run, then leaves the database as it was.
     pub fn write_if<T>(
@@ -188,6 +209,15 @@ impl Store {
         Ok(value)
     }
 
+    /// Runs `f` in one read transaction: it sees one consistent state and takes no write lock
+    /// (WAL lets it run beside a writer).
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        let value = f(&self.conn);
+        self.conn.execute_batch("ROLLBACK")?;
+        value
+    }
+
     /// The connection, for reads.
     pub fn conn(&self) -> &Connection {
         &self.conn
@@ -203,11 +233,27 @@ pub fn live_operations(conn: &Connection) -> Result<i64> {
     )?)
 }
 
+/// Another writer held the database longer than the busy timeout.
+#[derive(Debug)]
+pub struct Busy(Duration);
+
+impl std::fmt::Display for Busy {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "database is busy: another vmsched held it longer than {:?}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for Busy {}
+
 /// Says plainly that another writer held the database too long.
 fn busy(err: rusqlite::Error, timeout: Duration) -> anyhow::Error {
     match err.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-            anyhow::anyhow!("database is busy: another vmsched held it longer than {timeout:?}")
+            Busy(timeout).into()
         }
         _ => err.into(),
     }

@@ -4,7 +4,7 @@
 use super::history::{record, Entry};
 use super::now;
 use crate::model::VmStatus;
-use crate::workers::process::Proc;
+use crate::process::Proc;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -178,8 +178,9 @@ pub fn stop(conn: &Connection, op: &Operation, why: &str) -> Result<Vec<Proc>> {
     Ok(op.process.into_iter().chain(op.group).collect())
 }
 
-/// The processes of operations stopped within the last day that still run.
-pub fn survivors(conn: &Connection) -> Result<Vec<Proc>> {
+/// The processes of operations stopped within the last day (the pass kills those that still
+/// run, outside its transaction).
+pub fn stopped_recently(conn: &Connection) -> Result<Vec<Proc>> {
     let since = (chrono::Utc::now() - chrono::Duration::days(1))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut stmt = conn.prepare(&format!(
@@ -191,7 +192,6 @@ pub fn survivors(conn: &Connection) -> Result<Vec<Proc>> {
     Ok(ops
         .into_iter()
         .flat_map(|op| op.process.into_iter().chain(op.group))
-        .filter(Proc::is_alive)
         .collect())
 }
 

@@ -1,4 +1,5 @@
-//! The `settings` table: named non-negative integers with defaults. `KEYS` is the one list of
+//! The `settings` table: named non-negative integers and flags (`true`/`false`, kept as 1/0)
+//! with defaults. `KEYS` is the one list of
 //! them (name, default, unit, meaning); `Settings` is what the rest of vmsched reads.
 
 use crate::exit;
@@ -12,6 +13,19 @@ pub struct Key {
     pub default: u32,
     pub unit: &'static str,
     pub meaning: &'static str,
+    /// A flag: written and shown as `true`/`false`.
+    pub flag: bool,
+}
+
+impl Key {
+    /// A value as people write it: a number, or `true`/`false` for a flag.
+    pub fn show(&self, value: u32) -> String {
+        match (self.flag, value) {
+            (true, 0) => "false".to_string(),
+            (true, _) => "true".to_string(),
+            (false, n) => n.to_string(),
+        }
+    }
 }
 
 /// Every setting, in the order `settings list` shows them.
@@ -21,48 +35,63 @@ pub const KEYS: &[Key] = &[
         default: 3,
         unit: "failures",
         meaning: "consecutive failures that put a VM offline",
+        flag: false,
     },
     Key {
         name: "max_task_tries",
         default: 3,
         unit: "tries",
         meaning: "attempts of a task before it ends in boterror",
+        flag: false,
     },
     Key {
         name: "revert_timeout",
         default: 360,
         unit: "s",
         meaning: "time allowed for a revert or a power-off",
+        flag: false,
     },
     Key {
         name: "sleep_after_revert",
         default: 0,
         unit: "s",
         meaning: "time a reverted guest settles before it is idle",
+        flag: false,
     },
     Key {
         name: "task_margin",
         default: 120,
         unit: "s",
         meaning: "time added to a task's timeout before its worker is stuck",
+        flag: false,
     },
     Key {
         name: "monitor_interval",
         default: 60,
         unit: "s",
         meaning: "time between checks of an offline VM",
+        flag: false,
     },
     Key {
         name: "monitor_interval_errors",
         default: 1800,
         unit: "s",
         meaning: "time between checks once errors reached max_errors",
+        flag: false,
     },
     Key {
         name: "lock_timeout",
         default: 30,
         unit: "s",
         meaning: "time a pass waits for another pass's lock",
+        flag: false,
+    },
+    Key {
+        name: "event_passes",
+        default: 1,
+        unit: "",
+        meaning: "start a pass after every change that may let work proceed",
+        flag: true,
     },
 ];
 
@@ -77,6 +106,8 @@ pub struct Settings {
     pub monitor_interval: u32,
     pub monitor_interval_errors: u32,
     pub lock_timeout: u32,
+    /// 1 when changes start passes themselves (`event_passes`).
+    pub event_passes: u32,
 }
 
 impl Settings {
@@ -91,6 +122,7 @@ impl Settings {
             "monitor_interval" => &mut self.monitor_interval,
             "monitor_interval_errors" => &mut self.monitor_interval_errors,
             "lock_timeout" => &mut self.lock_timeout,
+            "event_passes" => &mut self.event_passes,
             _ => return None,
         })
     }
@@ -113,6 +145,7 @@ impl Default for Settings {
             monitor_interval: 0,
             monitor_interval_errors: 0,
             lock_timeout: 0,
+            event_passes: 0,
         };
         for key in KEYS {
             *settings.slot(key.name).expect("every key has a field") = key.default;
@@ -131,11 +164,24 @@ pub fn key(name: &str) -> Result<&'static Key> {
     })
 }
 
-/// Parses a value: a non-negative integer, else bad input (exit 2).
-pub fn parse(name: &str, value: &str) -> Result<u32> {
-    value.trim().parse().map_err(|_| {
+/// Parses a value: a non-negative integer, or `true`/`false` for a flag; else bad input
+/// (exit 2).
+pub fn parse(key: &Key, value: &str) -> Result<u32> {
+    let parsed = match (key.flag, value.trim()) {
+        (true, "true") => Some(1),
+        (true, "false") => Some(0),
+        (true, _) => None,
+        (false, text) => text.parse().ok(),
+    };
+    parsed.ok_or_else(|| {
+        let expected = if key.flag {
+            "`true` or `false`"
+        } else {
+            "a non-negative integer"
+        };
         exit::bad_input(format!(
-            "invalid value `{value}` for setting `{name}`: expected a non-negative integer"
+            "invalid value `{value}` for setting `{}`: expected {expected}",
+            key.name
         ))
         .into()
     })
@@ -149,8 +195,9 @@ pub fn load(conn: &Connection) -> Result<Settings> {
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
         let (name, value) = row?;
-        if let Some(slot) = settings.slot(&name) {
-            *slot = parse(&name, &value)?;
+        if let Some(key) = KEYS.iter().find(|k| k.name == name) {
+            let parsed = parse(key, &value)?;
+            *settings.slot(&name).expect("every key has a field") = parsed;
         }
     }
     Ok(settings)
@@ -160,7 +207,7 @@ pub fn load(conn: &Connection) -> Result<Settings> {
 pub fn set(conn: &Connection, key: &Key, value: u32) -> Result<()> {
     conn.execute(
         "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
-        params![key.name, value.to_string()],
+        params![key.name, key.show(value)],
     )?;
     Ok(())
 }

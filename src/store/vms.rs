@@ -48,11 +48,15 @@ pub struct LiveOp {
 }
 
 impl LiveOp {
-    /// Whether the recorded process still runs (its pid exists and started when recorded);
-    /// a dead one is what the next pass clears.
+    /// Whether the recorded process still runs (its pid exists and started when recorded),
+    /// or is being started by a pass (`process::recorded_alive`); a dead one is what the next
+    /// pass clears.
     pub fn is_alive(&self) -> bool {
-        matches!((self.pid, self.start_time), (Some(pid), Some(start_time))
-            if crate::workers::process::Proc { pid, start_time }.is_alive())
+        let process = match (self.pid, self.start_time) {
+            (Some(pid), Some(start_time)) => Some(crate::process::Proc { pid, start_time }),
+            _ => None,
+        };
+        crate::process::recorded_alive(process)
     }
 }
 
@@ -253,6 +257,24 @@ pub fn set_last_check(conn: &Connection, name: &str) -> Result<()> {
     conn.execute(
         "UPDATE vms SET last_check = ?1 WHERE name = ?2",
         params![super::now(), name],
+    )?;
+    Ok(())
+}
+
+/// Sets a VM's status (the caller records the change in the history).
+pub fn set_status(conn: &Connection, name: &str, status: VmStatus) -> Result<()> {
+    conn.execute(
+        "UPDATE vms SET status = ?1 WHERE name = ?2",
+        params![status.as_str(), name],
+    )?;
+    Ok(())
+}
+
+/// Sets a VM's error count (a pass's classification decides it).
+pub fn set_errors(conn: &Connection, name: &str, errors: u32) -> Result<()> {
+    conn.execute(
+        "UPDATE vms SET errors = ?1 WHERE name = ?2",
+        params![errors, name],
     )?;
     Ok(())
 }

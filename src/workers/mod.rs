@@ -1,10 +1,12 @@
 //! Worker processes: each carries out one recorded operation (revert, poweroff, monitor,
-//! task) once the pass that started it has committed, and updates the database in short
-//! transactions, leaving a VM alone when it is no longer theirs (an admin changed it).
+//! task) once the pass that started it has recorded it, and updates the database in short
+//! transactions, leaving a VM alone when it is no longer theirs (an admin changed it). A
+//! worker's writes wait out a busy database until its deadline, so a result it has is never
+//! lost; its end asks for a pass.
 
 mod monitor;
 mod poweroff;
-pub mod process;
+
 mod revert;
 mod task;
 pub mod wait;
@@ -13,18 +15,54 @@ use crate::hypervisor::{self, HvError, Libvirt};
 use crate::model::VmStatus;
 use crate::store::operations::{self, transition, Errors, Operation};
 use crate::store::vms::{self, VmRow};
-use crate::store::{settings, Mode, Store};
+use crate::process::Proc;
+use crate::store::{settings, Mode, Store, Transaction};
 use crate::Ctx;
 use anyhow::{Context, Result};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The worker log beside the database (workers have no terminal).
 pub fn log_path(db: &Path) -> Result<PathBuf> {
     let dir = data_dir(db).join("logs");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     Ok(dir.join("workers.log"))
+}
+
+/// Sends this process's stderr to the worker log: for a detached pass, which has no terminal.
+pub fn log_stderr(db: &Path) -> Result<()> {
+    let log = open_log(&log_path(db)?)?;
+    nix::unistd::dup2_stderr(&log).context("cannot send messages to the worker log")?;
+    Ok(())
+}
+
+fn open_log(path: &Path) -> Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open worker log `{}`", path.display()))
+}
+
+/// Starts `vmsched worker OP`, blocked reading its stdin until the pass has recorded it and
+/// releases it. The worker leaves the pass's session itself (so cron's exit does not kill it):
+/// spawning without a hook in the child lets the standard library use `posix_spawn`, which
+/// costs the same however much memory the pass holds.
+pub fn spawn(db: &Path, timeout: Duration, operation: i64, log: &Path) -> Result<(Child, Proc)> {
+    let exe = std::env::current_exe().context("cannot find the vmsched executable")?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("--db")
+        .arg(db)
+        .args(["--no-progress", "--timeout", &timeout.as_secs().to_string()])
+        .args(["worker", &operation.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(open_log(log)?);
+    let child = cmd.spawn().context("cannot start a worker")?;
+    let proc = Proc::of(i64::from(child.id())).context("a worker exited at once")?;
+    Ok((child, proc))
 }
 
 /// The folder of the database, where task logs live.
@@ -37,13 +75,15 @@ pub fn data_dir(db: &Path) -> PathBuf {
 /// `vmsched worker OP`: waits for the pass's release, checks that the operation names this
 /// process, and carries it out.
 pub fn run(ctx: &Ctx, id: i64) -> Result<()> {
+    // Its own session, before anything else: the pass's may end with a terminal or cron.
+    let _ = nix::unistd::setsid();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     if line.trim() != "go" {
         return Ok(()); // the pass died before committing: nothing was recorded for us
     }
     let mut store = ctx.open(Mode::Existing)?;
-    let me = process::Proc::current()?;
+    let me = crate::process::Proc::current()?;
     let Some(op) = operations::get(store.conn(), id)? else {
         return Ok(());
     };
@@ -66,7 +106,22 @@ pub fn run(ctx: &Ctx, id: i64) -> Result<()> {
             op.vm
         );
     }
+    crate::pass::request::ask(&mut store);
     result
+}
+
+/// Writes in one transaction, trying again while the database is busy until the operation's
+/// deadline (at least a minute from now): past it, a pass judges the worker stuck anyway.
+fn write<T>(
+    store: &mut Store,
+    op: &Operation,
+    f: impl FnMut(&Transaction) -> Result<T>,
+) -> Result<T> {
+    let left = chrono::DateTime::parse_from_rfc3339(&op.deadline)
+        .ok()
+        .and_then(|d| (d.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().ok())
+        .unwrap_or_default();
+    store.write_until(Instant::now() + left.max(Duration::from_secs(60)), f)
 }
 
 /// The VM of an operation and a connection to its host: `--timeout` bounds connecting and
@@ -87,5 +142,7 @@ fn finish(
     errors: Errors,
     detail: &str,
 ) -> Result<()> {
-    store.write(|tx| transition(tx, op, step, errors, detail, Some(detail)).map(drop))
+    write(store, op, |tx| {
+        transition(tx, op, step, errors, detail, Some(detail)).map(drop)
+    })
 }

@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
             format!("offline monitor: {err}"),
         ),
     };
-    store.write(|tx| {
+    super::write(store, op, |tx| {
         vms::set_last_check(tx, &op.vm)?;
         transition(
             tx,

@@ -24,8 +24,8 @@ pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
         );
     }
     let sleeping = (VmStatus::Reverting, VmStatus::Sleeping);
-    if !store.write(|tx| transition(tx, op, sleeping, Errors::Keep, "sleeping", None))? {
-        return store.write(|tx| end_op(tx, op.id, "taken over"));
+    if !super::write(store, op, |tx| transition(tx, op, sleeping, Errors::Keep, "sleeping", None))? {
+        return super::write(store, op, |tx| end_op(tx, op.id, "taken over"));
     }
     let settle = settings::load(store.conn())?.sleep_after_revert;
     std::thread::sleep(Duration::from_secs(u64::from(settle)));

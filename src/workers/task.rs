@@ -8,7 +8,8 @@ use crate::model::{TaskStatus, VmStatus};
 use crate::store::jobs::attempts;
 use crate::store::operations::{set_group, transition, Errors, Operation};
 use crate::store::{settings, vms, Store};
-use crate::workers::{data_dir, process::Proc};
+use crate::process::Proc;
+use crate::workers::data_dir;
 use anyhow::{Context, Result};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
@@ -49,7 +50,7 @@ pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
         Err(err) => return not_started(store, op, &format!("{err:#}")),
     };
     if let Some(group) = Proc::of(i64::from(child.id())) {
-        store.write(|tx| set_group(tx, op.id, group))?;
+        super::write(store, op, |tx| set_group(tx, op.id, group))?;
     }
     let deadline = Instant::now() + Duration::from_secs(task.timeout);
     let (status, code) = loop {
@@ -73,7 +74,7 @@ pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
         std::thread::sleep(Duration::from_millis(100));
     };
     let detail = format!("dirty task {job}/{step}/{no} {status}");
-    store.write(|tx| {
+    super::write(store, op, |tx| {
         attempts::finish(tx, (job, step, no), status, code)?;
         transition(
             tx,
@@ -91,9 +92,10 @@ pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
 fn not_started(store: &mut Store, op: &Operation, why: &str) -> Result<()> {
     let (job, step, no) = op.task.context("task operation without a task")?;
     let max_tries = settings::load(store.conn())?.max_task_tries;
-    store.write(|tx| {
+    super::write(store, op, |tx| {
         let status = attempts::retry_status(tx, (job, step, no), max_tries)?;
         attempts::end_without_result(tx, (job, step, no), status)?;
+        crate::store::jobs::roll_up(tx, job)?;
         let detail = format!("dirty task {job}/{step}/{no} {status}: {why}");
         transition(
             tx,

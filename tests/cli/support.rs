@@ -265,7 +265,7 @@ pub fn texts(list: &serde_json::Value, field: &str) -> Vec<String> {
 
 /// Whether a pid is gone (a zombie counts as gone).
 pub fn gone(pid: i64) -> bool {
-    !vmsched::workers::process::Proc::of(pid).is_some_and(|p| p.is_alive())
+    !vmsched::process::Proc::of(pid).is_some_and(|p| p.is_alive())
 }
 
 /// Waits up to 10 s for `done`, panicking with `what` after that.

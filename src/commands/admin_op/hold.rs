@@ -6,12 +6,12 @@ use crate::exit;
 use crate::model::{TaskStatus, VmStatus};
 use crate::ownership::{admit, AdminOp, Displace, Instance, Refusal, View};
 use crate::store::history::{self, Entry};
-use crate::store::jobs::attempts;
+use crate::store::jobs::{self, attempts};
 use crate::store::operations::{self, NewOperation};
 use crate::store::settings;
 use crate::store::vms::{self, VmRow};
 use crate::store::Conn;
-use crate::workers::process::Proc;
+use crate::process::Proc;
 use anyhow::Result;
 use std::time::Duration;
 
@@ -140,7 +140,7 @@ fn release(conn: &Conn, vm: &VmRow, user: &str, why: &str, max_tries: u32) -> Re
     let op = operations::live_for(conn, &vm.name)?;
     let alive = op
         .as_ref()
-        .is_some_and(|op| op.process.is_some_and(|p| p.is_alive()));
+        .is_some_and(|op| crate::process::recorded_alive(op.process));
     let cause = if alive {
         format!("{why} by {user}")
     } else {
@@ -157,6 +157,7 @@ fn release(conn: &Conn, vm: &VmRow, user: &str, why: &str, max_tries: u32) -> Re
         } else {
             let status = attempts::retry_status(conn, task, max_tries)?;
             attempts::end_without_result(conn, task, status)?;
+            jobs::roll_up(conn, task.0)?;
             status
         };
         let (job, step, no) = task;

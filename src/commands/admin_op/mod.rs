@@ -21,7 +21,7 @@ use crate::store::history::current_user;
 use crate::store::operations::{self, Errors, Operation};
 use crate::store::vms::{self, VmRow};
 use crate::store::{Mode, Store};
-use crate::workers::process::Proc;
+use crate::process::Proc;
 use crate::Ctx;
 use anyhow::Result;
 use hold::{hold, set_status};
@@ -95,9 +95,7 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<()> {
     let user = current_user();
     let mut store = ctx.open(Mode::Existing)?;
     let held = store.write(|tx| hold(tx, req, &user, ctx.timeout))?;
-    for worker in &held.kill {
-        worker.kill_group();
-    }
+    crate::process::kill_all(&held.kill);
     for (sibling, status) in &held.displaced {
         ctx.out.say(format_args!(
             "VM `{sibling}` gave domain `{}` up: {status} -> off",

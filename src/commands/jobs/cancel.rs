@@ -43,9 +43,7 @@ pub fn cancel(ctx: &Ctx, args: &JobCancelArgs, out: &mut dyn Write) -> Result<()
     })?;
     let ended_before = outcome.is_none();
     let (canceled, kill) = outcome.unwrap_or_default();
-    for process in kill {
-        process.kill_group();
-    }
+    crate::process::kill_all(&kill);
     match (ctx.out.format, ended_before) {
         (Format::Json, _) => output::json(
             out,

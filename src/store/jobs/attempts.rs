@@ -1,11 +1,12 @@
 //! A task's attempts: started by a pass, ended by its worker or by a pass that found the
-//! worker gone. Every end rolls the job up.
+//! worker gone. A single end rolls its job up at once; `start` and `end_without_result` leave
+//! that to the caller, so a pass that changes many tasks of one job rolls it up once.
 
 use super::{roll_up, TaskRow};
 use crate::model::{TaskStatus, VmStatus};
 use crate::store::now;
 use crate::store::operations::{self, Errors};
-use crate::workers::process::Proc;
+use crate::process::Proc;
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection};
 
@@ -21,7 +22,7 @@ pub struct Attempt {
 }
 
 /// Marks the task running with the log of its next try (`logs/<job>/<step>/<task>.<try>.log`)
-/// and returns its timeout.
+/// and returns its timeout. The caller rolls the job up.
 pub fn start(conn: &Connection, (job, step, no): TaskKey) -> Result<u64> {
     let (tries, timeout): (u32, u64) = conn.query_row(
         "SELECT tries, timeout FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3",
@@ -34,7 +35,6 @@ pub fn start(conn: &Connection, (job, step, no): TaskKey) -> Result<u64> {
          WHERE job = ?3 AND step = ?4 AND no = ?5",
         params![now(), log, job, step, no],
     )?;
-    roll_up(conn, job)?;
     Ok(timeout)
 }
 
@@ -73,7 +73,7 @@ pub fn finish(
 
 /// Ends an attempt that gave no result of the command's own (the worker died, the command
 /// could not start): the try counts, and the task is requeued (`queued`) or ends with
-/// `status` (e.g. `boterror`).
+/// `status` (e.g. `boterror`). The caller rolls the job up.
 pub fn end_without_result(
     conn: &Connection,
     (job, step, no): TaskKey,
@@ -85,7 +85,7 @@ pub fn end_without_result(
          WHERE job = ?3 AND step = ?4 AND no = ?5",
         params![status.as_str(), ended, job, step, no],
     )?;
-    roll_up(conn, job)
+    Ok(())
 }
 
 /// The status of a task whose attempt gave no result: requeued while tries remain.

@@ -11,7 +11,7 @@ use crate::support::Lab;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
-use vmsched::workers::process::Proc;
+use vmsched::process::Proc;
 
 /// A stand-in worker: a `sleep` leading its own process group, recorded as the VM's live
 /// operation with its real start time, as a pass records one.

@@ -5,7 +5,7 @@ use super::{group, sigkill, CrashLab};
 use crate::support::{gone, wait_for};
 use std::os::unix::process::CommandExt;
 use std::time::{Duration, Instant};
-use vmsched::workers::process::Proc;
+use vmsched::process::Proc;
 
 /// The last entries of `vm`'s history are `tail`.
 fn assert_history_ends(crash: &CrashLab, vm: &str, tail: &[&str]) {

@@ -1,16 +1,17 @@
 //! Writes a plan's decisions in the pass's transaction: status changes, task changes,
-//! operation rows and history, in the plan's order (a displaced owner's `off` row before its
-//! thief's `reverting` row). Returns what the shell must do after the commit.
+//! operation rows (with no process yet) and history, in the plan's order (a displaced owner's
+//! `off` row before its thief's `reverting` row). Returns what the pass must do after the
+//! commit: the workers to start and the processes to kill.
 
-use super::history::{record, Entry};
-use super::jobs::attempts;
-use super::operations::{self, NewOperation, Operation};
-use crate::model::{TaskStatus, VmState, VmStatus};
+use crate::model::{Child, TaskStatus, VmState, VmStatus};
+use crate::process::Proc;
 use crate::scheduler::{Action, Plan};
-use crate::workers::process::Proc;
+use crate::store::history::{self, Entry};
+use crate::store::jobs::{self, attempts};
+use crate::store::operations::{self, NewOperation, Operation};
+use crate::store::{vms, Conn};
 use anyhow::Result;
-use rusqlite::{params, Connection};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Who the history names for the scheduler's own decisions.
 pub const SCHEDULER: &str = "scheduler";
@@ -22,64 +23,79 @@ pub struct Deadlines {
     pub task_margin_secs: u64,
 }
 
-/// What the shell does once the plan is written.
+/// A new operation that needs a worker.
+pub struct ToSpawn {
+    pub operation: i64,
+    /// What the progress line of `--wait` says, e.g. `w10 revert`.
+    pub label: String,
+}
+
+/// What the pass does once the plan is committed.
 #[derive(Default)]
 pub struct Applied {
-    /// New operations that need a worker, with a label (`VM kind`) for progress lines.
-    pub spawn: Vec<(i64, String)>,
-    /// Processes to kill after the commit (leftover, stuck, displaced, sacrificed workers and
-    /// the process groups of dead task workers).
+    pub spawn: Vec<ToSpawn>,
+    /// Processes to kill (stuck, leftover, displaced, sacrificed workers and the process
+    /// groups of dead task workers).
     pub kill: Vec<Proc>,
+    /// Processes of operations stopped earlier that may have survived a pass killed between
+    /// its commit and its kills: killed when still alive.
+    pub survivors: Vec<Proc>,
 }
 
 /// The pass's view of the VMs while it writes: statuses change as actions are applied.
-struct Pass<'a> {
-    conn: &'a Connection,
+struct Writer<'a> {
+    conn: &'a Conn,
     vms: BTreeMap<&'a str, &'a VmState>,
     status: BTreeMap<String, VmStatus>,
     ops: &'a BTreeMap<String, Operation>,
     deadlines: &'a Deadlines,
+    /// Jobs whose tasks changed: each is rolled up once, at the end.
+    touched: BTreeSet<i64>,
     applied: Applied,
 }
 
-/// Writes `plan` (decided from `vms` and their live `ops`) in the caller's transaction.
+/// Writes `plan`, decided from `vms` (with the pass's child verdicts) and their live `ops`, in
+/// the caller's transaction.
 pub fn apply(
-    conn: &Connection,
+    conn: &Conn,
     vms: &[VmState],
     ops: &BTreeMap<String, Operation>,
     plan: &Plan,
     deadlines: &Deadlines,
 ) -> Result<Applied> {
-    let mut pass = Pass {
+    let mut writer = Writer {
         conn,
         vms: vms.iter().map(|vm| (vm.name.as_str(), vm)).collect(),
         status: vms.iter().map(|vm| (vm.name.clone(), vm.status)).collect(),
         ops,
         deadlines,
+        touched: BTreeSet::new(),
         applied: Applied::default(),
     };
-    pass.applied.kill = operations::survivors(conn)?;
-    pass.end_dead_operations()?;
+    writer.applied.survivors = operations::stopped_recently(conn)?;
+    writer.end_dead_operations(vms)?;
     for (vm, errors) in &plan.errors {
-        conn.execute(
-            "UPDATE vms SET errors = ?1 WHERE name = ?2",
-            params![errors, vm],
-        )?;
+        vms::set_errors(conn, vm, *errors)?;
     }
     for action in &plan.actions {
-        pass.apply(action)?;
+        writer.apply(action)?;
     }
-    record_counters(conn, plan)?;
-    Ok(pass.applied)
+    for job in &writer.touched {
+        jobs::roll_up(conn, *job)?;
+    }
+    let c = plan.counters;
+    history::record_counters(conn, SCHEDULER, (c.runnable, c.queued, c.blocked))?;
+    Ok(writer.applied)
 }
 
-impl Pass<'_> {
-    /// Ends the operations of workers that are gone, so their VMs are free for the plan; what
-    /// is left of a dead worker's session and of its task's process group is killed too, so
-    /// nothing of it keeps running (even a command whose group was not recorded yet).
-    fn end_dead_operations(&mut self) -> Result<()> {
-        for op in self.ops.values() {
-            if !op.process.is_some_and(|p| p.is_alive()) {
+impl Writer<'_> {
+    /// Ends the operations of the workers this pass judged dead, so their VMs are free for
+    /// the plan; what is left of a dead worker's session and of its task's process group is
+    /// killed too, so nothing of it keeps running (even a command whose group was not
+    /// recorded yet).
+    fn end_dead_operations(&mut self, vms: &[VmState]) -> Result<()> {
+        for vm in vms.iter().filter(|vm| vm.child == Child::Dead) {
+            if let Some(op) = self.ops.get(&vm.name) {
                 let procs = operations::stop(self.conn, op, "process died")?;
                 self.applied.kill.extend(procs);
             }
@@ -90,10 +106,7 @@ impl Pass<'_> {
     /// Sets a VM's status and records the change.
     fn set_status(&mut self, vm: &str, new: VmStatus, detail: &str) -> Result<()> {
         let old = self.status.get(vm).copied();
-        self.conn.execute(
-            "UPDATE vms SET status = ?1 WHERE name = ?2",
-            params![new.as_str(), vm],
-        )?;
+        vms::set_status(self.conn, vm, new)?;
         self.status.insert(vm.to_string(), new);
         self.record(vm, old, Some(new), detail)
     }
@@ -113,7 +126,7 @@ impl Pass<'_> {
         detail: &str,
     ) -> Result<()> {
         let host = self.vms.get(vm).map(|v| v.host());
-        record(
+        history::record(
             self.conn,
             &Entry {
                 vm: Some(vm),
@@ -136,7 +149,7 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// Records a new operation that a worker will carry out.
+    /// Records a new operation that a worker will carry out once the plan is committed.
     fn start_operation(
         &mut self,
         vm: &str,
@@ -149,14 +162,29 @@ impl Pass<'_> {
             &NewOperation {
                 vm,
                 kind,
-                deadline: super::deadline_in(secs),
+                deadline: crate::store::deadline_in(secs),
                 task,
                 by_user: SCHEDULER,
                 ..NewOperation::default()
             },
         )?;
-        self.applied.spawn.push((id, format!("{vm} {kind}")));
+        self.applied.spawn.push(ToSpawn {
+            operation: id,
+            label: format!("{vm} {kind}"),
+        });
         Ok(())
+    }
+
+    /// Ends a running task's attempt without a result of its own.
+    fn end_attempt(&mut self, vm: &str, task: (i64, u32, u32), status: TaskStatus) -> Result<()> {
+        attempts::end_without_result(self.conn, task, status)?;
+        self.touched.insert(task.0);
+        let (job, step, no) = task;
+        let what = match status {
+            TaskStatus::Queued => "requeued".to_string(),
+            other => other.to_string(),
+        };
+        self.note(vm, &format!("task {job}/{step}/{no} {what}"))
     }
 
     fn apply(&mut self, action: &Action) -> Result<()> {
@@ -173,20 +201,14 @@ impl Pass<'_> {
                 job,
                 step,
                 task,
-            } => {
-                attempts::end_without_result(self.conn, (*job, *step, *task), TaskStatus::Queued)?;
-                self.note(vm, &format!("task {job}/{step}/{task} requeued"))?;
-            }
+            } => self.end_attempt(vm, (*job, *step, *task), TaskStatus::Queued)?,
             Action::Fail {
                 vm,
                 job,
                 step,
                 task,
                 status,
-            } => {
-                attempts::end_without_result(self.conn, (*job, *step, *task), *status)?;
-                self.note(vm, &format!("task {job}/{step}/{task} {status}"))?;
-            }
+            } => self.end_attempt(vm, (*job, *step, *task), *status)?,
             Action::Monitor { vm } => {
                 let secs = self.deadlines.monitor_secs;
                 self.start_operation(vm, "monitor", secs, None)?;
@@ -196,7 +218,7 @@ impl Pass<'_> {
                 job,
                 step,
                 task,
-            } => self.start_task(vm, *job, *step, *task)?,
+            } => self.start_task(vm, (*job, *step, *task))?,
             Action::Revert { vm, displaced } => {
                 if let Some(owner) = displaced {
                     self.stop_worker(owner, &format!("stolen by {vm}"))?;
@@ -222,41 +244,12 @@ impl Pass<'_> {
     }
 
     /// Marks the task and the VM running and records the task's operation.
-    fn start_task(&mut self, vm: &str, job: i64, step: u32, task: u32) -> Result<()> {
-        let timeout = attempts::start(self.conn, (job, step, task))?;
-        self.set_status(
-            vm,
-            VmStatus::Running,
-            &format!("running {job} {step} {task}"),
-        )?;
+    fn start_task(&mut self, vm: &str, task: (i64, u32, u32)) -> Result<()> {
+        let timeout = attempts::start(self.conn, task)?;
+        self.touched.insert(task.0);
+        let (job, step, no) = task;
+        self.set_status(vm, VmStatus::Running, &format!("running {job} {step} {no}"))?;
         let secs = timeout + self.deadlines.task_margin_secs;
-        self.start_operation(vm, "task", secs, Some((job, step, task)))
+        self.start_operation(vm, "task", secs, Some(task))
     }
-}
-
-/// Records the task counters when they differ from the last recorded ones.
-fn record_counters(conn: &Connection, plan: &Plan) -> Result<()> {
-    let c = plan.counters;
-    let detail = format!(
-        "counters runnable {} queued {} blocked {}",
-        c.runnable, c.queued, c.blocked
-    );
-    let last: Option<String> = conn
-        .query_row(
-            "SELECT detail FROM history WHERE vm IS NULL AND detail LIKE 'counters %' ORDER BY id DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .ok();
-    if last.as_deref() != Some(detail.as_str()) {
-        record(
-            conn,
-            &Entry {
-                detail: &detail,
-                user: SCHEDULER,
-                ..Entry::default()
-            },
-        )?;
-    }
-    Ok(())
 }

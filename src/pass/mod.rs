@@ -1,0 +1,168 @@
+//! A scheduling pass (docs/architecture.md, "A pass"): under the pass lock, one short
+//! transaction judges the workers, plans and writes the decisions with their operation rows;
+//! after its commit the pass kills what the plan stopped and starts the workers, a second
+//! short transaction records their identities, and only then are the workers released. A
+//! pass runs again before it lets go of the lock while requests arrived meanwhile
+//! (`request`), so no change is left unplanned.
+
+mod apply;
+pub mod owner;
+pub mod request;
+
+use crate::model::Child;
+use crate::process::{self, Proc};
+use crate::scheduler::{self, Plan};
+use crate::store::settings::{self, Settings};
+use crate::store::state::{self, Loaded};
+use crate::store::{operations, requests, Conn, Store};
+use crate::workers::{self, wait::Started};
+use crate::lock::{self, PassLock};
+use anyhow::Result;
+use apply::{Applied, Deadlines};
+use std::io::Write;
+use std::time::Duration;
+
+pub use apply::SCHEDULER;
+
+/// What a run of passes did: the plan of each pass, and the workers they started.
+#[derive(Default)]
+pub struct Passes {
+    pub plans: Vec<Plan>,
+    pub started: Vec<Started>,
+}
+
+/// Runs passes while it holds `lock`: one, then another while requests arrived that no pass
+/// has served. Between two passes the lock is let go for a moment, so a pass started by cron
+/// or by hand that waits for it gets its turn (it then serves the requests). Returns when no
+/// request is pending once the lock is released, or when another pass holds it.
+pub fn run(store: &mut Store, timeout: Duration, lock: PassLock) -> Result<Passes> {
+    let mut passes = Passes::default();
+    let mut lock = Some(lock);
+    loop {
+        let (plan, started) = once(store, timeout)?;
+        passes.plans.push(plan);
+        passes.started.extend(started);
+        let more = requests::pending(store.conn())?;
+        drop(lock.take());
+        // A request committed before this check finds the lock taken or sees this check pass:
+        // either way a pass serves it (docs/architecture.md, "Passes on events").
+        if !more && !requests::pending(store.conn())? {
+            return Ok(passes);
+        }
+        std::thread::sleep(lock::POLL * 3);
+        match lock::try_acquire(store.path())? {
+            Some(again) => lock = Some(again),
+            None => return Ok(passes),
+        }
+    }
+}
+
+/// One pass: decide and write in one transaction, then kill, spawn, record and release.
+fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
+    let db = store.path().to_path_buf();
+    let log = workers::log_path(&db)?;
+    let (applied, plan) = store.write(|tx| {
+        let settings = settings::load(tx)?;
+        requests::serve(tx)?;
+        let loaded = judge(tx, &settings)?;
+        let plan = scheduler::plan(&loaded.state);
+        let deadlines = Deadlines {
+            revert_secs: u64::from(settings.revert_timeout),
+            monitor_secs: 60,
+            task_margin_secs: u64::from(settings.task_margin),
+        };
+        let applied = apply::apply(tx, &loaded.state.vms, &loaded.operations, &plan, &deadlines)?;
+        fault("before-commit");
+        Ok((applied, plan))
+    })?;
+    fault("after-commit");
+    let Applied {
+        spawn,
+        mut kill,
+        survivors,
+    } = applied;
+    kill.extend(survivors.into_iter().filter(Proc::is_alive));
+    process::kill_all(&kill);
+    // A worker that cannot be started leaves its operation without a process: the next pass
+    // finds it dead, like any worker that died.
+    let mut spawned = Vec::new();
+    for op in spawn {
+        match workers::spawn(&db, timeout, op.operation, &log) {
+            Ok((child, proc)) => spawned.push((op, child, proc)),
+            Err(err) => eprintln!("{} pass: {err:#}", crate::store::now()),
+        }
+    }
+    fault("after-spawn");
+    store.write(|tx| {
+        for (op, _, proc) in &spawned {
+            operations::set_process(tx, op.operation, *proc)?;
+        }
+        Ok(())
+    })?;
+    fault("after-record");
+    let started = spawned
+        .into_iter()
+        .map(|(op, mut child, _)| {
+            if let Some(mut stdin) = child.stdin.take() {
+                // A worker that died already is judged by the next pass.
+                let _ = stdin.write_all(b"go\n");
+            }
+            Started {
+                label: op.label,
+                child,
+            }
+        })
+        .collect();
+    Ok((plan, started))
+}
+
+/// Loads the state and judges every recorded worker, once per pass: alive when its pid exists
+/// and started when recorded, stuck when alive past its deadline, dead otherwise (an
+/// operation with no process is one a killed pass never started: dead too, since passes run
+/// one at a time and each records its workers before it lets go of the lock).
+pub fn judge(conn: &Conn, settings: &Settings) -> Result<Loaded> {
+    let mut loaded = state::load(
+        conn,
+        settings.max_errors,
+        settings.max_task_tries,
+        u64::from(settings.revert_timeout),
+    )?;
+    let now = chrono::Utc::now();
+    for vm in &mut loaded.state.vms {
+        vm.child = match loaded.operations.get(&vm.name) {
+            None => Child::None,
+            Some(op) if !op.process.is_some_and(|p| p.is_alive()) => Child::Dead,
+            Some(op) if past(&op.deadline, now) => Child::Stuck,
+            Some(_) => Child::Alive,
+        };
+        let interval = if vm.errors >= settings.max_errors {
+            settings.monitor_interval_errors
+        } else {
+            settings.monitor_interval
+        };
+        let due_before = now - chrono::Duration::seconds(interval as i64);
+        vm.monitor_due = loaded
+            .last_check
+            .get(&vm.name)
+            .is_none_or(|check| past(check, due_before));
+    }
+    Ok(loaded)
+}
+
+/// Whether a stored time is at or before `now` (an unreadable time counts as past).
+fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
+    chrono::DateTime::parse_from_rfc3339(time).map_or(true, |t| t <= now)
+}
+
+/// Fault injection for the crash tests: `VMSCHED_FAULT=POINT` aborts the pass at that point,
+/// where a crash must leave nothing half done. `before-commit`: the decisions are written in
+/// the open transaction (rolled back). `after-commit`: the decisions are committed, no worker
+/// started (the next pass finds operations without a process: dead). `after-spawn`: workers
+/// started, their identities not recorded (they read end-of-file and exit without acting).
+/// `after-record`: identities recorded, workers not released (likewise; the next pass finds
+/// them gone).
+fn fault(point: &str) {
+    if std::env::var_os("VMSCHED_FAULT").is_some_and(|v| v == point) {
+        std::process::abort();
+    }
+}
