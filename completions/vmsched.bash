@@ -1610,7 +1610,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__schedule__subcmd__once)
-            opts="-v -q -h -V --dry-run --state --wait --lock-timeout --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-v -q -h -V --dry-run --state --wait --lock-timeout --event --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

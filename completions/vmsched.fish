@@ -363,6 +363,7 @@ json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l dry-run -d 'Print the plan and change nothing'
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l wait -d 'Wait for the started workers to end'
+complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l event -d 'A pass started after a change: detached, silent, gone at once if the lock is held'
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l no-progress -d 'Never show progress bars or spinners'

@@ -149,7 +149,10 @@ mod tests {
             start_time: 0
         }
         .is_alive());
-        assert!(recorded_alive(None), "a worker being started counts as alive");
+        assert!(
+            recorded_alive(None),
+            "a worker being started counts as alive"
+        );
         assert!(recorded_alive(Some(me)));
     }
 

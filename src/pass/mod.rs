@@ -9,6 +9,7 @@ mod apply;
 pub mod owner;
 pub mod request;
 
+use crate::lock::{self, PassLock};
 use crate::model::Child;
 use crate::process::{self, Proc};
 use crate::scheduler::{self, Plan};
@@ -16,7 +17,6 @@ use crate::store::settings::{self, Settings};
 use crate::store::state::{self, Loaded};
 use crate::store::{operations, requests, Conn, Store};
 use crate::workers::{self, wait::Started};
-use crate::lock::{self, PassLock};
 use anyhow::Result;
 use apply::{Applied, Deadlines};
 use std::io::Write;

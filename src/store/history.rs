@@ -55,7 +55,11 @@ pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
 
 /// Records a pass's task counters (`counters runnable R queued Q blocked B`) when they differ
 /// from the last recorded ones.
-pub fn record_counters(conn: &Connection, user: &str, (runnable, queued, blocked): (u32, u32, u32)) -> Result<()> {
+pub fn record_counters(
+    conn: &Connection,
+    user: &str,
+    (runnable, queued, blocked): (u32, u32, u32),
+) -> Result<()> {
     let detail = format!("counters runnable {runnable} queued {queued} blocked {blocked}");
     let last: Option<String> = conn
         .query_row(

@@ -13,9 +13,9 @@ pub mod wait;
 
 use crate::hypervisor::{self, HvError, Libvirt};
 use crate::model::VmStatus;
+use crate::process::Proc;
 use crate::store::operations::{self, transition, Errors, Operation};
 use crate::store::vms::{self, VmRow};
-use crate::process::Proc;
 use crate::store::{settings, Mode, Store, Transaction};
 use crate::Ctx;
 use anyhow::{Context, Result};
@@ -119,7 +119,11 @@ fn write<T>(
 ) -> Result<T> {
     let left = chrono::DateTime::parse_from_rfc3339(&op.deadline)
         .ok()
-        .and_then(|d| (d.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().ok())
+        .and_then(|d| {
+            (d.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                .to_std()
+                .ok()
+        })
         .unwrap_or_default();
     store.write_until(Instant::now() + left.max(Duration::from_secs(60)), f)
 }

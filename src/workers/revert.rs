@@ -24,7 +24,9 @@ pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
         );
     }
     let sleeping = (VmStatus::Reverting, VmStatus::Sleeping);
-    if !super::write(store, op, |tx| transition(tx, op, sleeping, Errors::Keep, "sleeping", None))? {
+    if !super::write(store, op, |tx| {
+        transition(tx, op, sleeping, Errors::Keep, "sleeping", None)
+    })? {
         return super::write(store, op, |tx| end_op(tx, op.id, "taken over"));
     }
     let settle = settings::load(store.conn())?.sleep_after_revert;

@@ -5,10 +5,10 @@
 //! is an infrastructure failure: requeued while tries remain, else boterror.
 
 use crate::model::{TaskStatus, VmStatus};
+use crate::process::Proc;
 use crate::store::jobs::attempts;
 use crate::store::operations::{set_group, transition, Errors, Operation};
 use crate::store::{settings, vms, Store};
-use crate::process::Proc;
 use crate::workers::data_dir;
 use anyhow::{Context, Result};
 use std::os::unix::process::{CommandExt, ExitStatusExt};

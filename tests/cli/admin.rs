@@ -118,7 +118,7 @@ fn settings_list_and_set() {
         "Key Value Default Unit Meaning",
     );
     assert_eq!(cells(&lines[2])[..4], ["max_errors", "5", "3", "failures"]);
-    assert_eq!(lines.len(), 10);
+    assert_eq!(lines.len(), 11);
     let json = lab
         .run(&["settings", "list", "--format", "json"])
         .ok()
@@ -133,8 +133,13 @@ fn settings_list_and_set() {
             "task_margin",
             "monitor_interval",
             "monitor_interval_errors",
-            "lock_timeout"
+            "lock_timeout",
+            "event_passes"
         ]
+    );
+    assert_eq!(
+        json[8],
+        json!({"key": "event_passes", "value": true, "default": true, "unit": "", "meaning": "start a pass after every change that may let work proceed"})
     );
     assert_eq!(
         json[2],
@@ -146,6 +151,14 @@ fn settings_list_and_set() {
         history[0]["detail"],
         "max_errors 3→5 by tester: flaky hosts"
     );
+    // A flag is written and shown as a word.
+    let run = lab.run(&["settings", "set", "event_passes", "false"]).ok();
+    assert_eq!(run.stderr, "event_passes = false (was true)\n");
+    let error = lab
+        .run(&["settings", "set", "event_passes", "0"])
+        .code(2)
+        .one_line_error();
+    assert!(error.contains("expected `true` or `false`"), "{error}");
 }
 
 #[test]

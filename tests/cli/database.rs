@@ -48,11 +48,56 @@ fn migrate_leaves_a_current_database_alone() {
     let before = lab.dump();
     let run = lab.run(&["migrate"]).ok();
     let expected = format!(
-        "database `{}` is at schema version 1: nothing to migrate\n",
+        "database `{}` is at schema version 2: nothing to migrate\n",
         lab.db.display()
     );
     assert_eq!(run.stderr, expected);
     assert_eq!(lab.dump(), before);
+}
+
+/// A database made by vmsched 0.1 (schema version 1), kept as it was written.
+const VERSION_1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-v1.db");
+
+#[test]
+fn migrate_upgrades_a_version_1_database_in_place() {
+    let lab = Lab::new();
+    std::fs::copy(VERSION_1, &lab.db).unwrap();
+    let before = lab.dump();
+    let error = lab.run(&["vms", "list"]).code(2).one_line_error();
+    assert!(
+        error.contains("has schema version 1, older than this vmsched's (2)"),
+        "{error}"
+    );
+    assert_eq!(lab.dump(), before, "a refused command changed the database");
+    let run = lab.run(&["migrate"]).ok();
+    let expected = format!(
+        "migrated database `{}` from schema version 1 to 2\n",
+        lab.db.display()
+    );
+    assert_eq!(run.stderr, expected);
+    // Everything the old database held is still there, and the new tables work.
+    let kept = |dump: &str| -> Vec<String> {
+        dump.lines()
+            .filter(|l| !l.starts_with("pass_requests:"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(kept(&lab.dump()), kept(&before));
+    assert_eq!(
+        lab.rows("SELECT name, status FROM vms ORDER BY name"),
+        ["build|off", "w10|maintenance", "w10_fr|off"]
+    );
+    assert_eq!(
+        lab.rows("SELECT requested, served FROM pass_requests"),
+        ["0|0"]
+    );
+    let plan = lab.run(&["schedule-once", "--dry-run"]).ok().stdout;
+    assert!(
+        plan.contains("counters: runnable 1 queued 1 blocked 1"),
+        "{plan}"
+    );
+    lab.run(&["settings", "set", "max_errors", "5"]).ok();
+    assert_eq!(lab.rows("SELECT requested FROM pass_requests"), ["1"]);
 }
 
 #[test]
@@ -70,7 +115,7 @@ fn a_newer_database_is_refused_untouched() {
         let run = lab.run(args).code(2);
         assert!(run
             .one_line_error()
-            .contains("has schema version 99, newer than this vmsched knows (1)"));
+            .contains("has schema version 99, newer than this vmsched knows (2)"));
         assert_eq!(std::fs::read(&lab.db).unwrap(), bytes, "{args:?}");
     }
 }

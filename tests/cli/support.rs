@@ -72,13 +72,28 @@ impl From<std::process::Output> for Run {
 pub struct Lab {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
+    /// Whether changes start passes themselves; off unless a test asks, so tests that drive
+    /// passes see only their own.
+    events: bool,
 }
 
 impl Lab {
     pub fn new() -> Lab {
         let dir = tempfile::tempdir().expect("temporary folder");
         let db = dir.path().join("vmsched.db");
-        Lab { dir, db }
+        Lab {
+            dir,
+            db,
+            events: false,
+        }
+    }
+
+    /// A lab whose changes start passes themselves, as in production.
+    pub fn with_event_passes() -> Lab {
+        Lab {
+            events: true,
+            ..Lab::new()
+        }
     }
 
     /// The lab folder.
@@ -106,6 +121,7 @@ impl Lab {
             .env("TZ", "UTC")
             .env("LIBVIRT_DEBUG", "4")
             .env("VMSCHED_DB", &self.db)
+            .env("VMSCHED_EVENT_PASSES", if self.events { "1" } else { "0" })
             .current_dir(self.path())
             .args(args);
         cmd

@@ -5,13 +5,13 @@ use super::{words, Held, Request};
 use crate::exit;
 use crate::model::{TaskStatus, VmStatus};
 use crate::ownership::{admit, AdminOp, Displace, Instance, Refusal, View};
+use crate::process::Proc;
 use crate::store::history::{self, Entry};
 use crate::store::jobs::{self, attempts};
 use crate::store::operations::{self, NewOperation};
 use crate::store::settings;
 use crate::store::vms::{self, VmRow};
 use crate::store::Conn;
-use crate::process::Proc;
 use anyhow::Result;
 use std::time::Duration;
 

@@ -4,9 +4,9 @@
 
 use super::{roll_up, TaskRow};
 use crate::model::{TaskStatus, VmStatus};
+use crate::process::Proc;
 use crate::store::now;
 use crate::store::operations::{self, Errors};
-use crate::process::Proc;
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection};
 

@@ -1,5 +1,6 @@
-//! Passes that die before their commit, and passes that run at the same moment: a pass is one
-//! transaction plus a handshake, so a dead one leaves nothing behind and no worker acts; the
+//! Passes that die anywhere in their pipeline, and passes that run at the same moment: a pass
+//! commits its decisions in one transaction and starts its workers after it, so a dead one
+//! leaves either nothing or operations that no worker acts on, which the next pass ends; the
 //! pass lock lets only one plan at a time.
 
 use super::{lab_processes, lock_file, lock_free, workers_log, CrashLab};
@@ -10,18 +11,29 @@ use std::process::Stdio;
 use std::time::Duration;
 
 #[test]
-fn pass_killed_after_planning_leaves_nothing_half_done() {
-    killed_pass("after-plan");
+fn pass_killed_before_its_commit_leaves_nothing() {
+    killed_pass("before-commit");
 }
 
 #[test]
-fn pass_killed_after_starting_workers_leaves_nothing_half_done() {
+fn pass_killed_after_its_commit_leaves_operations_the_next_pass_ends() {
+    killed_pass("after-commit");
+}
+
+#[test]
+fn pass_killed_after_starting_workers_leaves_no_worker_acting() {
     killed_pass("after-spawn");
 }
 
-/// A pass with a revert (w1) and a task (w2) to start dies at `fault` (VMSCHED_FAULT): the
-/// database is as before, no worker acted (the domain is untouched, the task never ran), and
-/// the next passes run both jobs.
+#[test]
+fn pass_killed_after_recording_workers_leaves_no_worker_acting() {
+    killed_pass("after-record");
+}
+
+/// A pass with a revert (w1) and a task (w2) to start dies at `fault` (VMSCHED_FAULT): no
+/// worker acts (the domain is untouched, the task never runs); before the commit the database
+/// is as it was, after it the decisions stand with operations that the next pass finds dead
+/// and ends; then passes run both jobs.
 fn killed_pass(fault: &str) {
     let test = format!("crash-{fault}");
     let Some(hv) = Hypervisor::test_driver(&test) else {
@@ -52,15 +64,37 @@ fn killed_pass(fault: &str) {
         .unwrap();
     assert_eq!(output.status.signal(), Some(libc::SIGABRT), "{output:?}");
     wait_for("the workers to exit", || lab_processes(&lab).is_empty());
-    assert_eq!(lab.dump(), before, "the database changed");
+    let live = "SELECT vm, kind, pid IS NULL FROM operations WHERE ended IS NULL ORDER BY id";
     let log = workers_log(&lab);
     match fault {
-        "after-plan" => assert_eq!(log, None, "a worker was started"),
-        _ => assert_eq!(log.as_deref(), Some(""), "the workers said something"),
+        "before-commit" => {
+            assert_eq!(lab.dump(), before, "the database changed");
+            assert_eq!(log, None, "a worker was started");
+        }
+        "after-commit" => {
+            assert_eq!(lab.rows(live), ["w2|task|1", "w1|revert|1"]);
+            assert_eq!(log, None, "a worker was started");
+        }
+        "after-spawn" => {
+            assert_eq!(lab.rows(live), ["w2|task|1", "w1|revert|1"]);
+            assert_eq!(log.as_deref(), Some(""), "the workers said something");
+        }
+        _ => {
+            assert_eq!(lab.rows(live), ["w2|task|0", "w1|revert|0"]);
+            assert_eq!(log.as_deref(), Some(""), "the workers said something");
+        }
     }
     assert!(!lab.path().join("logs/2").exists(), "the task ran");
     assert_eq!(w1.state(), "shut off");
     assert_eq!(w1.current_snapshot(), "s1", "a worker reverted the domain");
+    if fault != "before-commit" {
+        // Nothing of the dead pass stays live: the next pass ends its operations.
+        lab.pass(&[]);
+        assert_eq!(
+            lab.rows("SELECT result FROM operations WHERE id <= 2 ORDER BY id"),
+            ["killed: process died", "killed: process died"]
+        );
+    }
     lab.drive(&["--wait"], Duration::from_secs(30));
     assert_eq!(
         lab.rows("SELECT status FROM jobs"),
