@@ -87,7 +87,7 @@ fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
     // finds it dead, like any worker that died.
     let mut spawned = Vec::new();
     for op in spawn {
-        match workers::spawn(&db, timeout, op.operation, &log) {
+        match workers::spawn(&db, timeout, op.operation, op.task, &log) {
             Ok((child, proc)) => spawned.push((op, child, proc)),
             Err(err) => eprintln!("{} pass: {err:#}", crate::store::now()),
         }

@@ -52,8 +52,7 @@ fn try_ask(store: &mut Store) -> Result<()> {
 /// Starts `vmsched schedule-once --event`, not waited for: it leaves this process's session
 /// and sends its messages to the worker log itself, once it runs as the owner.
 fn start_detached(db: &Path) -> Result<()> {
-    let exe = std::env::current_exe().context("cannot find the vmsched executable")?;
-    Command::new(exe)
+    Command::new(crate::workers::exe("vmsched")?)
         .arg("--db")
         .arg(db)
         .args(["--no-progress", "schedule-once", "--event"])

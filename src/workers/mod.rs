@@ -46,23 +46,43 @@ fn open_log(path: &Path) -> Result<std::fs::File> {
         .with_context(|| format!("cannot open worker log `{}`", path.display()))
 }
 
-/// Starts `vmsched worker OP`, blocked reading its stdin until the pass has recorded it and
-/// releases it. The worker leaves the pass's session itself (so cron's exit does not kill it):
-/// spawning without a hook in the child lets the standard library use `posix_spawn`, which
-/// costs the same however much memory the pass holds.
-pub fn spawn(db: &Path, timeout: Duration, operation: i64, log: &Path) -> Result<(Child, Proc)> {
-    let exe = std::env::current_exe().context("cannot find the vmsched executable")?;
-    let mut cmd = Command::new(exe);
+/// Starts the worker of an operation, blocked reading its stdin until the pass has recorded
+/// it and releases it: `vmsched-task` for a task when it is installed beside this binary (a
+/// long-lived process that does not load libvirt), else `vmsched worker OP`. The worker
+/// leaves the pass's session itself (so cron's exit does not kill it): spawning without a hook
+/// in the child lets the standard library use `posix_spawn`, which costs the same however much
+/// memory the pass holds.
+pub fn spawn(
+    db: &Path,
+    timeout: Duration,
+    operation: i64,
+    task: bool,
+    log: &Path,
+) -> Result<(Child, Proc)> {
+    let lean = exe("vmsched-task")?;
+    let mut cmd = if task && lean.exists() {
+        Command::new(lean)
+    } else {
+        let mut cmd = Command::new(exe("vmsched")?);
+        cmd.args(["--no-progress", "--timeout", &timeout.as_secs().to_string()])
+            .arg("worker");
+        cmd
+    };
     cmd.arg("--db")
         .arg(db)
-        .args(["--no-progress", "--timeout", &timeout.as_secs().to_string()])
-        .args(["worker", &operation.to_string()])
+        .arg(operation.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(open_log(log)?);
     let child = cmd.spawn().context("cannot start a worker")?;
     let proc = Proc::of(i64::from(child.id())).context("a worker exited at once")?;
     Ok((child, proc))
+}
+
+/// A program of vmsched's installed beside the running one.
+pub fn exe(name: &str) -> Result<PathBuf> {
+    let me = std::env::current_exe().context("cannot find the vmsched executable")?;
+    Ok(me.with_file_name(name))
 }
 
 /// The folder of the database, where task logs live.
@@ -72,24 +92,11 @@ pub fn data_dir(db: &Path) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// `vmsched worker OP`: waits for the pass's release, checks that the operation names this
-/// process, and carries it out.
+/// `vmsched worker --db DB OP`: carries out a recorded operation of any kind.
 pub fn run(ctx: &Ctx, id: i64) -> Result<()> {
-    // Its own session, before anything else: the pass's may end with a terminal or cron.
-    let _ = nix::unistd::setsid();
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    if line.trim() != "go" {
-        return Ok(()); // the pass died before committing: nothing was recorded for us
-    }
-    let mut store = ctx.open(Mode::Existing)?;
-    let me = crate::process::Proc::current()?;
-    let Some(op) = operations::get(store.conn(), id)? else {
+    let Some((mut store, op)) = claim(&ctx.db, id)? else {
         return Ok(());
     };
-    if op.ended.is_some() || op.process != Some(me) {
-        return Ok(());
-    }
     let result = match op.kind.as_str() {
         "revert" => revert::run(ctx, &mut store, &op),
         "poweroff" => poweroff::run(ctx, &mut store, &op),
@@ -97,6 +104,43 @@ pub fn run(ctx: &Ctx, id: i64) -> Result<()> {
         "task" => task::run(&mut store, &op),
         other => Err(anyhow::anyhow!("unknown operation kind `{other}`")),
     };
+    finished(&mut store, &op, result)
+}
+
+/// `vmsched-task --db DB OP`: carries out a recorded task.
+pub fn run_task(db: &Path, id: i64) -> Result<()> {
+    let Some((mut store, op)) = claim(db, id)? else {
+        return Ok(());
+    };
+    let result = match op.kind.as_str() {
+        "task" => task::run(&mut store, &op),
+        other => Err(anyhow::anyhow!("`{other}` is not a task operation")),
+    };
+    finished(&mut store, &op, result)
+}
+
+/// Leaves the pass's session, waits for the pass's release and checks that the operation
+/// names this process and has not ended; `None` when the worker must not act.
+fn claim(db: &Path, id: i64) -> Result<Option<(Store, Operation)>> {
+    let _ = nix::unistd::setsid();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    if line.trim() != "go" {
+        return Ok(None); // the pass died before releasing us: nothing may be ours
+    }
+    let store = Store::open(db, Mode::Existing)?;
+    let me = Proc::current()?;
+    let Some(op) = operations::get(store.conn(), id)? else {
+        return Ok(None);
+    };
+    if op.ended.is_some() || op.process != Some(me) {
+        return Ok(None);
+    }
+    Ok(Some((store, op)))
+}
+
+/// Logs a failed operation and asks for a pass: the VM's change may let work proceed.
+fn finished(store: &mut Store, op: &Operation, result: Result<()>) -> Result<()> {
     if let Err(err) = &result {
         eprintln!(
             "{} worker {} ({} {}): {err:#}",
@@ -106,7 +150,7 @@ pub fn run(ctx: &Ctx, id: i64) -> Result<()> {
             op.vm
         );
     }
-    crate::pass::request::ask(&mut store);
+    crate::pass::request::ask(store);
     result
 }
 

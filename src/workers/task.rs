@@ -1,30 +1,44 @@
 //! The task worker: runs the task's argument vector (never a shell string) in its log folder,
 //! stdin from /dev/null, output to the attempt's log, in its own process group (recorded, so a
-//! pass can kill what is left of a dead attempt); kills the group at the timeout. The exit
-//! decides the task's status; the VM becomes dirty, errors reset. A command that cannot start
-//! is an infrastructure failure: requeued while tries remain, else boterror.
+//! pass can kill what is left of a dead attempt). It waits for the command without polling (a
+//! timer thread kills the group at the timeout), and holds no database connection meanwhile.
+//! It is the child subreaper of everything the command starts, so when the command ends,
+//! normally or not, whatever it left behind is killed, even a process that started a session
+//! of its own: nothing of a finished task keeps acting on a domain that a sibling may get
+//! next. The exit decides the task's status; the VM becomes dirty, errors reset. A command
+//! that cannot start is an infrastructure failure: requeued while tries remain, else
+//! boterror. It runs in `vmsched-task`, a binary without libvirt.
 
 use crate::model::{TaskStatus, VmStatus};
-use crate::process::Proc;
-use crate::store::jobs::attempts;
+use crate::process::{self, Proc};
+use crate::store::jobs::{self, attempts};
 use crate::store::operations::{set_group, transition, Errors, Operation};
-use crate::store::{settings, vms, Store};
+use crate::store::{settings, vms, Mode, Store};
 use crate::workers::data_dir;
 use anyhow::{Context, Result};
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag};
+use nix::unistd::Pid;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
 pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
-    let (job, step, no) = op.task.context("task operation without a task")?;
-    let task = attempts::attempt(store.conn(), (job, step, no))?;
+    let key @ (job, step, no) = op.task.context("task operation without a task")?;
+    let task = attempts::attempt(store.conn(), key)?;
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
     let log = data_dir(store.path()).join(&task.log);
     let folder = log.parent().context("log path")?.to_path_buf();
-    std::fs::create_dir_all(&folder)
-        .with_context(|| format!("cannot create `{}`", folder.display()))?;
-    let started = std::fs::File::create(&log)
-        .with_context(|| format!("cannot create `{}`", log.display()))
+    // Orphans of the command come to this process, not to init, so they can be found.
+    nix::sys::prctl::set_child_subreaper(true).context("cannot become a subreaper")?;
+    let started = std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create `{}`", folder.display()))
+        .and_then(|()| {
+            std::fs::File::create(&log)
+                .with_context(|| format!("cannot create `{}`", log.display()))
+        })
         .and_then(|file| {
             let (program, args) = task.command.split_first().context("empty command")?;
             Command::new(program)
@@ -45,37 +59,21 @@ pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
                 .spawn()
                 .with_context(|| format!("cannot start `{program}`"))
         });
-    let mut child = match started {
+    let child = match started {
         Ok(child) => child,
         Err(err) => return not_started(store, op, &format!("{err:#}")),
     };
     if let Some(group) = Proc::of(i64::from(child.id())) {
         super::write(store, op, |tx| set_group(tx, op.id, group))?;
     }
-    let deadline = Instant::now() + Duration::from_secs(task.timeout);
-    let (status, code) = loop {
-        if let Some(exit) = child.try_wait()? {
-            let code = exit.code().unwrap_or_else(|| -exit.signal().unwrap_or(0));
-            break (
-                if exit.success() {
-                    TaskStatus::Completed
-                } else {
-                    TaskStatus::Failed
-                },
-                Some(code),
-            );
-        }
-        if Instant::now() >= deadline {
-            // SAFETY: kill has no memory-safety preconditions; the group is the command's own.
-            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
-            let _ = child.wait();
-            break (TaskStatus::Timeout, None);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    // The connection is closed while the command runs: hundreds of waiting workers should
+    // cost little memory.
+    let db = store.path().to_path_buf();
+    let (status, code) = wait(child, Duration::from_secs(task.timeout));
+    *store = Store::open(&db, Mode::Existing)?;
     let detail = format!("dirty task {job}/{step}/{no} {status}");
     super::write(store, op, |tx| {
-        attempts::finish(tx, (job, step, no), status, code)?;
+        attempts::finish(tx, key, status, code)?;
         transition(
             tx,
             op,
@@ -88,14 +86,77 @@ pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
     Ok(())
 }
 
+/// Waits for the command (blocked in `waitpid`, no polling); a timer thread kills its group at
+/// the timeout. Then kills everything the command left behind. Returns the task's status and
+/// exit code.
+fn wait(mut child: Child, timeout: Duration) -> (TaskStatus, Option<i32>) {
+    let group = Pid::from_raw(child.id() as i32);
+    let timed_out = Arc::new(AtomicBool::new(false));
+    let (done, finished) = mpsc::channel::<()>();
+    let timer = {
+        let timed_out = timed_out.clone();
+        std::thread::spawn(move || {
+            if finished.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
+                timed_out.store(true, Ordering::SeqCst);
+                let _ = kill(Pid::from_raw(-group.as_raw()), Signal::SIGKILL);
+            }
+        })
+    };
+    let exit = child.wait();
+    let _ = done.send(());
+    let _ = timer.join();
+    kill_leftovers(group);
+    match exit {
+        _ if timed_out.load(Ordering::SeqCst) => (TaskStatus::Timeout, None),
+        Ok(exit) => {
+            let code = exit.code().unwrap_or_else(|| -exit.signal().unwrap_or(0));
+            let status = if exit.success() {
+                TaskStatus::Completed
+            } else {
+                TaskStatus::Failed
+            };
+            (status, Some(code))
+        }
+        Err(_) => (TaskStatus::Failed, None),
+    }
+}
+
+/// Kills the command's group and every descendant still running, and reaps them: as the
+/// subreaper this process inherits each orphan, so killing its children until none is left
+/// reaches processes in other groups and sessions too.
+fn kill_leftovers(group: Pid) {
+    let _ = kill(Pid::from_raw(-group.as_raw()), Signal::SIGKILL);
+    for _ in 0..100 {
+        reap();
+        let children = process::children();
+        if children.is_empty() {
+            return;
+        }
+        for pid in children {
+            let _ = kill(Pid::from_raw(-(pid as i32)), Signal::SIGKILL);
+            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Reaps every child that has exited.
+fn reap() {
+    while let Ok(status) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+        if status == nix::sys::wait::WaitStatus::StillAlive {
+            break;
+        }
+    }
+}
+
 /// The command could not be started: the attempt does not count as the command's result.
 fn not_started(store: &mut Store, op: &Operation, why: &str) -> Result<()> {
-    let (job, step, no) = op.task.context("task operation without a task")?;
+    let key @ (job, step, no) = op.task.context("task operation without a task")?;
     let max_tries = settings::load(store.conn())?.max_task_tries;
     super::write(store, op, |tx| {
-        let status = attempts::retry_status(tx, (job, step, no), max_tries)?;
-        attempts::end_without_result(tx, (job, step, no), status)?;
-        crate::store::jobs::roll_up(tx, job)?;
+        let status = attempts::retry_status(tx, key, max_tries)?;
+        attempts::end_without_result(tx, key, status)?;
+        jobs::roll_up(tx, job)?;
         let detail = format!("dirty task {job}/{step}/{no} {status}: {why}");
         transition(
             tx,
