@@ -76,6 +76,7 @@ fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
         Ok((applied, plan))
     })?;
     fault("after-commit");
+    pause();
     let Applied {
         spawn,
         mut kill,
@@ -164,5 +165,16 @@ fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
 fn fault(point: &str) {
     if std::env::var_os("VMSCHED_FAULT").is_some_and(|v| v == point) {
         std::process::abort();
+    }
+}
+
+/// For the tests of requests made while a pass holds the lock: `VMSCHED_PASS_PAUSE_MS=N`
+/// makes each pass wait N ms after its commit, lock held.
+fn pause() {
+    let ms = std::env::var("VMSCHED_PASS_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    if let Some(ms) = ms {
+        std::thread::sleep(Duration::from_millis(ms));
     }
 }

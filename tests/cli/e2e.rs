@@ -1,5 +1,6 @@
 //! End to end on a real libvirt: a lab whose domain is shared by several instances, jobs over
-//! it (one with two steps), silent `schedule-once --wait` passes until every job has ended.
+//! it (one with two steps), silent `schedule-once --wait` passes until every job has ended, or
+//! no `schedule-once` at all: the passes that changes start themselves.
 //! Then every task completed and saw its own snapshot in libvirt, its log says so, the history
 //! shows steals, and no two siblings were ever non-off at once: neither in the history nor in
 //! the database while the passes ran.
@@ -30,15 +31,20 @@ fn test_driver_lab_runs_every_job_one_sibling_at_a_time() {
     let Some(hv) = Hypervisor::test_driver("e2e on the test driver") else {
         return;
     };
-    let (_domains, lab) = win_lab(&hv, "e2e-test", &["build", "linux"]);
-    submit(&lab, &["--vm", "w10", "--vm", "w10_fr", "--vm", "w10_de"]);
-    submit_steps(&lab, "build", &["w10_fr", "linux"]);
-    submit(
-        &lab,
-        &["--priority", "3", "--vm", "w10_fr", "--vm", "w10_de"],
-    );
-    submit(&lab, &["--vm", "w10", "--vm", "linux"]);
-    run_and_check(&lab, &["--wait"], Duration::from_secs(60), 10);
+    let (_domains, lab) = win_lab(&hv, "e2e-test", &["build", "linux"], Lab::new());
+    submit_four_jobs(&lab);
+    run_and_check(&lab, cron(&["--wait"], 60), 10);
+}
+
+#[test]
+fn test_driver_lab_runs_every_job_on_event_passes_alone() {
+    let Some(hv) = Hypervisor::test_driver("e2e on event passes, test driver") else {
+        return;
+    };
+    let lab = Lab::with_event_passes();
+    let (_domains, lab) = win_lab(&hv, "e2e-events", &["build", "linux"], lab);
+    submit_four_jobs(&lab);
+    run_and_check(&lab, events(60), 10);
 }
 
 #[test]
@@ -46,10 +52,57 @@ fn qemu_lab_runs_every_job_one_sibling_at_a_time() {
     let Some(hv) = Hypervisor::qemu("e2e on QEMU") else {
         return;
     };
-    let (_domains, lab) = win_lab(&hv, "e2e", &["linux"]);
+    let (_domains, lab) = win_lab(&hv, "e2e", &["linux"], Lab::new());
     submit(&lab, &["--vm", "w10", "--vm", "w10_fr", "--vm", "w10_de"]);
     submit_steps(&lab, "linux", &["w10_fr"]);
-    run_and_check(&lab, &["--wait"], Duration::from_secs(240), 5);
+    run_and_check(&lab, cron(&["--wait"], 240), 5);
+}
+
+#[test]
+fn qemu_lab_runs_every_job_on_event_passes_alone() {
+    let Some(hv) = Hypervisor::qemu("e2e on event passes, QEMU") else {
+        return;
+    };
+    let lab = Lab::with_event_passes();
+    let (_domains, lab) = win_lab(&hv, "e2e-events", &["linux"], lab);
+    submit(&lab, &["--vm", "w10", "--vm", "w10_fr", "--vm", "w10_de"]);
+    submit_steps(&lab, "linux", &["w10_fr"]);
+    run_and_check(&lab, events(240), 5);
+}
+
+/// Four jobs over the shared domain and two other VMs, one of two steps: ten tasks.
+fn submit_four_jobs(lab: &Lab) {
+    submit(lab, &["--vm", "w10", "--vm", "w10_fr", "--vm", "w10_de"]);
+    submit_steps(lab, "build", &["w10_fr", "linux"]);
+    submit(
+        lab,
+        &["--priority", "3", "--vm", "w10_fr", "--vm", "w10_de"],
+    );
+    submit(lab, &["--vm", "w10", "--vm", "linux"]);
+}
+
+/// Drives a lab like cron: `schedule-once ARGS` until every job has ended, within `secs`.
+fn cron(args: &'static [&'static str], secs: u64) -> impl FnOnce(&Lab) {
+    move |lab| {
+        let passes = lab.drive(args, Duration::from_secs(secs));
+        assert!(passes > 1, "{passes} passes");
+    }
+}
+
+/// Runs no pass at all: waits up to `secs` for the passes that changes start to end every job.
+fn events(secs: u64) -> impl FnOnce(&Lab) {
+    move |lab| {
+        let open = "SELECT count(*) FROM jobs WHERE ended IS NULL";
+        let limit = std::time::Instant::now() + Duration::from_secs(secs);
+        while lab.rows(open) != ["0"] {
+            assert!(
+                std::time::Instant::now() < limit,
+                "jobs still open after {secs} s of event passes:\n{}",
+                lab.run(&["history"]).stdout
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 #[test]
@@ -58,10 +111,13 @@ fn cron_like_passes_displace_a_sleeping_owner_and_kill_its_worker() {
         return;
     };
     let win = hv.domain("e2e-sleeping", "win", &["wtb", "wtb-fr"]);
-    let lab = lab(&[
-        ("w10", &win, "wtb", "base"),
-        ("w10_fr", &win, "wtb-fr", "winetest"),
-    ]);
+    let lab = lab(
+        &[
+            ("w10", &win, "wtb", "base"),
+            ("w10_fr", &win, "wtb-fr", "winetest"),
+        ],
+        Lab::new(),
+    );
     lab.run(&["settings", "set", "sleep_after_revert", "60"])
         .ok();
     lab.pass(&[]);
@@ -74,7 +130,7 @@ fn cron_like_passes_displace_a_sleeping_owner_and_kill_its_worker() {
     lab.run(&["settings", "set", "sleep_after_revert", "0"])
         .ok();
     submit(&lab, &["--vm", "w10_fr"]);
-    run_and_check(&lab, &[], Duration::from_secs(30), 1);
+    run_and_check(&lab, cron(&[], 30), 1);
     wait_for("the displaced owner's worker to be killed", || gone(worker));
     let history = lab.rows(
         "SELECT old_status || ' ' || new_status || ' ' || detail FROM history
@@ -83,9 +139,8 @@ fn cron_like_passes_displace_a_sleeping_owner_and_kill_its_worker() {
     assert_eq!(history, ["sleeping off off stolen by w10_fr"]);
 }
 
-/// A lab with these VMs (imported from an inventory) and limits that let work overlap.
-fn lab(vms: &[Vm]) -> Lab {
-    let lab = Lab::new();
+/// `lab` with these VMs (imported from an inventory) and limits that let work overlap.
+fn lab(vms: &[Vm], lab: Lab) -> Lab {
     let mut toml = String::from(
         "[limits]\nmax_active = 3\nmax_running = 2\nmax_reverting = 2\nmax_reverts_while_running = 1\n",
     );
@@ -103,7 +158,7 @@ fn lab(vms: &[Vm]) -> Lab {
 /// A lab on `hv`: domain win shared by w10 (wtb, base), w10_fr (wtb-fr, winetest) and w10_de
 /// (wtb-de, extra), then for each of `others` a domain with a `clean` snapshot and one VM of
 /// that name (base). The domains come with it: keep them while the lab is used.
-fn win_lab(hv: &Hypervisor, test: &str, others: &[&str]) -> (Vec<Domain>, Lab) {
+fn win_lab(hv: &Hypervisor, test: &str, others: &[&str], lab: Lab) -> (Vec<Domain>, Lab) {
     let win = hv.domain(test, "win", &["wtb", "wtb-fr", "wtb-de"]);
     let other: Vec<Domain> = others
         .iter()
@@ -120,7 +175,7 @@ fn win_lab(hv: &Hypervisor, test: &str, others: &[&str]) -> (Vec<Domain>, Lab) {
             .zip(&other)
             .map(|(n, d)| (*n, d, "clean", "base")),
     );
-    let lab = lab(&vms);
+    let lab = self::lab(&vms, lab);
     (std::iter::once(win).chain(other).collect(), lab)
 }
 
@@ -143,14 +198,12 @@ fn submit_steps(lab: &Lab, first: &str, then: &[&str]) {
     lab.run(&["jobs", "submit", "--file", &file]).ok();
 }
 
-/// Drives the lab with `schedule-once PASS` until every job has ended (within `limit`),
-/// watching the database, then checks the outcome: `tasks` tasks, each completed once with
-/// its snapshot checked.
-fn run_and_check(lab: &Lab, pass: &[&str], limit: Duration, tasks: usize) {
+/// Runs the lab with `drive` until every job has ended, watching the database, then checks
+/// the outcome: `tasks` tasks, each completed once with its snapshot checked.
+fn run_and_check(lab: &Lab, drive: impl FnOnce(&Lab), tasks: usize) {
     let watch = Watcher::start(lab);
-    let passes = lab.drive(pass, limit);
+    drive(lab);
     watch.stop();
-    assert!(passes > 1, "{passes} passes");
     let snapshot: BTreeMap<String, String> = pairs(lab, "SELECT name, snapshot FROM vms");
     let jobs = lab.run(&["jobs", "list", "--format", "json"]).ok().json();
     let mut seen = 0;

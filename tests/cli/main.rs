@@ -12,6 +12,7 @@ mod crash;
 mod database;
 mod domains;
 mod e2e;
+mod events;
 mod generated;
 mod hv;
 mod import;
