@@ -152,3 +152,45 @@ fn passes_started_by_events_leave_the_alert_lines_to_cron() {
         cron.stderr
     );
 }
+
+#[test]
+fn roots_pass_runs_as_the_database_owner() {
+    let lab = idle_lab(Lab::new(), &["w1"]);
+    lab.run(&[
+        "jobs",
+        "submit",
+        "--vm",
+        "w1",
+        "--",
+        "sh",
+        "-c",
+        "id -u > uid",
+    ])
+    .ok();
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    let owner = |path: &std::path::Path| {
+        nix::unistd::chown(path, Some(nobody.uid), Some(nobody.gid)).unwrap()
+    };
+    owner(lab.path());
+    for entry in std::fs::read_dir(lab.path()).unwrap() {
+        owner(&entry.unwrap().path());
+    }
+    lab.pass(&[]);
+    jobs_end(&lab);
+    let uid = std::fs::read_to_string(lab.path().join("logs/1/1/uid")).unwrap();
+    assert_eq!(
+        uid.trim(),
+        nobody.uid.to_string(),
+        "the task ran as another user"
+    );
+    use std::os::unix::fs::MetadataExt;
+    for made in [
+        "logs",
+        "logs/workers.log",
+        "vmsched.db.lock",
+        "logs/1/1/1.1.log",
+    ] {
+        let meta = std::fs::metadata(lab.path().join(made)).unwrap();
+        assert_eq!(meta.uid(), nobody.uid.as_raw(), "{made} is not the owner's");
+    }
+}
