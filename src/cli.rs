@@ -100,7 +100,7 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff)
     Man,
-    /// Run one recorded operation (started by schedule-once)
+    /// Carry out a released revert, power-off or monitor (started by vmsched-worker)
     #[command(hide = true)]
     Worker(WorkerArgs),
 }

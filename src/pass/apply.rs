@@ -26,8 +26,6 @@ pub struct Deadlines {
 /// A new operation that needs a worker.
 pub struct ToSpawn {
     pub operation: i64,
-    /// A task's operation (run by the lean task worker).
-    pub task: bool,
     /// What the progress line of `--wait` says, e.g. `w10 revert`.
     pub label: String,
 }
@@ -172,7 +170,6 @@ impl Writer<'_> {
         )?;
         self.applied.spawn.push(ToSpawn {
             operation: id,
-            task: task.is_some(),
             label: format!("{vm} {kind}"),
         });
         Ok(())

@@ -18,7 +18,9 @@ use crate::store::state::{self, Loaded};
 use crate::store::{operations, requests, Conn, Store};
 use crate::workers::{self, wait::Started};
 use anyhow::Result;
-use apply::{Applied, Deadlines};
+use apply::{Applied, Deadlines, ToSpawn};
+use std::path::Path;
+
 use std::io::Write;
 use std::time::Duration;
 
@@ -60,7 +62,6 @@ pub fn run(store: &mut Store, timeout: Duration, lock: PassLock) -> Result<Passe
 /// One pass: decide and write in one transaction, then kill, spawn, record and release.
 fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
     let db = store.path().to_path_buf();
-    let log = workers::log_path(&db)?;
     let (applied, plan) = store.write(|tx| {
         let settings = settings::load(tx)?;
         requests::serve(tx)?;
@@ -84,15 +85,7 @@ fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
     } = applied;
     kill.extend(survivors.into_iter().filter(Proc::is_alive));
     process::kill_all(&kill);
-    // A worker that cannot be started leaves its operation without a process: the next pass
-    // finds it dead, like any worker that died.
-    let mut spawned = Vec::new();
-    for op in spawn {
-        match workers::spawn(&db, timeout, op.operation, op.task, &log) {
-            Ok((child, proc)) => spawned.push((op, child, proc)),
-            Err(err) => eprintln!("{} pass: {err:#}", crate::store::now()),
-        }
-    }
+    let spawned = spawn_all(&db, timeout, spawn)?;
     fault("after-spawn");
     store.write(|tx| {
         for (op, _, proc) in &spawned {
@@ -115,6 +108,27 @@ fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
         })
         .collect();
     Ok((plan, started))
+}
+
+/// Starts the workers of new operations. One that cannot be started leaves its operation
+/// without a process: the next pass finds it dead, like any worker that died.
+fn spawn_all(
+    db: &Path,
+    timeout: Duration,
+    spawn: Vec<ToSpawn>,
+) -> Result<Vec<(ToSpawn, std::process::Child, Proc)>> {
+    if spawn.is_empty() {
+        return Ok(Vec::new());
+    }
+    let log = workers::open_log(&workers::log_path(db)?)?;
+    let mut spawned = Vec::with_capacity(spawn.len());
+    for op in spawn {
+        match workers::spawn(db, timeout, op.operation, &log) {
+            Ok((child, proc)) => spawned.push((op, child, proc)),
+            Err(err) => eprintln!("{} pass: {err:#}", crate::store::now()),
+        }
+    }
+    Ok(spawned)
 }
 
 /// Loads the state and judges every recorded worker, once per pass: alive when its pid exists

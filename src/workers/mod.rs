@@ -3,6 +3,11 @@
 //! transactions, leaving a VM alone when it is no longer theirs (an admin changed it). A
 //! worker's writes wait out a busy database until its deadline, so a result it has is never
 //! lost; its end asks for a pass.
+//!
+//! Every worker starts as `vmsched-worker` (src/bin/vmsched-worker.rs), a program without
+//! libvirt: the pass spawns hundreds of them cheaply, and a task's long-lived worker never
+//! loads libvirt's libraries. Once released, a revert, power-off or monitor worker replaces
+//! itself (`exec`, same pid and start time) with `vmsched worker OP`, which has libvirt.
 
 mod monitor;
 mod poweroff;
@@ -19,7 +24,9 @@ use crate::store::vms::{self, VmRow};
 use crate::store::{settings, Mode, Store, Transaction};
 use crate::Ctx;
 use anyhow::{Context, Result};
+use std::fs::File;
 use std::io::BufRead;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,7 +45,8 @@ pub fn log_stderr(db: &Path) -> Result<()> {
     Ok(())
 }
 
-fn open_log(path: &Path) -> Result<std::fs::File> {
+/// Opens the worker log for appending (workers' stderr).
+pub fn open_log(path: &Path) -> Result<File> {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -46,35 +54,21 @@ fn open_log(path: &Path) -> Result<std::fs::File> {
         .with_context(|| format!("cannot open worker log `{}`", path.display()))
 }
 
-/// Starts the worker of an operation, blocked reading its stdin until the pass has recorded
-/// it and releases it: `vmsched-task` for a task when it is installed beside this binary (a
-/// long-lived process that does not load libvirt), else `vmsched worker OP`. The worker
-/// leaves the pass's session itself (so cron's exit does not kill it): spawning without a hook
-/// in the child lets the standard library use `posix_spawn`, which costs the same however much
-/// memory the pass holds.
-pub fn spawn(
-    db: &Path,
-    timeout: Duration,
-    operation: i64,
-    task: bool,
-    log: &Path,
-) -> Result<(Child, Proc)> {
-    let lean = exe("vmsched-task")?;
-    let mut cmd = if task && lean.exists() {
-        Command::new(lean)
-    } else {
-        let mut cmd = Command::new(exe("vmsched")?);
-        cmd.args(["--no-progress", "--timeout", &timeout.as_secs().to_string()])
-            .arg("worker");
-        cmd
-    };
-    cmd.arg("--db")
+/// Starts `vmsched-worker` for an operation, blocked reading its stdin until the pass has
+/// recorded it and releases it. The worker leaves the pass's session itself (so cron's exit
+/// does not kill it): spawning without a hook in the child lets the standard library use
+/// `posix_spawn`, whose cost does not grow with the memory the pass holds.
+pub fn spawn(db: &Path, timeout: Duration, operation: i64, log: &File) -> Result<(Child, Proc)> {
+    let child = Command::new(exe("vmsched-worker")?)
+        .arg("--db")
         .arg(db)
+        .args(["--timeout", &timeout.as_secs().to_string()])
         .arg(operation.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
-        .stderr(open_log(log)?);
-    let child = cmd.spawn().context("cannot start a worker")?;
+        .stderr(log.try_clone()?)
+        .spawn()
+        .context("cannot start `vmsched-worker` (it must be installed beside `vmsched`)")?;
     let proc = Proc::of(i64::from(child.id())).context("a worker exited at once")?;
     Ok((child, proc))
 }
@@ -92,29 +86,48 @@ pub fn data_dir(db: &Path) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// `vmsched worker --db DB OP`: carries out a recorded operation of any kind.
-pub fn run(ctx: &Ctx, id: i64) -> Result<()> {
-    let Some((mut store, op)) = claim(&ctx.db, id)? else {
+/// `vmsched-worker --db DB --timeout SECS OP`: waits for the pass's release and carries out
+/// a task itself; for any other operation it becomes `vmsched worker OP`.
+pub fn run(db: &Path, timeout: Duration, id: i64) -> Result<()> {
+    let Some((mut store, op)) = claim(db, id)? else {
         return Ok(());
     };
+    if op.kind == "task" {
+        let result = task::run(&mut store, &op);
+        return finished(&mut store, &op, result);
+    }
+    drop(store);
+    let err = Command::new(exe("vmsched")?)
+        .arg("--db")
+        .arg(db)
+        .args(["--no-progress", "--timeout", &timeout.as_secs().to_string()])
+        .args(["worker", &id.to_string()])
+        .exec();
+    eprintln!(
+        "{} worker {id}: cannot run `vmsched worker`: {err}",
+        crate::store::now()
+    );
+    Err(err.into())
+}
+
+/// `vmsched worker OP`: a released worker, now with libvirt, carries out a revert, power-off
+/// or monitor. It acts only when the operation still names this process (the same pid and
+/// start time as `vmsched-worker`'s, which it replaced).
+pub fn run_released(ctx: &Ctx, id: i64) -> Result<()> {
+    let mut store = Store::open(&ctx.db, Mode::Existing)?;
+    let Some(op) = operations::get(store.conn(), id)? else {
+        return Ok(());
+    };
+    if op.ended.is_some() || op.process != Some(Proc::current()?) {
+        return Ok(());
+    }
     let result = match op.kind.as_str() {
         "revert" => revert::run(ctx, &mut store, &op),
         "poweroff" => poweroff::run(ctx, &mut store, &op),
         "monitor" => monitor::run(ctx, &mut store, &op),
-        "task" => task::run(&mut store, &op),
-        other => Err(anyhow::anyhow!("unknown operation kind `{other}`")),
-    };
-    finished(&mut store, &op, result)
-}
-
-/// `vmsched-task --db DB OP`: carries out a recorded task.
-pub fn run_task(db: &Path, id: i64) -> Result<()> {
-    let Some((mut store, op)) = claim(db, id)? else {
-        return Ok(());
-    };
-    let result = match op.kind.as_str() {
-        "task" => task::run(&mut store, &op),
-        other => Err(anyhow::anyhow!("`{other}` is not a task operation")),
+        other => Err(anyhow::anyhow!(
+            "`{other}` is not an operation of `vmsched worker`"
+        )),
     };
     finished(&mut store, &op, result)
 }

@@ -7,7 +7,7 @@
 //! of its own: nothing of a finished task keeps acting on a domain that a sibling may get
 //! next. The exit decides the task's status; the VM becomes dirty, errors reset. A command
 //! that cannot start is an infrastructure failure: requeued while tries remain, else
-//! boterror. It runs in `vmsched-task`, a binary without libvirt.
+//! boterror. It runs in `vmsched-worker`, a program without libvirt.
 
 use crate::model::{TaskStatus, VmStatus};
 use crate::process::{self, Proc};

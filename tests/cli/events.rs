@@ -1,8 +1,7 @@
 //! Passes on events and the workers that ask for them (docs/architecture.md, "Passes on
 //! events"): a request made while a pass holds the lock is served before that pass lets go; a
 //! task's result survives a database held by another writer; whatever a task leaves behind
-//! dies with it; the long-lived task worker does not load libvirt; a detached pass never takes
-//! cron's alert lines.
+//! dies with it; workers start without libvirt; a detached pass never takes cron's alert lines.
 
 use crate::support::{gone, wait_for, Lab};
 use std::time::Duration;
@@ -122,8 +121,8 @@ fn whatever_a_task_leaves_behind_dies_when_it_ends() {
 }
 
 #[test]
-fn the_task_worker_does_not_load_libvirt() {
-    let exe = assert_cmd::cargo::cargo_bin("vmsched-task");
+fn workers_start_without_libvirt() {
+    let exe = assert_cmd::cargo::cargo_bin("vmsched-worker");
     let out = std::process::Command::new("readelf")
         .arg("-d")
         .arg(&exe)
