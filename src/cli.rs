@@ -490,4 +490,7 @@ pub struct CompletionsArgs {
 pub struct WorkerArgs {
     /// The operation row to carry out
     pub operation: i64,
+    /// Only say whether the operation's domain runs its VM's snapshot (`ok` or `mismatch ...`)
+    #[arg(long)]
+    pub check: bool,
 }

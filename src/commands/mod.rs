@@ -54,6 +54,9 @@ fn run(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
         Command::ScheduleOnce(args) => schedule::run(ctx, &args, out),
         Command::Demo(args) => demo::run(ctx, &args, out),
         Command::State(StateCommand::Export) => state::export(ctx, out).map(done),
+        Command::Worker(args) if args.check => {
+            crate::workers::check(ctx, args.operation, out).map(done)
+        }
         Command::Worker(args) => crate::workers::run_released(ctx, args.operation).map(done),
         Command::Completions(args) => completions::completions(args.shell, out).map(done),
         Command::Man => completions::man(out).map(done),

@@ -49,6 +49,15 @@ pub fn check_host_key(key: &str) -> Result<(), String> {
     }
 }
 
+/// Whether a URI's domains keep their state from one connection to the next. libvirt's
+/// in-process test driver (`test:///default`, `test:///PATH.xml`) starts every connection
+/// from its initial state, so what one connection changed, the next cannot check: on it the
+/// snapshot checks before a task and for an admin's `--status idle` prove nothing and are
+/// skipped (use `test+unix:///default` through a daemon, or a real hypervisor).
+pub fn keeps_state(uri: &str) -> bool {
+    !uri.starts_with("test:")
+}
+
 /// The host key of a libvirt URI: lower-cased host[:port], `localhost` when empty
 /// (docs/rules.md §1.1). Fails on a URI without a scheme or a path.
 pub fn host_key(uri: &str) -> Result<String, String> {

@@ -118,7 +118,8 @@ fn account_name() -> Option<String> {
 /// The settings row that remembers the last history entry a pass reported.
 const REPORTED: &str = "_last_reported";
 
-/// Lines about VMs that went offline and tasks that ended in `boterror` since the last call,
+/// Lines about VMs that went offline, tasks that ended in `boterror` and tasks that did not
+/// start on a domain showing another snapshot, since the last call,
 /// for cron's mail; remembers where it stopped.
 pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
     let since: i64 = conn
@@ -132,7 +133,8 @@ pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
         .unwrap_or(0);
     let mut stmt = conn.prepare(
         "SELECT id, vm, detail, new_status FROM history WHERE id > ?1 AND vm IS NOT NULL AND
-         ((new_status = 'offline' AND old_status IS NOT 'offline') OR detail LIKE '%task % boterror%')
+         ((new_status = 'offline' AND old_status IS NOT 'offline') OR detail LIKE '%task % boterror%'
+          OR detail LIKE 'dirty wrong snapshot%')
          ORDER BY id",
     )?;
     let mut last = since;

@@ -93,7 +93,7 @@ pub fn run(db: &Path, timeout: Duration, id: i64) -> Result<()> {
         return Ok(());
     };
     if op.kind == "task" {
-        let result = task::run(&mut store, &op);
+        let result = task::run(&mut store, &op, timeout);
         return finished(&mut store, &op, result);
     }
     drop(store);
@@ -130,6 +130,21 @@ pub fn run_released(ctx: &Ctx, id: i64) -> Result<()> {
         )),
     };
     finished(&mut store, &op, result)
+}
+
+/// `vmsched worker --check OP`: prints `ok` when the operation's domain runs its VM's
+/// snapshot, else `mismatch ` and what libvirt shows; a libvirt error is exit 1. The task
+/// worker runs it right before a task's command, as a short-lived process, so the task's own
+/// long-lived worker never loads libvirt.
+pub fn check(ctx: &Ctx, id: i64, out: &mut dyn std::io::Write) -> Result<()> {
+    let store = Store::open(&ctx.db, Mode::Existing)?;
+    let op = operations::get(store.conn(), id)?.context("no such operation")?;
+    let (vm, hv) = connect(ctx, &store, &op)?;
+    match hypervisor::mismatch(&hv?, &vm.domain, &vm.snapshot)? {
+        None => writeln!(out, "ok")?,
+        Some(shows) => writeln!(out, "mismatch {shows}")?,
+    }
+    Ok(())
 }
 
 /// Leaves the pass's session, waits for the pass's release and checks that the operation

@@ -8,8 +8,13 @@
 //! next. The exit decides the task's status; the VM becomes dirty, errors reset. A command
 //! that cannot start is an infrastructure failure: requeued while tries remain, else
 //! boterror. It runs in `vmsched-worker`, a program without libvirt.
+//!
+//! Right before the command starts, a short-lived `vmsched worker --check` asks libvirt
+//! whether the domain runs this VM's snapshot (docs/rules.md §7). If not, the command does not
+//! start: the VM becomes dirty, the task is requeued without using a try, and cron hears of it
+//! once. A check that cannot reach libvirt counts as a try, like a command that cannot start.
 
-use crate::model::{TaskStatus, VmStatus};
+use crate::model::{keeps_state, TaskStatus, VmStatus};
 use crate::process::{self, Proc};
 use crate::store::jobs::{self, attempts};
 use crate::store::operations::{set_group, transition, Errors, Operation};
@@ -20,15 +25,25 @@ use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag};
 use nix::unistd::Pid;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-pub fn run(store: &mut Store, op: &Operation) -> Result<()> {
+pub fn run(store: &mut Store, op: &Operation, timeout: Duration) -> Result<()> {
     let key @ (job, step, no) = op.task.context("task operation without a task")?;
     let task = attempts::attempt(store.conn(), key)?;
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
+    if keeps_state(&vm.uri) {
+        match check(store.path(), timeout, op.id) {
+            Ok(None) => {}
+            Ok(Some(shows)) => return wrong_snapshot(store, op, &shows),
+            Err(err) => {
+                return not_started(store, op, &format!("cannot check the snapshot: {err:#}"))
+            }
+        }
+    }
     let log = data_dir(store.path()).join(&task.log);
     let folder = log.parent().context("log path")?.to_path_buf();
     // Orphans of the command come to this process, not to init, so they can be found.
@@ -147,6 +162,51 @@ fn reap() {
             break;
         }
     }
+}
+
+/// Asks `vmsched worker --check OP` whether the domain runs the VM's snapshot: `None` when it
+/// does, else what libvirt shows.
+fn check(db: &Path, timeout: Duration, id: i64) -> Result<Option<String>> {
+    let out = Command::new(super::exe("vmsched")?)
+        .arg("--db")
+        .arg(db)
+        .args(["--timeout", &timeout.as_secs().to_string()])
+        .args(["worker", "--check", &id.to_string()])
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run `vmsched worker --check`")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let said = stdout.trim();
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let error = stderr.lines().next().unwrap_or("no message");
+        anyhow::bail!("{}", error.trim_start_matches("error: "));
+    }
+    match said.strip_prefix("mismatch ") {
+        _ if said == "ok" => Ok(None),
+        Some(shows) => Ok(Some(shows.to_string())),
+        None => anyhow::bail!("unexpected answer `{said}`"),
+    }
+}
+
+/// The domain does not run the VM's snapshot: the command must not start. The VM becomes
+/// dirty (so the next pass reverts or powers it off) and the task goes back to the queue
+/// without using a try: the attempt says nothing about the task.
+fn wrong_snapshot(store: &mut Store, op: &Operation, shows: &str) -> Result<()> {
+    let key @ (job, step, no) = op.task.context("task operation without a task")?;
+    let detail = format!("dirty wrong snapshot, task {job}/{step}/{no} not started: {shows}");
+    super::write(store, op, |tx| {
+        attempts::requeue_uncounted(tx, key)?;
+        transition(
+            tx,
+            op,
+            (VmStatus::Running, VmStatus::Dirty),
+            Errors::Keep,
+            &detail,
+            Some("wrong snapshot"),
+        )
+    })?;
+    Ok(())
 }
 
 /// The command could not be started: the attempt does not count as the command's result.
