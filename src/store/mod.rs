@@ -15,6 +15,7 @@ pub mod vms;
 
 use crate::exit;
 use anyhow::{Context, Result};
+use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -166,6 +167,26 @@ impl Store {
         Ok(store)
     }
 
+    /// A private in-memory copy of this database, read in one read transaction (SQLite's
+    /// online backup), so it does not wait for writers. A dry run applies its changes to the
+    /// copy: it checks exactly what a real run would, without taking the write lock.
+    pub fn in_memory_copy(&self) -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        let done = Backup::new(&self.conn, &mut conn)?.step(-1)?;
+        if done != StepResult::Done {
+            anyhow::bail!(
+                "database is busy: cannot copy `{}` for a dry run",
+                self.path.display()
+            );
+        }
+        conn.execute_batch("PRAGMA foreign_keys=ON")?;
+        Ok(Store {
+            conn,
+            path: PathBuf::from(":memory:"),
+            busy_timeout: self.busy_timeout,
+        })
+    }
+
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed when `f` succeeds. Every
     /// read-then-write goes through here, so SQLite serialises it against other writers.
     pub fn write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
@@ -190,8 +211,8 @@ impl Store {
         }
     }
 
-    /// Like `write`, but rolled back when `commit` is false: a dry run takes the same locks and
-    /// checks as the real run, then leaves the database as it was.
+    /// Like `write`, but rolled back when `commit` is false (a dry run on an in-memory copy or
+    /// scratch database).
     pub fn write_if<T>(
         &mut self,
         commit: bool,

@@ -6,6 +6,7 @@ use crate::model::{host_key, Role, VmStatus};
 use anyhow::Result;
 use rusqlite::types::Type;
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::collections::HashSet;
 use std::str::FromStr;
 
 /// A row of `vms`, plus the operation it names while that operation has not ended.
@@ -143,6 +144,13 @@ fn from_row(r: &Row) -> rusqlite::Result<VmRow> {
 pub fn get(conn: &Connection, name: &str) -> Result<Option<VmRow>> {
     let sql = format!("{SELECT} WHERE v.name = ?1");
     Ok(conn.query_row(&sql, [name], from_row).optional()?)
+}
+
+/// The names of every VM, in one query: what a job is checked against.
+pub fn names(conn: &Connection) -> Result<HashSet<String>> {
+    let mut stmt = conn.prepare_cached("SELECT name FROM vms")?;
+    let names = stmt.query_map([], |r| r.get(0))?;
+    Ok(names.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The VM called `name`; an unknown one is bad input (exit 2).

@@ -1,7 +1,7 @@
 //! CLI tests of `vms import`: creation, updates, limits, `--prune`, `--dry-run`.
 
 use crate::inventory::cells;
-use crate::support::{example_inventory, Lab};
+use crate::support::{example_inventory, Lab, Run};
 use serde_json::json;
 
 /// The example inventory with some text replaced, written in the lab as `name`.
@@ -93,6 +93,36 @@ fn dry_run_changes_nothing() {
         .run(&["vms", "import", &file, "--dry-run", "--format", "json"])
         .ok();
     assert_eq!(run.json()[0]["detail"], "snapshot=wtb-fr2");
+    assert_eq!(lab.dump(), before);
+}
+
+#[test]
+fn dry_run_takes_no_write_lock() {
+    let lab = Lab::example();
+    let file = edited_example(&lab, "lab2.toml", &[("wtb-fr", "wtb-fr2")]);
+    let before = lab.dump();
+    let writer = rusqlite::Connection::open(&lab.db).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let dry_run = ["vms", "import", &file, "--dry-run", "--format", "json"];
+    let run = Run::from(
+        lab.cmd(&dry_run)
+            .env("VMSCHED_BUSY_TIMEOUT_MS", "100")
+            .output()
+            .unwrap(),
+    );
+    let run = run.ok();
+    assert_eq!(run.json()[0]["detail"], "snapshot=wtb-fr2");
+    let real = Run::from(
+        lab.cmd(&["vms", "import", &file])
+            .env("VMSCHED_BUSY_TIMEOUT_MS", "100")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        real.code(1).one_line_error().contains("database is busy"),
+        "the real import waits for the writer"
+    );
+    drop(writer);
     assert_eq!(lab.dump(), before);
 }
 

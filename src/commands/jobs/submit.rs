@@ -1,6 +1,6 @@
 //! `jobs submit`: one command on some VMs (a one-step job), or the steps of a job file.
 
-use super::jobfile::{self, JobFile, DEFAULT_PRIORITY, DEFAULT_TIMEOUT};
+use super::jobfile::{self, JobFile, NamedVms, DEFAULT_PRIORITY, DEFAULT_TIMEOUT};
 use crate::cli::{Format, JobSubmitArgs};
 use crate::commands::read_text;
 use crate::exit;
@@ -12,8 +12,9 @@ use crate::Ctx;
 use anyhow::Result;
 use std::io::Write;
 
-/// Checks the job against the VMs and stores it in one transaction, so a refused job leaves
-/// nothing behind; prints the new job's id.
+/// Parses, checks and orders the job against the VMs as they are, then stores it in one short
+/// transaction that only checks the VMs again and writes, so a refused job leaves nothing
+/// behind; prints the new job's id.
 pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()> {
     let source = match &args.file {
         Some(path) => Some((
@@ -23,18 +24,21 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
         None => None,
     };
     let mut store = ctx.open(Mode::Existing)?;
+    let names = vms::names(store.conn())?;
+    let known = |vm: &str| Ok(names.contains(vm));
+    let file = match &source {
+        Some((name, text)) => jobfile::parse(name, text, &known)?,
+        None => one_step(&args, &known)?,
+    };
+    let job = NewJob {
+        priority: args.priority.unwrap_or(file.priority),
+        user: args.user.clone().unwrap_or_else(current_user),
+        remarks: args.remarks.clone().or(file.remarks),
+        steps: file.steps,
+    };
     let id = store.write(|tx| {
-        let known = |vm: &str| vms::get(tx, vm).map(|row| row.is_some());
-        let file = match &source {
-            Some((name, text)) => jobfile::parse(name, text, &known)?,
-            None => one_step(&args, &known)?,
-        };
-        let job = NewJob {
-            priority: args.priority.unwrap_or(file.priority),
-            user: args.user.clone().unwrap_or_else(current_user),
-            remarks: args.remarks.clone().or(file.remarks),
-            steps: file.steps,
-        };
+        let names = vms::names(tx)?;
+        file.vms.check(&|vm| Ok(names.contains(vm)))?;
         jobs::insert(tx, &job)
     })?;
     match ctx.out.format {
@@ -51,9 +55,7 @@ fn one_step(args: &JobSubmitArgs, known: &dyn Fn(&str) -> Result<bool>) -> Resul
             return Err(exit::bad_input(format!("VM `{vm}` is given twice")).into());
         }
         if !known(vm)? {
-            return Err(exit::bad_input(format!("unknown VM `{vm}`"))
-                .hint("`vmsched vms list` shows the registered VMs")
-                .into());
+            return Err(jobfile::unknown_vm(None, None, vm));
         }
     }
     if args.command.first().is_none_or(String::is_empty) {
@@ -69,5 +71,9 @@ fn one_step(args: &JobSubmitArgs, known: &dyn Fn(&str) -> Result<bool>) -> Resul
             command: args.command.clone(),
             vms: args.vms.clone(),
         }],
+        vms: NamedVms {
+            file: None,
+            named: args.vms.iter().map(|vm| (vm.clone(), None)).collect(),
+        },
     })
 }

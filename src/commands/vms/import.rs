@@ -89,16 +89,17 @@ struct Change {
     detail: String,
 }
 
-/// Imports the file; `--dry-run` runs the same transaction and rolls it back (on an empty
-/// in-memory database when there is none yet, so it creates nothing either).
+/// Imports the file, parsed before any transaction. `--dry-run` runs the same changes on an
+/// in-memory copy of the database (an empty one when there is none yet), so it takes no write
+/// lock and creates nothing.
 pub fn import(ctx: &Ctx, args: &VmImportArgs, out: &mut dyn Write) -> Result<()> {
     let file = args.file.display().to_string();
     let text = read_text(&args.file, &format!("`{file}`"))?;
     let inventory = parse(&file, &text)?;
-    let mut store = if args.dry_run && !ctx.db.exists() {
-        Store::scratch()?
-    } else {
-        ctx.open(Mode::Create)?
+    let mut store = match (args.dry_run, ctx.db.exists()) {
+        (true, false) => Store::scratch()?,
+        (true, true) => ctx.open(Mode::Existing)?.in_memory_copy()?,
+        (false, _) => ctx.open(Mode::Create)?,
     };
     let source = Source {
         file: &file,

@@ -61,31 +61,32 @@ pub struct NewStep {
 }
 
 /// Inserts a job with its steps and tasks; call it inside `Store::write` so it is all or
-/// nothing. Returns the new job id.
+/// nothing. Returns the new job id. The step and task inserts are prepared once: a job file
+/// may have tens of thousands of steps.
 pub fn insert(conn: &Connection, job: &NewJob) -> Result<i64> {
     conn.execute(
         "INSERT INTO jobs (priority, user, remarks, submitted) VALUES (?1, ?2, ?3, ?4)",
         params![job.priority, job.user, job.remarks, now()],
     )?;
     let id = conn.last_insert_rowid();
+    let mut insert_step = conn.prepare_cached(
+        "INSERT INTO steps (job, no, name, previous, timeout, command)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut insert_task = conn.prepare_cached(
+        "INSERT INTO tasks (job, step, no, vm, timeout) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
     for (no, step) in (1u32..).zip(&job.steps) {
-        conn.execute(
-            "INSERT INTO steps (job, no, name, previous, timeout, command)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                id,
-                no,
-                step.name,
-                step.previous,
-                step.timeout,
-                serde_json::to_string(&step.command)?
-            ],
-        )?;
+        insert_step.execute(params![
+            id,
+            no,
+            step.name,
+            step.previous,
+            step.timeout,
+            serde_json::to_string(&step.command)?
+        ])?;
         for (task, vm) in (1u32..).zip(&step.vms) {
-            conn.execute(
-                "INSERT INTO tasks (job, step, no, vm, timeout) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, no, task, vm, step.timeout],
-            )?;
+            insert_task.execute(params![id, no, task, vm, step.timeout])?;
         }
     }
     Ok(id)

@@ -138,6 +138,37 @@ fn unknown_vm_is_refused() {
 }
 
 #[test]
+fn an_unknown_vm_in_the_last_of_16000_steps_changes_nothing() {
+    let lab = lab_with_vms(&["w1", "w2"]);
+    let mut text = String::new();
+    for i in 1..=16_000 {
+        let after = if i > 1 && i % 4 != 0 {
+            format!("after = \"s{}\"\n", i - 1)
+        } else {
+            String::new()
+        };
+        let vm = if i == 16_000 {
+            "w3"
+        } else {
+            ["w1", "w2"][i % 2]
+        };
+        text.push_str(&format!(
+            "[[step]]\nname = \"s{i}\"\n{after}vms = [\"{vm}\"]\ncommand = [\"true\"]\n"
+        ));
+    }
+    let file = lab.write("big.toml", &text);
+    let line = text.lines().count() - 1;
+    let error = lab
+        .refused(&["jobs", "submit", "--file", &file], 2)
+        .one_line_error();
+    let expected = format!("big.toml` line {line}, field `vms`: unknown VM `w3`");
+    assert!(error.contains(&expected), "{error:?} lacks {expected:?}");
+    let file = lab.write("big.toml", &text.replace("\"w3\"", "\"w1\""));
+    assert_eq!(submit(&lab, &["--file", &file]), 1);
+    assert_eq!(lab.rows("SELECT count(*) FROM steps"), ["16000"]);
+}
+
+#[test]
 fn bad_job_files_are_refused_with_file_line_and_field() {
     let vms = &["build", "w10", "w10_fr"];
     let cycle = JOB_FILE.replace("name = \"build\"", "name = \"build\"\nafter = \"test\"");
