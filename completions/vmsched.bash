@@ -2226,7 +2226,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__worker)
-            opts="-v -q -h -V --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-v -q -h -V --check --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

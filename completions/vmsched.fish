@@ -47,7 +47,7 @@ complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "migrate" -d 'Migrat
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "demo" -d 'Run the demo: a small lab on a local hypervisor, jobs, passes until done'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "man" -d 'Print the man page (roff)'
-complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "worker" -d 'Run one recorded operation (started by schedule-once)'
+complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "worker" -d 'Carry out a released revert, power-off or monitor (started by vmsched-worker)'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
@@ -447,6 +447,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l db -d 'The da
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l check -d 'Only say whether the operation\'s domain runs its VM\'s snapshot (`ok` or `mismatch ...`)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l no-progress -d 'Never show progress bars or spinners'
@@ -466,7 +467,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_see
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "demo" -d 'Run the demo: a small lab on a local hypervisor, jobs, passes until done'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "completions" -d 'Print shell completions'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "man" -d 'Print the man page (roff)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "worker" -d 'Run one recorded operation (started by schedule-once)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "worker" -d 'Carry out a released revert, power-off or monitor (started by vmsched-worker)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from vms" -f -a "add" -d 'Register a VM instance (it starts `off`)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from vms" -f -a "set" -d 'Change a VM instance'

@@ -3,7 +3,7 @@
 //! `off` row before its thief's `reverting` row). Returns what the pass must do after the
 //! commit: the workers to start and the processes to kill.
 
-use crate::model::{Child, TaskStatus, VmState, VmStatus};
+use crate::model::{Child, State, TaskStatus, VmState, VmStatus};
 use crate::process::Proc;
 use crate::scheduler::{Action, Plan};
 use crate::store::history::{self, Entry};
@@ -45,6 +45,9 @@ pub struct Applied {
 /// The pass's view of the VMs while it writes: statuses change as actions are applied.
 struct Writer<'a> {
     conn: &'a Conn,
+    /// The VMs' error counts that the plan changes.
+    errors: BTreeMap<&'a str, u32>,
+    max_errors: u32,
     vms: BTreeMap<&'a str, &'a VmState>,
     status: BTreeMap<String, VmStatus>,
     ops: &'a BTreeMap<String, Operation>,
@@ -54,17 +57,24 @@ struct Writer<'a> {
     applied: Applied,
 }
 
-/// Writes `plan`, decided from `vms` (with the pass's child verdicts) and their live `ops`, in
-/// the caller's transaction.
+/// Writes `plan`, decided from `state` (with the pass's child verdicts) and the VMs' live
+/// `ops`, in the caller's transaction.
 pub fn apply(
     conn: &Conn,
-    vms: &[VmState],
+    state: &State,
     ops: &BTreeMap<String, Operation>,
     plan: &Plan,
     deadlines: &Deadlines,
 ) -> Result<Applied> {
+    let vms = &state.vms;
     let mut writer = Writer {
         conn,
+        errors: plan
+            .errors
+            .iter()
+            .map(|(vm, e)| (vm.as_str(), *e))
+            .collect(),
+        max_errors: state.max_errors,
         vms: vms.iter().map(|vm| (vm.name.as_str(), vm)).collect(),
         status: vms.iter().map(|vm| (vm.name.clone(), vm.status)).collect(),
         ops,
@@ -103,27 +113,32 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Sets a VM's status and records the change.
+    /// Sets a VM's status and records the change. Going offline is a line for cron first in a
+    /// streak of failures and at max_errors (docs/rules.md §7).
     fn set_status(&mut self, vm: &str, new: VmStatus, detail: &str) -> Result<()> {
         let old = self.status.get(vm).copied();
         vms::set_status(self.conn, vm, new)?;
         self.status.insert(vm.to_string(), new);
-        self.record(vm, old, Some(new), detail)
+        let errors = self.errors.get(vm).copied();
+        let alert = new == VmStatus::Offline
+            && old != Some(VmStatus::Offline)
+            && errors.is_some_and(|e| e == 1 || e == self.max_errors);
+        self.record(vm, (old, Some(new)), detail, alert)
     }
 
     /// Records a decision about a VM that does not change its status.
-    fn note(&self, vm: &str, detail: &str) -> Result<()> {
+    fn note(&self, vm: &str, detail: &str, alert: bool) -> Result<()> {
         let status = self.status.get(vm).copied();
-        self.record(vm, status, status, detail)
+        self.record(vm, (status, status), detail, alert)
     }
 
     /// Appends a history entry about a VM, by the scheduler.
     fn record(
         &self,
         vm: &str,
-        old: Option<VmStatus>,
-        new: Option<VmStatus>,
+        (old, new): (Option<VmStatus>, Option<VmStatus>),
         detail: &str,
+        alert: bool,
     ) -> Result<()> {
         let host = self.vms.get(vm).map(|v| v.host());
         history::record(
@@ -136,6 +151,7 @@ impl Writer<'_> {
                 detail,
                 user: SCHEDULER,
                 reason: None,
+                alert,
             },
         )
     }
@@ -184,14 +200,15 @@ impl Writer<'_> {
             TaskStatus::Queued => "requeued".to_string(),
             other => other.to_string(),
         };
-        self.note(vm, &format!("task {job}/{step}/{no} {what}"))
+        let alert = status == TaskStatus::Boterror;
+        self.note(vm, &format!("task {job}/{step}/{no} {what}"), alert)
     }
 
     fn apply(&mut self, action: &Action) -> Result<()> {
         match action {
             Action::Kill { vm, reason } => {
                 self.stop_worker(vm, reason)?;
-                self.note(vm, &format!("boterror {reason}"))?;
+                self.note(vm, &format!("boterror {reason}"), false)?;
             }
             Action::Mark { vm, status, reason } => {
                 self.set_status(vm, *status, &format!("{status} {reason}"))?

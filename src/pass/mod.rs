@@ -72,7 +72,7 @@ fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
             monitor_secs: 60,
             task_margin_secs: u64::from(settings.task_margin),
         };
-        let applied = apply::apply(tx, &loaded.state.vms, &loaded.operations, &plan, &deadlines)?;
+        let applied = apply::apply(tx, &loaded.state, &loaded.operations, &plan, &deadlines)?;
         fault("before-commit");
         Ok((applied, plan))
     })?;

@@ -16,6 +16,8 @@ pub struct Entry<'a> {
     pub detail: &'a str,
     pub user: &'a str,
     pub reason: Option<&'a str>,
+    /// A line for cron's mail (docs/interfaces.md, "Cron").
+    pub alert: bool,
 }
 
 /// Appends an entry, unless it repeats the VM's last one (same new status and detail).
@@ -37,8 +39,8 @@ pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
         }
     }
     conn.execute(
-        "INSERT INTO history (time, vm, host, old_status, new_status, detail, user, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO history (time, vm, host, old_status, new_status, detail, user, reason, alert)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             now(),
             entry.vm,
@@ -47,7 +49,8 @@ pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
             entry.new_status,
             entry.detail,
             entry.user,
-            entry.reason
+            entry.reason,
+            entry.alert
         ],
     )?;
     Ok(())
@@ -118,8 +121,9 @@ fn account_name() -> Option<String> {
 /// The settings row that remembers the last history entry a pass reported.
 const REPORTED: &str = "_last_reported";
 
-/// Lines about VMs that went offline, tasks that ended in `boterror` and tasks that did not
-/// start on a domain showing another snapshot, since the last call,
+/// The lines for cron's mail recorded since the last call (rows marked `alert`: tasks that
+/// ended in `boterror` or did not start on a domain showing another snapshot, VMs that went
+/// offline first in a streak of failures or reached max_errors),
 /// for cron's mail; remembers where it stopped.
 pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
     let since: i64 = conn
@@ -132,10 +136,7 @@ pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let mut stmt = conn.prepare(
-        "SELECT id, vm, detail, new_status FROM history WHERE id > ?1 AND vm IS NOT NULL AND
-         ((new_status = 'offline' AND old_status IS NOT 'offline') OR detail LIKE '%task % boterror%'
-          OR detail LIKE 'dirty wrong snapshot%')
-         ORDER BY id",
+        "SELECT id, vm, detail, new_status FROM history WHERE id > ?1 AND alert = 1 ORDER BY id",
     )?;
     let mut last = since;
     let mut lines = Vec::new();

@@ -27,6 +27,7 @@ pub use rusqlite::{params, Connection as Conn, OptionalExtension, Transaction};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001-schema.sql"),
     include_str!("migrations/0002-pass-requests.sql"),
+    include_str!("migrations/0003-history-alerts.sql"),
 ];
 
 /// The schema version this binary writes.

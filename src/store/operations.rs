@@ -216,7 +216,8 @@ pub enum Errors {
 /// A worker's status change: moves the VM from `from` to `to` only while the VM still names
 /// this operation and is still `from` (an admin may have taken it meanwhile), records it, and
 /// ends the operation when `end` is given, whatever the VM's status. Returns whether the VM
-/// was still the operation's.
+/// was still the operation's. The history row is a line for cron when `alert` says so, and
+/// when a failure puts the VM offline first in a streak or at max_errors (docs/rules.md §7).
 pub fn transition(
     conn: &Connection,
     op: &Operation,
@@ -224,16 +225,16 @@ pub fn transition(
     errors: Errors,
     detail: &str,
     end: Option<&str>,
+    alert: bool,
 ) -> Result<bool> {
-    let current: Option<(String, Option<i64>, String)> = conn
+    let current: Option<(String, Option<i64>, String, u32)> = conn
         .query_row(
-            "SELECT status, operation, uri FROM vms WHERE name = ?1",
+            "SELECT status, operation, uri, errors FROM vms WHERE name = ?1",
             [&op.vm],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
-    let ours =
-        matches!(&current, Some((status, Some(id), _)) if *id == op.id && status == from.as_str());
+    let ours = matches!(&current, Some((status, Some(id), _, _)) if *id == op.id && status == from.as_str());
     if ours {
         let sql = match errors {
             Errors::Keep => "UPDATE vms SET status = ?1 WHERE name = ?2",
@@ -243,7 +244,14 @@ pub fn transition(
         conn.execute(sql, params![to.as_str(), op.vm])?;
         let host = current
             .as_ref()
-            .and_then(|(_, _, uri)| crate::model::host_key(uri).ok());
+            .and_then(|(_, _, uri, _)| crate::model::host_key(uri).ok());
+        let streak = match (&current, errors, to) {
+            (Some((_, _, _, before)), Errors::Add, VmStatus::Offline) => {
+                let now = before.saturating_add(1);
+                now == 1 || now == super::settings::load(conn)?.max_errors
+            }
+            _ => false,
+        };
         record(
             conn,
             &Entry {
@@ -254,6 +262,7 @@ pub fn transition(
                 detail,
                 user: &op.by_user,
                 reason: None,
+                alert: alert || streak,
             },
         )?;
     }

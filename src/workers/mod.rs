@@ -219,6 +219,6 @@ fn finish(
     detail: &str,
 ) -> Result<()> {
     write(store, op, |tx| {
-        transition(tx, op, step, errors, detail, Some(detail)).map(drop)
+        transition(tx, op, step, errors, detail, Some(detail), false).map(drop)
     })
 }

@@ -1,6 +1,9 @@
-//! The monitor worker of an offline VM: when the host answers and the domain exists, powers
-//! the domain off if it runs and the VM becomes off (errors reset); otherwise it stays offline
-//! and the check time is recorded, so the next monitor waits its interval.
+//! The monitor worker of an offline VM: when the host answers, the domain exists and has the
+//! VM's snapshot, powers the domain off if it runs and the VM becomes off; otherwise it stays
+//! offline and the check time is recorded, so the next monitor waits its interval. It never
+//! resets the errors: they count the failures of the operations themselves, so a VM whose
+//! reverts keep failing reaches max_errors and is checked only every
+//! `monitor_interval_errors` (docs/rules.md §7).
 
 use super::connect;
 use crate::hypervisor::Hypervisor;
@@ -13,22 +16,21 @@ use anyhow::Result;
 pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let (vm, hv) = connect(ctx, store, op)?;
     let checked = hv.and_then(|hv| {
+        if !hv.snapshots(&vm.domain)?.contains(&vm.snapshot) {
+            return Ok(Err(format!(
+                "snapshot `{}` of domain `{}` is missing",
+                vm.snapshot, vm.domain
+            )));
+        }
         if hv.domain_state(&vm.domain)?.is_active() {
             hv.power_off(&vm.domain)?;
         }
-        Ok(())
+        Ok(Ok(()))
     });
-    let (to, errors, detail) = match checked {
-        Ok(()) => (
-            VmStatus::Off,
-            Errors::Reset,
-            "off monitor: usable again".to_string(),
-        ),
-        Err(err) => (
-            VmStatus::Offline,
-            Errors::Keep,
-            format!("offline monitor: {err}"),
-        ),
+    let (to, detail) = match checked {
+        Ok(Ok(())) => (VmStatus::Off, "off monitor: usable again".to_string()),
+        Ok(Err(missing)) => (VmStatus::Offline, format!("offline monitor: {missing}")),
+        Err(err) => (VmStatus::Offline, format!("offline monitor: {err}")),
     };
     super::write(store, op, |tx| {
         vms::set_last_check(tx, &op.vm)?;
@@ -36,9 +38,10 @@ pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
             tx,
             op,
             (VmStatus::Offline, to),
-            errors,
+            Errors::Keep,
             &detail,
             Some(&detail),
+            false,
         )
     })?;
     Ok(())

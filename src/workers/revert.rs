@@ -1,9 +1,10 @@
 //! The revert worker: reverts the domain to the instance's snapshot in running state
-//! (libvirt's refusal gets one power-off and retry, in the adapter), lets the guest settle,
-//! runs the optional readiness command, then the VM is idle. Failure: offline, errors + 1.
+//! (libvirt's refusal gets one power-off and retry, in the adapter), checks that libvirt now
+//! shows the domain running at that snapshot, lets the guest settle, runs the optional
+//! readiness command, then the VM is idle. Failure: offline, errors + 1.
 
 use super::{connect, finish};
-use crate::hypervisor::Hypervisor;
+use crate::hypervisor::{self, Hypervisor};
 use crate::model::VmStatus;
 use crate::store::operations::{end_op, transition, Errors, Operation};
 use crate::store::{settings, Store};
@@ -13,8 +14,16 @@ use std::time::Duration;
 
 pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let (vm, hv) = connect(ctx, store, op)?;
-    if let Err(err) = hv.and_then(|hv| hv.revert(&vm.domain, &vm.snapshot)) {
-        let detail = format!("offline revert failed: {err}");
+    let reverted = hv.and_then(|hv| {
+        hv.revert(&vm.domain, &vm.snapshot)?;
+        hypervisor::mismatch(&hv, &vm.domain, &vm.snapshot)
+    });
+    let failed = match reverted {
+        Ok(None) => None,
+        Ok(Some(shows)) => Some(format!("offline revert did not take: {shows}")),
+        Err(err) => Some(format!("offline revert failed: {err}")),
+    };
+    if let Some(detail) = failed {
         return finish(
             store,
             op,
@@ -25,7 +34,7 @@ pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     }
     let sleeping = (VmStatus::Reverting, VmStatus::Sleeping);
     if !super::write(store, op, |tx| {
-        transition(tx, op, sleeping, Errors::Keep, "sleeping", None)
+        transition(tx, op, sleeping, Errors::Keep, "sleeping", None, false)
     })? {
         return super::write(store, op, |tx| end_op(tx, op.id, "taken over"));
     }

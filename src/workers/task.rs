@@ -78,6 +78,11 @@ pub fn run(store: &mut Store, op: &Operation, timeout: Duration) -> Result<()> {
         Ok(child) => child,
         Err(err) => return not_started(store, op, &format!("{err:#}")),
     };
+    // Test hook for the crash tests: a worker that dies between starting its command and
+    // recording the command's group.
+    if std::env::var_os("VMSCHED_FAULT").is_some_and(|v| v == "task-started") {
+        std::process::abort();
+    }
     if let Some(group) = Proc::of(i64::from(child.id())) {
         super::write(store, op, |tx| set_group(tx, op.id, group))?;
     }
@@ -96,6 +101,7 @@ pub fn run(store: &mut Store, op: &Operation, timeout: Duration) -> Result<()> {
             Errors::Reset,
             &detail,
             Some(status.as_str()),
+            false,
         )
     })?;
     Ok(())
@@ -204,6 +210,7 @@ fn wrong_snapshot(store: &mut Store, op: &Operation, shows: &str) -> Result<()> 
             Errors::Keep,
             &detail,
             Some("wrong snapshot"),
+            true,
         )
     })?;
     Ok(())
@@ -225,6 +232,7 @@ fn not_started(store: &mut Store, op: &Operation, why: &str) -> Result<()> {
             Errors::Keep,
             &detail,
             Some(why),
+            status == TaskStatus::Boterror,
         )
     })?;
     Ok(())

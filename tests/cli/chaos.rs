@@ -3,7 +3,6 @@
 
 use crate::invariants::start_time;
 use crate::support::{lab_uri, Lab};
-use rusqlite::Connection;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -20,8 +19,9 @@ fn wait_for<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
 }
 
 /// A task worker killed after starting its command but before recording the command's
-/// process group: the pass that finds the worker dead must still kill the command (it is in
-/// the worker's session), not let it run on while the task is retried.
+/// process group (the test hook `VMSCHED_FAULT=task-started` aborts it right there): the pass
+/// that finds the worker dead must still kill the command (it is in the worker's session), not
+/// let it run on while the task is retried.
 #[test]
 fn a_task_command_dies_with_a_worker_killed_before_recording_its_group() {
     let lab = Lab::new();
@@ -42,41 +42,27 @@ fn a_task_command_dies_with_a_worker_killed_before_recording_its_group() {
     lab.run(&["jobs", "submit", "--vm", "t1", "--", "sh", "-c", &script])
         .ok();
     lab.run(&["schedule-once", "--wait"]).ok(); // the revert: t1 idle
-    let conn = Connection::open(&lab.db).unwrap();
-    let mut pass = lab
-        .std_cmd(&["schedule-once"])
+    let pass = lab
+        .std_cmd(&["schedule-once", "--wait"])
+        .env("VMSCHED_FAULT", "task-started")
         .stdin(Stdio::null())
-        .spawn()
+        .output()
         .unwrap();
-    // The moment the pass has committed the task's operation, hold the database, so the
-    // worker starts its command and then waits to record the command's group.
-    let (op, worker) = wait_for("task operation", || {
-        conn.query_row(
-            "SELECT id, pid FROM operations WHERE kind = 'task' AND pid IS NOT NULL",
-            [],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-        )
-        .ok()
-    });
-    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
-    assert!(pass.wait().unwrap().success());
+    assert!(pass.status.success(), "{pass:?}");
     let command: i64 = wait_for("command pid", || {
         std::fs::read_to_string(&pid_file)
             .ok()
             .and_then(|t| t.trim().parse().ok())
     });
-    let group: Option<i64> = conn
-        .query_row("SELECT pgid FROM operations WHERE id = ?1", [op], |r| {
-            r.get(0)
-        })
-        .unwrap();
     assert_eq!(
-        group, None,
-        "the worker recorded the group before the lock was taken"
+        lab.rows("SELECT pgid IS NULL FROM operations WHERE kind = 'task'"),
+        ["1"],
+        "the worker recorded the group"
     );
-    // SAFETY: kill has no memory-safety preconditions; the pid is our lab's worker.
-    unsafe { libc::kill(worker as libc::pid_t, libc::SIGKILL) };
-    conn.execute_batch("ROLLBACK").unwrap();
+    assert!(
+        start_time(command).is_some(),
+        "the command outlives its worker"
+    );
     // The next pass finds the worker dead, retries the task and kills what is left of it.
     lab.run(&["schedule-once"]).ok();
     assert_eq!(

@@ -48,7 +48,7 @@ fn migrate_leaves_a_current_database_alone() {
     let before = lab.dump();
     let run = lab.run(&["migrate"]).ok();
     let expected = format!(
-        "database `{}` is at schema version 2: nothing to migrate\n",
+        "database `{}` is at schema version 3: nothing to migrate\n",
         lab.db.display()
     );
     assert_eq!(run.stderr, expected);
@@ -65,24 +65,28 @@ fn migrate_upgrades_a_version_1_database_in_place() {
     let before = lab.dump();
     let error = lab.run(&["vms", "list"]).code(2).one_line_error();
     assert!(
-        error.contains("has schema version 1, older than this vmsched's (2)"),
+        error.contains("has schema version 1, older than this vmsched's (3)"),
         "{error}"
     );
     assert_eq!(lab.dump(), before, "a refused command changed the database");
     let run = lab.run(&["migrate"]).ok();
     let expected = format!(
-        "migrated database `{}` from schema version 1 to 2\n",
+        "migrated database `{}` from schema version 1 to 3\n",
         lab.db.display()
     );
     assert_eq!(run.stderr, expected);
-    // Everything the old database held is still there, and the new tables work.
+    // Everything the old database held is still there, and the new tables and columns work.
     let kept = |dump: &str| -> Vec<String> {
         dump.lines()
-            .filter(|l| !l.starts_with("pass_requests:"))
+            .filter(|l| !l.starts_with("pass_requests:") && !l.starts_with("history:"))
             .map(str::to_string)
             .collect()
     };
     assert_eq!(kept(&lab.dump()), kept(&before));
+    assert_eq!(
+        lab.rows("SELECT count(*), sum(alert) FROM history"),
+        ["6|0"]
+    );
     assert_eq!(
         lab.rows("SELECT name, status FROM vms ORDER BY name"),
         ["build|off", "w10|maintenance", "w10_fr|off"]
@@ -115,7 +119,7 @@ fn a_newer_database_is_refused_untouched() {
         let run = lab.run(args).code(2);
         assert!(run
             .one_line_error()
-            .contains("has schema version 99, newer than this vmsched knows (2)"));
+            .contains("has schema version 99, newer than this vmsched knows (3)"));
         assert_eq!(std::fs::read(&lab.db).unwrap(), bytes, "{args:?}");
     }
 }

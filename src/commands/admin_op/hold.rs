@@ -194,6 +194,7 @@ pub(super) fn set_status(
             detail,
             user,
             reason,
+            alert: false,
         },
     )
 }

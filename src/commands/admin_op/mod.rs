@@ -142,7 +142,15 @@ fn finish(
                 Outcome::Failed(err) => err.to_string(),
                 _ => end.to_string(),
             };
-            operations::transition(tx, op, (words.busy, to), errors, &detail, Some(&result))
+            operations::transition(
+                tx,
+                op,
+                (words.busy, to),
+                errors,
+                &detail,
+                Some(&result),
+                false,
+            )
         }
         None => {
             // Maintenance: the status stays, the history says what happened.

@@ -20,7 +20,17 @@ pub(super) fn slow(ctx: &Ctx, op: AdminOp, vm: &VmRow, op_timeout: Duration) -> 
         .name("admin-op".to_string())
         .spawn(move || {
             let result = hypervisor::connect(&uri, timeout, op_timeout).and_then(|hv| match op {
-                AdminOp::Revert => hv.revert(&domain, &snapshot),
+                AdminOp::Revert => {
+                    hv.revert(&domain, &snapshot)?;
+                    // The VM becomes idle only on a domain libvirt shows at its snapshot.
+                    match hypervisor::mismatch(&hv, &domain, &snapshot)? {
+                        None => Ok(()),
+                        Some(shows) => Err(HvError::new(
+                            hypervisor::HvErrorKind::Other,
+                            format!("the revert did not take: {shows}"),
+                        )),
+                    }
+                }
                 AdminOp::Poweroff => hv.power_off(&domain),
             });
             let _ = tx.send(result);

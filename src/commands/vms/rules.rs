@@ -193,6 +193,7 @@ fn record(
             detail,
             user,
             reason,
+            alert: false,
         },
     )
 }

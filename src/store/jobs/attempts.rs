@@ -123,6 +123,7 @@ pub fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> Result<V
             Errors::Keep,
             &detail,
             None,
+            false,
         )?;
         kill = operations::stop(conn, &op, "canceled")?;
     }

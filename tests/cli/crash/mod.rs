@@ -87,15 +87,30 @@ impl CrashLab {
     }
 
     /// Makes `vm` idle, submits a task on it that sleeps, and runs a pass that starts it;
-    /// returns the task's operation once its command's process group is recorded.
+    /// returns the task's operation once its command's process group is recorded. While the
+    /// task starts, the VM's URI is libvirt's in-process test driver, on which the snapshot
+    /// check before a task proves nothing and is skipped (the silent socket would hold it up
+    /// for the whole `--timeout`); then it is the silent socket again, for the reverts that
+    /// follow.
     pub fn sleeping_task(&self, vm: &str) -> Op {
-        self.lab.run(&["vms", "set", vm, "--status", "idle"]).ok();
+        self.lab
+            .run(&["vms", "set", vm, "--status", "idle", "--force"])
+            .ok();
         let command = ["sh", "-c", "echo started; sleep 60; echo not killed"];
         self.lab
             .run(&[&["jobs", "submit", "--vm", vm, "--"], &command[..]].concat())
             .ok();
+        let uri = &self
+            .lab
+            .rows(&format!("SELECT uri FROM vms WHERE name = '{vm}'"))[0];
+        let set_uri = |uri: &str| {
+            self.lab
+                .sql(&format!("UPDATE vms SET uri = '{uri}' WHERE name = '{vm}'"));
+        };
+        set_uri("test:///default");
         self.lab.pass(&[]);
         wait_for("the task's process group", || self.op(vm).pgid != 0);
+        set_uri(uri);
         let op = self.op(vm);
         assert_eq!(op.kind, "task");
         assert!(!group(op.pgid).is_empty(), "the task command runs");
