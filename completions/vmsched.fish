@@ -96,7 +96,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l no-ready-cmd -d 'Remove the readiness command'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l force -d 'Override the sibling and busy checks (recorded)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l force -d 'Override the sibling and busy checks, and claim `idle` without libvirt\'s confirmation (recorded)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l no-progress -d 'Never show progress bars or spinners'
@@ -107,7 +107,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l force -d 'Cancel its queued tasks and remove it even with work or a live operation'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l force -d 'Remove it even with work: stop its worker (a running task is requeued), cancel its queued tasks'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l no-progress -d 'Never show progress bars or spinners'

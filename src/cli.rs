@@ -185,7 +185,7 @@ pub struct VmSetArgs {
     /// Why (recorded in the history)
     #[arg(long)]
     pub reason: Option<String>,
-    /// Override the sibling and busy checks (recorded)
+    /// Override the sibling and busy checks, and claim `idle` without libvirt's confirmation (recorded)
     #[arg(long)]
     pub force: bool,
 }
@@ -193,7 +193,7 @@ pub struct VmSetArgs {
 #[derive(Debug, Args)]
 pub struct VmRemoveArgs {
     pub name: String,
-    /// Cancel its queued tasks and remove it even with work or a live operation
+    /// Remove it even with work: stop its worker (a running task is requeued), cancel its queued tasks
     #[arg(long)]
     pub force: bool,
     #[arg(long)]

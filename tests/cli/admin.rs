@@ -164,7 +164,8 @@ fn settings_list_and_set() {
 #[test]
 fn history_filters_by_vm_time_and_count() {
     let lab = Lab::example();
-    lab.run(&["vms", "set", "w10", "--status", "idle"]).ok();
+    lab.run(&["vms", "set", "w10", "--status", "idle", "--force"])
+        .ok();
     lab.sql("UPDATE history SET time = '2000-01-01T00:00:00Z' WHERE id <= 2");
     let details = |args: &[&str]| {
         let args = [&["history", "--format", "json"], args].concat();
@@ -173,10 +174,13 @@ fn history_filters_by_vm_time_and_count() {
     assert_eq!(details(&[]).len(), 9);
     assert_eq!(details(&["--since", "1h"]).len(), 7);
     assert_eq!(details(&["--since", "2000-01-01T01:00:00+01:00"]).len(), 9);
-    assert_eq!(details(&["--vm", "w10"]), ["added", "idle by tester"]);
+    assert_eq!(
+        details(&["--vm", "w10"]),
+        ["added", "idle, forced by tester"]
+    );
     assert_eq!(
         details(&["--vm", "w10", "--limit", "1"]),
-        ["idle by tester"]
+        ["idle, forced by tester"]
     );
     let args = ["history", "--limit", "3", "--since", "2000-01-01T00:00:00Z"];
     let lines = table(&lab, &args, "Time VM Host Old New Detail User Reason");

@@ -47,7 +47,8 @@ fn example(lab: &Lab) -> Guard {
 
 fn w10_idle(lab: &Lab) -> Guard {
     example(lab);
-    lab.run(&["vms", "set", "w10", "--status", "idle"]).ok();
+    lab.run(&["vms", "set", "w10", "--status", "idle", "--force"])
+        .ok();
     None
 }
 
@@ -103,7 +104,7 @@ const CASES: &[Case] = &[
     Case { setup: example, args: &["--db", "{dir}", "vms", "list"], code: 1, error: "cannot open database `" },
     Case { setup: example, args: &["--db", "/proc/vmsched.db", "vms", "add", "x", "-c", "qemu:///system", "--domain", "x", "--snapshot", "s"], code: 1, error: "cannot create database `/proc/vmsched.db`" },
     Case { setup: locked, args: ADD_X, code: 1, error: "database is busy: another vmsched held it longer than 300ms" },
-    Case { setup: w10_idle, args: &["vms", "set", "w10_fr", "--status", "idle"], code: 3, error: "VM `w10` of domain `win10` is `idle`" },
+    Case { setup: w10_idle, args: &["vms", "set", "w10_fr", "--status", "dirty"], code: 3, error: "VM `w10` of domain `win10` is `idle`" },
     Case { setup: win7_has_work, args: &["vms", "remove", "win7"], code: 3, error: "VM `win7` has work: 1 queued and 0 running tasks" },
 ];
 

@@ -56,7 +56,8 @@ fn import_creates_updates_and_is_idempotent() {
 #[test]
 fn an_import_update_follows_the_rules_of_vms_set() {
     let lab = Lab::example();
-    lab.run(&["vms", "set", "w10_fr", "--status", "idle"]).ok();
+    lab.run(&["vms", "set", "w10_fr", "--status", "idle", "--force"])
+        .ok();
     let file = edited_example(&lab, "lab2.toml", &[("wtb-fr", "wtb-fr2")]);
     let before = lab.dump();
     let run = lab.run(&["vms", "import", &file]).code(3);

@@ -132,7 +132,8 @@ fn add_and_list_in_table_and_json() {
 #[test]
 fn list_filters_and_prints_names() {
     let lab = Lab::example();
-    lab.run(&["vms", "set", "win7", "--status", "idle"]).ok();
+    lab.run(&["vms", "set", "win7", "--status", "idle", "--force"])
+        .ok();
     let names = |filter: &[&str]| {
         let args = [&["vms", "list", "--name"], filter].concat();
         lab.run(&args).ok().stdout
@@ -184,9 +185,12 @@ fn remove_is_refused_with_work_unless_forced() {
     let run = lab
         .run(&["vms", "remove", "w10", "--force", "--reason", "gone"])
         .ok();
-    assert_eq!(run.stderr, "removed VM `w10` (1 queued tasks canceled)\n");
+    assert_eq!(
+        run.stderr,
+        "removed VM `w10` (1 queued tasks canceled, 1 running tasks stopped and canceled)\n"
+    );
     let tasks = lab.rows("SELECT no, vm, status FROM tasks ORDER BY no");
-    assert_eq!(tasks, ["1|w10|canceled", "2|w10|running", "3|win7|queued"]);
+    assert_eq!(tasks, ["1|w10|canceled", "2|w10|canceled", "3|win7|queued"]);
     assert_eq!(vm(&lab, "w10"), Value::Null);
     let history = lab
         .run(&["history", "--vm", "w10", "--format", "json"])
@@ -194,7 +198,13 @@ fn remove_is_refused_with_work_unless_forced() {
         .json();
     assert_eq!(
         texts(&history, "detail"),
-        ["added", "task 1/1/1 canceled: VM removed", "removed"]
+        [
+            "added",
+            "task 1/1/2 stopped: VM removed",
+            "task 1/1/1 canceled: VM removed",
+            "task 1/1/2 canceled: VM removed",
+            "removed"
+        ]
     );
     let removed = last_history(&lab, "w10");
     assert_eq!(

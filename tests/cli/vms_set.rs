@@ -45,7 +45,8 @@ fn an_admin_status_change_resets_errors_and_records_who_and_why() {
 #[test]
 fn only_one_instance_of_a_domain_is_in_use() {
     let lab = Lab::example();
-    lab.run(&["vms", "set", "w10", "--status", "idle"]).ok();
+    lab.run(&["vms", "set", "w10", "--status", "idle", "--force"])
+        .ok();
     refused(
         &lab,
         &["w10_fr", "--status", "dirty"],
@@ -65,7 +66,8 @@ fn only_one_instance_of_a_domain_is_in_use() {
 fn uri_domain_and_snapshot_change_only_while_unused() {
     let lab = Lab::example();
     lab.run(&["vms", "set", "w10", "--snapshot", "wtb2"]).ok();
-    lab.run(&["vms", "set", "win7", "--status", "idle"]).ok();
+    lab.run(&["vms", "set", "win7", "--status", "idle", "--force"])
+        .ok();
     refused(
         &lab,
         &["win7", "--snapshot", "x"],
@@ -74,7 +76,8 @@ fn uri_domain_and_snapshot_change_only_while_unused() {
     lab.run(&["vms", "set", "win7", "--status", "maintenance"])
         .ok();
     lab.run(&["vms", "set", "win7", "--domain", "win7b"]).ok();
-    lab.run(&["vms", "set", "w10", "--status", "idle"]).ok();
+    lab.run(&["vms", "set", "w10", "--status", "idle", "--force"])
+        .ok();
     let run = lab
         .run(&["vms", "set", "win7", "--domain", "win10"])
         .code(3);

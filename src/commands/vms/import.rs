@@ -7,6 +7,7 @@ use crate::commands::{hosts, read_text, toml_place};
 use crate::exit::bad_input;
 use crate::model::{from_maps_only, HostSpec, LimitSpec, Role};
 use crate::output;
+use crate::process::Proc;
 use crate::store::history::current_user;
 use crate::store::hosts::GLOBAL;
 use crate::store::vms::{self, VmRow};
@@ -105,7 +106,11 @@ pub fn import(ctx: &Ctx, args: &VmImportArgs, out: &mut dyn Write) -> Result<()>
         file: &file,
         text: &text,
     };
-    let changes = store.write_if(!args.dry_run, |tx| apply(tx, &inventory, args, &source))?;
+    let (changes, kill) =
+        store.write_if(!args.dry_run, |tx| apply(tx, &inventory, args, &source))?;
+    if !args.dry_run {
+        crate::process::kill_all(&kill);
+    }
     if ctx.out.format == Format::Json {
         output::json(out, &changes)?;
     } else if !changes.is_empty() {
@@ -146,11 +151,18 @@ impl Source<'_> {
 }
 
 /// Applies the inventory inside the transaction; the first error aborts it all.
-fn apply(tx: &Conn, inv: &Inventory, args: &VmImportArgs, src: &Source) -> Result<Vec<Change>> {
+/// Returns the changes, and the processes of the workers that `--prune --force` stopped.
+fn apply(
+    tx: &Conn,
+    inv: &Inventory,
+    args: &VmImportArgs,
+    src: &Source,
+) -> Result<(Vec<Change>, Vec<Proc>)> {
     let user = current_user();
     let reason = format!("imported from {}", src.file);
     let reason = Some(reason.as_str());
     let mut changes = Vec::new();
+    let mut kill = Vec::new();
     let mut listed = BTreeSet::new();
     for entry in &inv.vm {
         let vm = entry.apply(VmRow::new("", "", "", ""));
@@ -204,9 +216,10 @@ fn apply(tx: &Conn, inv: &Inventory, args: &VmImportArgs, src: &Source) -> Resul
             .into_iter()
             .filter(|vm| !listed.contains(&vm.name))
         {
-            let canceled = remove(tx, &vm.name, args.force, &user, reason)
+            let removed = remove(tx, &vm.name, args.force, &user, reason)
                 .with_context(|| format!("`{}` --prune", src.file))?;
-            let detail = format!("not listed; {canceled} queued tasks canceled");
+            kill.extend(removed.kill);
+            let detail = format!("not listed; {} queued tasks canceled", removed.canceled);
             changes.push(Change {
                 action: "remove",
                 target: vm.name,
@@ -214,7 +227,7 @@ fn apply(tx: &Conn, inv: &Inventory, args: &VmImportArgs, src: &Source) -> Resul
             });
         }
     }
-    Ok(changes)
+    Ok((changes, kill))
 }
 
 fn from_limits(limits: &LimitSpec) -> HostSpec {

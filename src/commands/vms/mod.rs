@@ -4,8 +4,9 @@ pub mod import;
 mod rules;
 
 use crate::cli::{Format, VmAddArgs, VmListArgs, VmRemoveArgs, VmSetArgs, VmsCommand};
-use crate::exit::bad_input;
-use crate::model::{Role, VmStatus};
+use crate::exit::{bad_input, refused};
+use crate::hypervisor;
+use crate::model::{keeps_state, Role, VmStatus};
 use crate::output;
 use crate::store::history::current_user;
 use crate::store::vms::{self, VmRow};
@@ -60,6 +61,10 @@ fn set(ctx: &Ctx, args: &VmSetArgs) -> Result<()> {
     }
     let user = current_user();
     let mut store = ctx.open(Mode::Existing)?;
+    if args.status == Some(VmStatus::Idle) && !args.force {
+        let vm = edited(&vms::require(store.conn(), &args.name)?, args);
+        confirm_idle(ctx, &vm)?;
+    }
     let summary = store.write(|tx| {
         let old = vms::require(tx, &args.name)?;
         let new = edited(&old, args);
@@ -80,6 +85,32 @@ fn set(ctx: &Ctx, args: &VmSetArgs) -> Result<()> {
         None => ctx.out.say(format_args!("VM `{}` unchanged", args.name)),
     }
     Ok(())
+}
+
+/// `idle` claims that the domain runs the VM's snapshot: libvirt must show it (exit 3
+/// otherwise, or when libvirt cannot be asked), unless `--force`. Asked before the transaction:
+/// no libvirt call runs while the database is held. On libvirt's in-process test driver the
+/// claim cannot be checked (`model::keeps_state`) and is taken as it is.
+fn confirm_idle(ctx: &Ctx, vm: &VmRow) -> Result<()> {
+    if !keeps_state(&vm.uri) {
+        return Ok(());
+    }
+    let shows = hypervisor::connect(&vm.uri, ctx.timeout, ctx.timeout)
+        .and_then(|hv| hypervisor::mismatch(&hv, &vm.domain, &vm.snapshot));
+    let why = match shows {
+        Ok(None) => return Ok(()),
+        Ok(Some(shows)) => format!("libvirt shows {shows}"),
+        Err(err) => format!("libvirt cannot confirm it: {err}"),
+    };
+    Err(refused(format!(
+        "VM `{}` cannot be idle: that claims domain `{}` runs snapshot `{}`, but {why}",
+        vm.name, vm.domain, vm.snapshot
+    ))
+    .hint(format!(
+        "`vmsched revert {}` puts the domain on its snapshot; `--force` claims it anyway",
+        vm.name
+    ))
+    .into())
 }
 
 /// The VM as `vms set` would leave it. An admin status resets the error count; an empty
@@ -118,11 +149,16 @@ fn edited(old: &VmRow, args: &VmSetArgs) -> VmRow {
 fn remove_one(ctx: &Ctx, args: &VmRemoveArgs) -> Result<()> {
     let user = current_user();
     let mut store = ctx.open(Mode::Existing)?;
-    let canceled =
+    let removed =
         store.write(|tx| remove(tx, &args.name, args.force, &user, args.reason.as_deref()))?;
+    crate::process::kill_all(&removed.kill);
+    let stopped = match removed.stopped {
+        0 => String::new(),
+        n => format!(", {n} running tasks stopped and canceled"),
+    };
     ctx.out.say(format_args!(
-        "removed VM `{}` ({canceled} queued tasks canceled)",
-        args.name
+        "removed VM `{}` ({} queued tasks canceled{stopped})",
+        args.name, removed.canceled
     ));
     Ok(())
 }

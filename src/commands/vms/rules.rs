@@ -4,9 +4,11 @@
 
 use crate::exit::{bad_input, refused};
 use crate::model::{check_name, check_text, domain_identity, host_key, VmStatus};
+use crate::process::Proc;
 use crate::store::history::{self, Entry};
+use crate::store::jobs::attempts;
 use crate::store::vms::{self, VmRow};
-use crate::store::Conn;
+use crate::store::{operations, Conn};
 use anyhow::Result;
 
 /// What every VM's fields must look like: a valid name, a URI with a scheme and a path, and
@@ -198,16 +200,27 @@ fn record(
     )
 }
 
+/// What removing a VM did: how many queued tasks it canceled, and the processes of its
+/// stopped worker, to kill once the transaction has committed.
+pub(super) struct Removed {
+    /// Queued tasks canceled (running tasks stopped and canceled not included).
+    pub canceled: usize,
+    /// Running tasks stopped, then canceled.
+    pub stopped: usize,
+    pub kill: Vec<Proc>,
+}
+
 /// Removes a VM; refused (exit 3) while tasks wait for or run on it or an operation is live,
-/// unless `force`, which first cancels its queued tasks (running ones are left to their
-/// worker). The history keeps its name. Returns how many tasks were canceled.
+/// unless `force`, which first stops its live worker as `revert --force` does (a running task
+/// goes back to the queue without using a try), then cancels its queued tasks, so no task runs
+/// on a VM that is gone and no job waits for it. The history keeps its name.
 pub(super) fn remove(
     conn: &Conn,
     name: &str,
     force: bool,
     user: &str,
     reason: Option<&str>,
-) -> Result<usize> {
+) -> Result<Removed> {
     let vm = vms::require(conn, name)?;
     let (queued, running) = vms::work(conn, name)?;
     if !force && (queued > 0 || running > 0 || vm.live.is_some()) {
@@ -220,13 +233,27 @@ pub(super) fn remove(
         .hint("wait for it, or pass `--force` to cancel its queued tasks")
         .into());
     }
-    let canceled = vms::cancel_queued_tasks(conn, name)?;
     let status = Some(vm.status);
+    let mut kill = Vec::new();
+    if let Some(op) = operations::live_for(conn, name)? {
+        kill = operations::stop(conn, &op, &format!("VM removed by {user}"))?;
+    }
+    let running = attempts::running_on(conn, name)?;
+    for &task @ (job, step, no) in &running {
+        attempts::requeue_uncounted(conn, task)?;
+        let detail = format!("task {job}/{step}/{no} stopped: VM removed");
+        record(conn, &vm, (status, status), &detail, user, reason)?;
+    }
+    let canceled = vms::cancel_queued_tasks(conn, name)?;
     for (job, step, task) in &canceled {
         let detail = format!("task {job}/{step}/{task} canceled: VM removed");
         record(conn, &vm, (status, status), &detail, user, reason)?;
     }
     vms::delete(conn, name)?;
     record(conn, &vm, (status, None), "removed", user, reason)?;
-    Ok(canceled.len())
+    Ok(Removed {
+        canceled: canceled.len() - running.len(),
+        stopped: running.len(),
+        kill,
+    })
 }

@@ -120,7 +120,8 @@ fn busy_lab() -> CrashLab {
     ])
     .ok();
     for vm in ["w1", "w2", "w3"] {
-        lab.run(&["vms", "set", vm, "--status", "idle"]).ok();
+        lab.run(&["vms", "set", vm, "--status", "idle", "--force"])
+            .ok();
     }
     let vms = ["--vm", "w1", "--vm", "w2", "--vm", "w3"];
     lab.run(&[&["jobs", "submit"], &vms[..], &["--", "sleep", "3"]].concat())
