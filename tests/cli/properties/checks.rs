@@ -81,10 +81,19 @@ impl Applied<'_> {
             .collect()
     }
 
-    /// A VM the scheduler may not change: in maintenance, or with a live worker, and not off.
+    /// A VM the scheduler may not change: in maintenance, or with a live worker (a disabled
+    /// VM keeps a stuck one's place for the pass that kills it), and not off.
     fn untouchable(&self, vm: &str) -> bool {
         let status = self.classified[vm];
-        status != VmStatus::Off && (status == VmStatus::Maintenance || self.live.contains(vm))
+        let live = self.live.contains(vm) || self.disabled_with_worker(vm);
+        status != VmStatus::Off && (status == VmStatus::Maintenance || live)
+    }
+
+    /// A retired or deleted VM whose recorded worker is alive or stuck: it owns its domain for
+    /// the whole pass, whatever its status.
+    fn disabled_with_worker(&self, vm: &str) -> bool {
+        let input = self.vms[vm];
+        !input.role.is_enabled() && matches!(input.child, Child::Alive | Child::Stuck)
     }
 
     fn count(&self, host: &str, statuses: &BTreeMap<&str, VmStatus>, of: &[VmStatus]) -> u32 {
@@ -138,6 +147,22 @@ pub fn one_sibling_in_use(state: &State, plan: &Plan) -> Result<(), TestCaseErro
                 busy.is_empty(),
                 "{what} {vm} while {busy:?} hold its domain"
             );
+        }
+    }
+    Ok(())
+}
+
+/// (a') A retired or deleted VM with a live or stuck worker owns its domain (§3 step 1, §5.1):
+/// no sibling of it is started or reverted.
+pub fn disabled_workers_keep_their_domain(state: &State, plan: &Plan) -> Result<(), TestCaseError> {
+    let ap = apply(state, plan);
+    for &(vm, what) in &ap.touched {
+        if what == "start" || what == "revert" {
+            let holder = ap
+                .siblings(vm)
+                .into_iter()
+                .find(|v| ap.disabled_with_worker(v));
+            prop_assert!(holder.is_none(), "{what} {vm} beside {holder:?}");
         }
     }
     Ok(())

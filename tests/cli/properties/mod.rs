@@ -1,11 +1,14 @@
 //! Property tests of the planner on random labs: a plan never makes a
-//! second sibling non-off, stays within the host limits, never acts on a busy, maintenance or
+//! second sibling non-off, never takes a domain from a retired VM's worker, stays within the host limits, never acts on a busy, maintenance or
 //! disabled VM, and is deterministic whatever the order of the state file.
 
 mod checks;
 mod labs;
 
-use checks::{counters_add_up, one_sibling_in_use, only_free_vms_touched, within_limits};
+use checks::{
+    counters_add_up, disabled_workers_keep_their_domain, one_sibling_in_use, only_free_vms_touched,
+    within_limits,
+};
 use labs::{lab, reversed};
 use proptest::prelude::*;
 use vmsched::scheduler::plan;
@@ -17,6 +20,7 @@ proptest! {
     fn plans_keep_the_invariants(state in lab()) {
         let p = plan(&state);
         one_sibling_in_use(&state, &p)?;
+        disabled_workers_keep_their_domain(&state, &p)?;
         within_limits(&state, &p)?;
         only_free_vms_touched(&state, &p)?;
         counters_add_up(&state, &p)?;
