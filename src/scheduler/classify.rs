@@ -61,7 +61,7 @@ pub(crate) fn classified(vm: &VmState, max_errors: u32) -> Classified {
         busy: false,
         lamb: false,
     };
-    let worker = matches!(vm.child, Child::Alive | Child::Stuck);
+    let worker = vm.child.is_live();
     if vm.child == Child::Stuck {
         c.kill = Some("stuck process");
     }

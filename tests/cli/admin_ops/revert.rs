@@ -235,3 +235,18 @@ fn a_vm_in_maintenance_is_reverted_and_stays_in_maintenance() {
     );
     assert_eq!(operations(&lab), Vec::<String>::new());
 }
+
+#[test]
+fn a_retired_vms_live_worker_holds_its_domain_even_while_off() {
+    let lab = lab();
+    lab.run(&["vms", "set", "w10", "--role", "retired"]).ok();
+    let _worker = Worker::start(&lab, "w10", "task", None);
+    refused(
+        &lab,
+        &["revert", "w10_fr", "--steal"],
+        "domain `win10` is owned by `w10` (off)",
+        "hint: pass `--force` to stop what `w10` does",
+    );
+    let win10 = crate::domains::shown(&lab, &["--no-live", "--domain", "win10"]);
+    assert_eq!(win10[0]["owner"], "w10");
+}
