@@ -1,5 +1,5 @@
 //! Who owns a shared domain as the next pass will judge it, for the commands that read the
-//! database (`domains show`, `revert`, `poweroff`), and what an admin operation
+//! database (`domains show`, `vms set`, `revert`, `poweroff`), and what an admin operation
 //! must override to act on it. Pure: the callers judge each worker first (`VmRow::judged`),
 //! and the judgement of the rows is the core's (`scheduler::Standing`,
 //! `scheduler::Registration`), so these commands and the pass cannot disagree.

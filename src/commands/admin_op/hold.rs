@@ -135,7 +135,13 @@ fn refused(
 /// operation is stopped by the admin: its tasks are requeued without using a try. A dead one
 /// is what the next pass would clear: its tasks use a try, as the pass would count it.
 /// Returns the workers (and task process groups) to kill after the commit.
-fn release(conn: &Conn, vm: &VmRow, user: &str, why: &str, max_tries: u32) -> Result<Vec<Proc>> {
+pub(crate) fn release(
+    conn: &Conn,
+    vm: &VmRow,
+    user: &str,
+    why: &str,
+    max_tries: u32,
+) -> Result<Vec<Proc>> {
     let op = operations::live_for(conn, &vm.name)?;
     let alive = op
         .as_ref()

@@ -247,6 +247,13 @@ fn a_retired_vms_live_worker_holds_its_domain_even_while_off() {
         "domain `win10` is owned by `w10` (off)",
         "hint: pass `--force` to stop what `w10` does",
     );
+    let error = lab
+        .refused(&["vms", "set", "w10_fr", "--status", "dirty"], 3)
+        .one_line_error();
+    assert!(
+        error.contains("VM `w10` of domain `win10` is `off` with a live worker"),
+        "{error}"
+    );
     let win10 = crate::domains::shown(&lab, &["--no-live", "--domain", "win10"]);
     assert_eq!(win10[0]["owner"], "w10");
 }
