@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use vmsched::model::{Child, State, TaskStatus, VmState, VmStatus};
+use vmsched::ownership::Siblings;
 use vmsched::scheduler::{Action, Plan};
 
 /// What the plan did to each VM, as the shell would apply it.
@@ -286,5 +287,50 @@ pub fn counters_add_up(state: &State, plan: &Plan) -> Result<(), TestCaseError> 
     let c = plan.counters;
     prop_assert!(c.runnable <= c.queued);
     prop_assert_eq!(c.queued + c.blocked, queued);
+    Ok(())
+}
+
+/// (e) The commands that read the database (`domains show`, `vms set`, `revert`, `poweroff`)
+/// name the owner the pass registers: `ownership::Siblings` on the rows as stored gives the
+/// plan's owners, except where the plan reverts a VM, which then owns a domain that was free,
+/// its own, or taken from the owner it displaces.
+pub fn owners_agree(state: &State, plan: &Plan) -> Result<(), TestCaseError> {
+    let mut domains: BTreeMap<(&str, &str), Vec<VmState>> = BTreeMap::new();
+    for vm in &state.vms {
+        let key = (vm.uri.as_str(), vm.domain.as_str());
+        domains.entry(key).or_default().push(vm.clone());
+    }
+    let planned: BTreeMap<(&str, &str), &str> = plan
+        .owners
+        .iter()
+        .map(|o| ((o.uri.as_str(), o.domain.as_str()), o.owner.as_str()))
+        .collect();
+    let reverts: BTreeMap<&str, Option<&str>> = plan
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Revert { vm, displaced } => Some((vm.as_str(), displaced.as_deref())),
+            _ => None,
+        })
+        .collect();
+    for (key, vms) in &domains {
+        let siblings = Siblings::of(vms, state.max_errors);
+        let shown = siblings.owner().map(|i| vms[i].name.as_str());
+        let planned = planned.get(key).copied();
+        let reverted = vms
+            .iter()
+            .find_map(|v| reverts.get_key_value(v.name.as_str()));
+        match reverted {
+            Some((&vm, &displaced)) => {
+                prop_assert_eq!(planned, Some(vm), "{:?}: revert {}", key, vm);
+                let before = [None, Some(vm), displaced];
+                prop_assert!(
+                    before.contains(&shown),
+                    "{key:?}: revert {vm} in a domain owned by {shown:?}"
+                );
+            }
+            None => prop_assert_eq!(planned, shown, "{:?}", key),
+        }
+    }
     Ok(())
 }
