@@ -79,6 +79,13 @@ words!(
     }
 );
 
+impl Child {
+    /// A process still acts on the VM: alive, or stuck until it is killed.
+    pub fn is_live(self) -> bool {
+        matches!(self, Child::Alive | Child::Stuck)
+    }
+}
+
 impl Role {
     /// Retired and deleted VMs are never scheduled.
     pub fn is_enabled(self) -> bool {

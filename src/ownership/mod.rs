@@ -1,94 +1,54 @@
-//! Who owns a shared domain, judged from the stored statuses alone (docs/rules.md §3 step 4,
-//! §5.1), and what an admin command must override to act on it. Pure: no database, no
-//! libvirt, no clock. `domains show`, `revert` and `poweroff` share it; the scheduler keeps its
-//! own copy of the order inside a pass, where statuses change as it decides.
+//! Who owns a shared domain as the next pass will judge it, for the commands that read the
+//! database (`domains show`, `vms set`, `revert`, `poweroff`), and what an admin operation
+//! must override to act on it. Pure: the callers judge each worker first (`VmRow::judged`),
+//! and the judgement of the rows is the core's (`scheduler::Standing`,
+//! `scheduler::Registration`), so these commands and the pass cannot disagree.
 
-use crate::model::VmStatus;
+use crate::model::VmState;
+use crate::scheduler::{Group, Registration, Standing};
 
-/// One instance of a domain key, as far as ownership goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Instance<'a> {
-    pub name: &'a str,
-    pub status: VmStatus,
-    /// Its role is not retired or deleted.
-    pub enabled: bool,
-    /// A live process carries out an operation on it (checked by the caller).
-    pub live: bool,
+/// The instances of one domain key, registered as the next pass will register them.
+pub struct Siblings<'a> {
+    vms: &'a [VmState],
+    standings: Vec<Standing<'a>>,
+    registration: Registration,
 }
 
-/// The registration groups of docs/rules.md §3 step 4, in their order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Group {
-    Maintenance,
-    /// Doing something that must not be disturbed: a live operation, or a status that means
-    /// one (running, reverting) or a monitor's care (offline).
-    Busy,
-    /// Powered on but expendable: idle, sleeping, dirty without a live operation.
-    Lamb,
-    Off,
-}
-
-impl Instance<'_> {
-    /// Its registration group. A sleeping VM's worker only waits, so it stays a lamb; an idle
-    /// or off VM with a live process is about to be made dirty by the next pass (a lamb).
-    pub fn group(&self) -> Group {
-        match self.status {
-            VmStatus::Maintenance => Group::Maintenance,
-            VmStatus::Running | VmStatus::Reverting | VmStatus::Offline => Group::Busy,
-            VmStatus::Dirty if self.live => Group::Busy,
-            VmStatus::Off if !self.live => Group::Off,
-            _ => Group::Lamb,
+impl<'a> Siblings<'a> {
+    /// `vms` are all the instances of one domain key, each with its worker's verdict.
+    pub fn of(vms: &'a [VmState], max_errors: u32) -> Siblings<'a> {
+        let standings: Vec<Standing> = vms.iter().map(|vm| Standing::of(vm, max_errors)).collect();
+        let registration = Registration::of(&standings);
+        Siblings {
+            vms,
+            standings,
+            registration,
         }
     }
 
-    /// Whether it registers as a possible owner: every enabled VM, and a disabled one only
-    /// while a worker acts on it or it is in maintenance (§3 step 1).
-    pub fn registers(&self) -> bool {
-        self.enabled || self.live || self.status == VmStatus::Maintenance
-    }
-
-    fn holds(&self) -> bool {
-        self.status != VmStatus::Off
-    }
-}
-
-/// The ownership of one domain key.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct View {
-    /// Indices of the registered instances, in registration order.
-    pub registered: Vec<usize>,
-    /// Indices of the registered instances that are not off, in registration order: the
-    /// first is the owner, two or more are a conflict.
-    pub holders: Vec<usize>,
-}
-
-impl View {
-    /// Registers `instances` (all of one domain key) in the order of §3 step 4: maintenance,
-    /// busy, lambs, off, each group by name.
-    pub fn of(instances: &[Instance]) -> View {
-        let mut registered: Vec<usize> = (0..instances.len())
-            .filter(|&i| instances[i].registers())
-            .collect();
-        registered.sort_by_key(|&i| (instances[i].group(), instances[i].name));
-        let holders = registered
-            .iter()
-            .copied()
-            .filter(|&i| instances[i].holds())
-            .collect();
-        View {
-            registered,
-            holders,
-        }
-    }
-
-    /// The owner: the first registered instance that is not off; `None` when free.
+    /// The owner's index; `None` when the domain is free.
     pub fn owner(&self) -> Option<usize> {
-        self.holders.first().copied()
+        self.registration.owner()
     }
 
-    /// Two or more registered instances are not off (§5.1).
+    /// Two or more instances use the domain (docs/rules.md §5.1).
     pub fn conflict(&self) -> bool {
-        self.holders.len() > 1
+        self.registration.conflict()
+    }
+
+    /// The instances that use the domain, owner first.
+    pub fn users(&self) -> &[usize] {
+        &self.registration.users
+    }
+
+    /// Instance `i`'s registration group.
+    pub fn group(&self, i: usize) -> Group {
+        self.standings[i].group()
+    }
+
+    /// A process acts on instance `i`.
+    pub fn live(&self, i: usize) -> bool {
+        self.vms[i].child.is_live()
     }
 }
 
@@ -134,27 +94,26 @@ pub struct Refusal {
 }
 
 /// Decides whether `op` may act on instance `vm` of a domain (the rules of `revert` and
-/// `poweroff`): the VM's own live operation needs `--force`; every other sibling that holds
+/// `poweroff`): the VM's own live operation needs `--force`; every other sibling that uses
 /// the domain (the owner, and conflicting ones) must give it up — for a revert a lamb needs
 /// `--steal` and anything busy or in maintenance `--force`; a power-off needs `--force` for
 /// any of them. `--force` implies `--steal`.
 pub fn admit(
     op: AdminOp,
-    instances: &[Instance],
+    siblings: &Siblings,
     vm: usize,
     with: Overrides,
 ) -> Result<Admission, Refusal> {
-    let stop_own = instances[vm].live;
+    let stop_own = siblings.live(vm);
     if stop_own && !with.force {
         return Err(Refusal {
             blocker: vm,
             needs: "--force",
         });
     }
-    let view = View::of(instances);
     let mut displaced = Vec::new();
-    for &i in view.holders.iter().filter(|&&i| i != vm) {
-        let how = match (op, instances[i].group()) {
+    for &i in siblings.users().iter().filter(|&&i| i != vm) {
+        let how = match (op, siblings.group(i)) {
             (AdminOp::Revert, Group::Lamb) => Displace::Steal,
             _ => Displace::Force,
         };

@@ -1,51 +1,70 @@
-//! Unit tests of ownership: registration order, owners, and the rules of `revert` and
-//! `poweroff` on a shared domain.
+//! Unit tests of ownership as the commands see it: registration order, owners judged as the
+//! pass judges them, and the rules of `revert` and `poweroff` on a shared domain.
 
 use super::*;
+use crate::model::{Child, Role, VmStatus};
 use VmStatus::*;
 
-fn vm(name: &str, status: VmStatus) -> Instance<'_> {
-    Instance {
-        name,
+fn vm(name: &str, status: VmStatus) -> VmState {
+    VmState {
+        name: name.to_string(),
+        kind: "win64".to_string(),
+        role: Role::Base,
         status,
-        enabled: true,
-        live: false,
+        uri: "qemu:///system".to_string(),
+        domain: "d".to_string(),
+        snapshot: name.to_string(),
+        child: Child::None,
+        errors: 0,
+        monitor_due: true,
     }
 }
 
-fn names<'a>(instances: &[Instance<'a>], list: &[usize]) -> Vec<&'a str> {
-    list.iter().map(|&i| instances[i].name).collect()
+/// `vm` with a live worker.
+fn busy(name: &str, status: VmStatus) -> VmState {
+    VmState {
+        child: Child::Alive,
+        ..vm(name, status)
+    }
+}
+
+fn retired(vm: VmState) -> VmState {
+    VmState {
+        role: Role::Retired,
+        ..vm
+    }
+}
+
+fn of(all: &[VmState]) -> Siblings<'_> {
+    Siblings::of(all, 3)
+}
+
+fn users(all: &[VmState]) -> Vec<&str> {
+    let siblings = of(all);
+    siblings
+        .users()
+        .iter()
+        .map(|&i| all[i].name.as_str())
+        .collect()
 }
 
 #[test]
 fn registration_order_and_owner() {
-    let retired = Instance {
-        enabled: false,
-        ..vm("a_retired", Idle)
-    };
-    let live_retired = Instance {
-        enabled: false,
-        live: true,
-        ..vm("b_retired", Running)
-    };
-    let live_dirty = Instance {
-        live: true,
-        ..vm("c_dirty", Dirty)
-    };
     let all = [
         vm("a_off", Off),
         vm("b_idle", Idle),
         vm("z_maint", Maintenance),
-        retired,
-        live_retired,
-        live_dirty,
+        retired(vm("a_retired", Idle)),
+        retired(busy("b_retired", Running)),
+        busy("c_dirty", Dirty),
         vm("d_dirty", Dirty),
-        vm("e_sleeping", Sleeping),
+        busy("e_sleeping", Sleeping),
         vm("f_offline", Offline),
     ];
-    let view = View::of(&all);
+    // Maintenance, busy, lambs, each by name; the retired VM without a worker and the off one
+    // do not use the domain.
     assert_eq!(
-        names(&all, &view.registered),
+        users(&all),
         [
             "z_maint",
             "b_retired",
@@ -53,27 +72,44 @@ fn registration_order_and_owner() {
             "f_offline",
             "b_idle",
             "d_dirty",
-            "e_sleeping",
-            "a_off"
+            "e_sleeping"
         ]
     );
-    assert_eq!(view.owner(), Some(2));
-    assert!(view.conflict());
+    assert_eq!(of(&all).owner(), Some(2));
+    assert!(of(&all).conflict());
 }
 
 #[test]
-fn free_and_single_owner() {
-    let all = [vm("a", Off), vm("b", Off)];
-    assert_eq!(View::of(&all).owner(), None);
-    let all = [vm("a", Off), vm("b", Idle)];
-    let view = View::of(&all);
-    assert_eq!((view.owner(), view.conflict()), (Some(1), false));
+fn owners_as_the_next_pass_judges_them() {
+    assert_eq!(of(&[vm("a", Off), vm("b", Off)]).owner(), None);
+    let one = [vm("a", Off), vm("b", Idle)];
+    assert_eq!((of(&one).owner(), of(&one).conflict()), (Some(1), false));
     // A disabled VM that is not off but has no worker does not hold the domain.
-    let retired = Instance {
-        enabled: false,
-        ..vm("b", Idle)
-    };
-    assert_eq!(View::of(&[vm("a", Off), retired]).owner(), None);
+    assert_eq!(of(&[vm("a", Off), retired(vm("b", Idle))]).owner(), None);
+    // One with a worker does, even while off.
+    let kept = [retired(busy("a", Off)), vm("b", Idle)];
+    assert_eq!(users(&kept), ["a", "b"]);
+    // A running VM whose worker is gone is dirty to the next pass, a lamb after the idle
+    // sibling by name; once its errors reach max_errors it is offline, busy, and first.
+    let died = [vm("a_idle", Idle), vm("z_run", Running)];
+    assert_eq!(users(&died), ["a_idle", "z_run"]);
+    let failing = [
+        vm("a_idle", Idle),
+        VmState {
+            errors: 2,
+            ..vm("z_run", Running)
+        },
+    ];
+    assert_eq!(users(&failing), ["z_run", "a_idle"]);
+    // A stuck worker is killed: a sleeping VM goes offline (busy), first.
+    let stuck = [
+        vm("a_idle", Idle),
+        VmState {
+            child: Child::Stuck,
+            ..vm("z_sleeping", Sleeping)
+        },
+    ];
+    assert_eq!(users(&stuck), ["z_sleeping", "a_idle"]);
 }
 
 #[test]
@@ -87,6 +123,7 @@ fn revert_rules() {
         steal: false,
         force: true,
     };
+    let admit = |op, all: &[VmState], i, with| admit(op, &of(all), i, with);
     // Free domain, or the VM owns it.
     assert_eq!(
         admit(AdminOp::Revert, &[vm("a", Off), vm("b", Off)], 0, none),
@@ -96,9 +133,14 @@ fn revert_rules() {
         admit(AdminOp::Revert, &[vm("a", Idle), vm("b", Off)], 0, none),
         Ok(Admission::default())
     );
-    // A lamb owner needs --steal (or --force).
-    for status in [Idle, Dirty, Sleeping] {
-        let all = [vm("a", Off), vm("b", status)];
+    // A lamb owner needs --steal (or --force); so does a running one whose worker died.
+    for owner in [
+        vm("b", Idle),
+        vm("b", Dirty),
+        busy("b", Sleeping),
+        vm("b", Running),
+    ] {
+        let all = [vm("a", Off), owner];
         let refusal = admit(AdminOp::Revert, &all, 0, none).unwrap_err();
         assert_eq!((refusal.blocker, refusal.needs), (1, "--steal"));
         let admitted = admit(AdminOp::Revert, &all, 0, steal).unwrap();
@@ -106,22 +148,25 @@ fn revert_rules() {
         assert!(admit(AdminOp::Revert, &all, 0, force).is_ok());
     }
     // A busy owner needs --force; --steal is not enough.
-    for status in [Running, Reverting, Offline, Maintenance] {
-        let all = [vm("a", Off), vm("b", status)];
+    let owners = [
+        busy("b", Running),
+        busy("b", Reverting),
+        vm("b", Offline),
+        vm("b", Maintenance),
+        retired(busy("b", Off)),
+    ];
+    for owner in owners {
+        let all = [vm("a", Off), owner];
         let refusal = admit(AdminOp::Revert, &all, 0, steal).unwrap_err();
         assert_eq!((refusal.blocker, refusal.needs), (1, "--force"));
         let admitted = admit(AdminOp::Revert, &all, 0, force).unwrap();
         assert_eq!(admitted.displaced, [(1, Displace::Force)]);
     }
     // The VM's own live operation needs --force.
-    let own = Instance {
-        live: true,
-        ..vm("a", Reverting)
-    };
-    let refusal = admit(AdminOp::Revert, &[own, vm("b", Off)], 0, steal).unwrap_err();
+    let own = [busy("a", Reverting), vm("b", Off)];
+    let refusal = admit(AdminOp::Revert, &own, 0, steal).unwrap_err();
     assert_eq!((refusal.blocker, refusal.needs), (0, "--force"));
-    let admitted = admit(AdminOp::Revert, &[own, vm("b", Off)], 0, force).unwrap();
-    assert!(admitted.stop_own);
+    assert!(admit(AdminOp::Revert, &own, 0, force).unwrap().stop_own);
     // A maintenance VM owns the domain, but a conflicting idle sibling must still go.
     let all = [vm("a", Maintenance), vm("b", Idle)];
     assert_eq!(
@@ -137,10 +182,11 @@ fn poweroff_rules() {
         steal: false,
         force: true,
     };
-    assert!(admit(AdminOp::Poweroff, &[vm("a", Dirty), vm("b", Off)], 0, none).is_ok());
+    let all = [vm("a", Dirty), vm("b", Off)];
+    assert!(admit(AdminOp::Poweroff, &of(&all), 0, none).is_ok());
     let all = [vm("a", Off), vm("b", Idle)];
-    let refusal = admit(AdminOp::Poweroff, &all, 0, none).unwrap_err();
+    let refusal = admit(AdminOp::Poweroff, &of(&all), 0, none).unwrap_err();
     assert_eq!((refusal.blocker, refusal.needs), (1, "--force"));
-    let admitted = admit(AdminOp::Poweroff, &all, 0, force).unwrap();
+    let admitted = admit(AdminOp::Poweroff, &of(&all), 0, force).unwrap();
     assert_eq!(admitted.displaced, [(1, Displace::Force)]);
 }

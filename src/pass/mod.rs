@@ -15,7 +15,7 @@ use crate::process::{self, Proc};
 use crate::scheduler::{self, Plan};
 use crate::store::settings::{self, Settings};
 use crate::store::state::{self, Loaded};
-use crate::store::{operations, requests, Conn, Store};
+use crate::store::{operations, past, requests, Conn, Store};
 use crate::workers::{self, wait::Started};
 use anyhow::Result;
 use apply::{Applied, Deadlines, ToSpawn};
@@ -146,9 +146,10 @@ pub fn judge(conn: &Conn, settings: &Settings) -> Result<Loaded> {
     for vm in &mut loaded.state.vms {
         vm.child = match loaded.operations.get(&vm.name) {
             None => Child::None,
-            Some(op) if !op.process.is_some_and(|p| p.is_alive()) => Child::Dead,
-            Some(op) if past(&op.deadline, now) => Child::Stuck,
-            Some(_) => Child::Alive,
+            Some(op) => {
+                let alive = op.process.is_some_and(|p| p.is_alive());
+                operations::verdict(alive, &op.deadline, now)
+            }
         };
         let interval = if vm.errors >= settings.max_errors {
             settings.monitor_interval_errors
@@ -162,11 +163,6 @@ pub fn judge(conn: &Conn, settings: &Settings) -> Result<Loaded> {
             .is_none_or(|check| past(check, due_before));
     }
     Ok(loaded)
-}
-
-/// Whether a stored time is at or before `now` (an unreadable time counts as past).
-fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
-    chrono::DateTime::parse_from_rfc3339(time).map_or(true, |t| t <= now)
 }
 
 /// Fault injection for the crash tests: `VMSCHED_FAULT=POINT` aborts the pass at that point,

@@ -2,7 +2,7 @@
 //! the tasks of dead workers, host counters, and the monitors of offline VMs.
 
 use super::{ownership, Action, Lab};
-use crate::model::{Child, State, TaskStatus, VmStatus};
+use crate::model::{Child, State, TaskStatus, VmState, VmStatus};
 
 /// Classification actions with the index of the VM they concern, sorted by it at the end so
 /// the plan lists them by VM name whatever the step that decided them.
@@ -14,100 +14,115 @@ pub(crate) fn classify(state: &State) -> (Lab<'_>, Vec<Action>) {
     let mut lab = Lab::new(state);
     let mut out = Out::new();
     for i in 0..lab.vms.len() {
-        if lab.vms[i].enabled() {
-            classify_enabled(&mut lab, i, &mut out);
-        } else {
-            classify_disabled(&mut lab, i, &mut out);
+        let was = lab.vms[i].status;
+        let c = classified(lab.vms[i].row, state.max_errors);
+        if let Some(reason) = c.kill {
+            out.push((i, lab.kill(i, reason)));
         }
+        if let Some(reason) = c.mark {
+            out.push((i, lab.mark(i, c.status, reason)));
+        }
+        if was == VmStatus::Running && c.status != VmStatus::Running {
+            end_tasks(&mut lab, i, &mut out);
+        }
+        let vm = &mut lab.vms[i];
+        (vm.errors, vm.busy, vm.lamb) = (c.errors, c.busy, c.lamb);
     }
     ownership::register(&mut lab, &mut out);
     out.sort_by_key(|(i, _)| *i);
     (lab, out.into_iter().map(|(_, action)| action).collect())
 }
 
-/// §3 step 1: a disabled VM keeps its domain only while a worker still acts on it (or an admin
-/// holds it in maintenance); otherwise nothing may hold a domain for a VM that never runs.
-fn classify_disabled(lab: &mut Lab, i: usize, out: &mut Out) {
-    let vm = &mut lab.vms[i];
-    if vm.live_child || vm.status == VmStatus::Maintenance {
-        vm.busy = true;
-    } else if vm.status != VmStatus::Off {
-        let was = vm.status;
-        out.push((i, lab.mark(i, VmStatus::Off, "disabled")));
-        if was == VmStatus::Running {
-            end_tasks(lab, i, out);
-        }
-    }
+/// What classification (§3 steps 1–3) makes of one VM, before domain conflicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Classified {
+    /// Its status for the rest of the pass.
+    pub status: VmStatus,
+    pub errors: u32,
+    /// Its worker is killed, and why.
+    pub kill: Option<&'static str>,
+    /// Its status is recorded, and why: it changed, or a dead worker left it dirty.
+    pub mark: Option<&'static str>,
+    pub busy: bool,
+    pub lamb: bool,
 }
 
-/// §3 steps 2 and 3 for an enabled VM.
-fn classify_enabled(lab: &mut Lab, i: usize, out: &mut Out) {
-    let status = lab.vms[i].status;
-    match lab.vms[i].row.child {
+/// Classifies one VM from its row alone. A pure function of the row and `max_errors`, so that
+/// the commands that read the database judge a VM as the next pass will
+/// (`scheduler::Standing::of`).
+pub(crate) fn classified(vm: &VmState, max_errors: u32) -> Classified {
+    use VmStatus::*;
+    let status = vm.status;
+    let mut c = Classified {
+        status,
+        errors: vm.errors,
+        kill: None,
+        mark: None,
+        busy: false,
+        lamb: false,
+    };
+    let worker = vm.child.is_live();
+    if vm.child == Child::Stuck {
+        c.kill = Some("stuck process");
+    }
+    if !vm.role.is_enabled() {
+        // §3 step 1: a disabled VM keeps its domain while a worker acts on it (a stuck one for
+        // the rest of this pass: its task is ended once the worker is gone) or an admin holds
+        // it in maintenance; otherwise nothing may hold a domain for a VM that never runs.
+        if worker || status == Maintenance {
+            c.busy = true;
+        } else if status != Off {
+            (c.status, c.mark) = (Off, Some("disabled"));
+        }
+        return c;
+    }
+    match vm.child {
         Child::Stuck => {
-            out.push((i, lab.kill(i, "stuck process")));
-            let new = match status {
-                VmStatus::Reverting | VmStatus::Sleeping | VmStatus::Offline => {
-                    lab.vms[i].errors += 1;
-                    VmStatus::Offline
+            c.status = match status {
+                Reverting | Sleeping | Offline => {
+                    c.errors += 1;
+                    Offline
                 }
-                VmStatus::Maintenance => VmStatus::Maintenance,
-                _ => VmStatus::Dirty,
+                Maintenance => Maintenance,
+                _ => Dirty,
             };
-            if new != status {
-                out.push((i, lab.mark(i, new, "stuck process")));
-            }
-            if status == VmStatus::Running {
-                end_tasks(lab, i, out);
+            c.mark = (c.status != status).then_some("stuck process");
+        }
+        Child::Alive if matches!(status, Maintenance | Idle | Off) => {
+            c.kill = Some("unexpected process");
+            if status != Maintenance {
+                (c.status, c.mark) = (Dirty, Some("unexpected process"));
             }
         }
-        Child::Alive => {
-            if matches!(
-                status,
-                VmStatus::Maintenance | VmStatus::Idle | VmStatus::Off
-            ) {
-                out.push((i, lab.kill(i, "unexpected process")));
-                if status != VmStatus::Maintenance {
-                    out.push((i, lab.mark(i, VmStatus::Dirty, "unexpected process")));
-                }
-            }
-        }
+        Child::Alive => {}
         child @ (Child::Dead | Child::None) => match status {
-            VmStatus::Maintenance => {}
+            Maintenance => {}
             // Its monitor died: still unchecked, one more failure.
-            VmStatus::Offline => lab.vms[i].errors += u32::from(child == Child::Dead),
-            VmStatus::Running | VmStatus::Reverting | VmStatus::Sleeping => died(lab, i, out),
-            _ if child == Child::Dead => died(lab, i, out),
+            Offline => c.errors += u32::from(child == Child::Dead),
+            Running | Reverting | Sleeping => died(&mut c, max_errors),
+            _ if child == Child::Dead => died(&mut c, max_errors),
             _ => {}
         },
     }
-    let vm = &mut lab.vms[i];
-    vm.busy = match vm.status {
-        VmStatus::Maintenance | VmStatus::Offline | VmStatus::Running | VmStatus::Reverting => true,
-        VmStatus::Dirty => vm.live_child,
+    c.busy = match c.status {
+        Maintenance | Offline | Running | Reverting => true,
+        Dirty => worker && c.kill.is_none(),
         _ => false,
     };
-    vm.lamb = !vm.busy
-        && matches!(
-            vm.status,
-            VmStatus::Idle | VmStatus::Sleeping | VmStatus::Dirty
-        );
+    c.lamb = !c.busy && matches!(c.status, Idle | Sleeping | Dirty);
+    c
 }
 
 /// A worker died or is missing: the domain is in an unknown state, so the VM is dirty, or
 /// offline once it keeps failing so that a monitor checks it before it is used again.
-fn died(lab: &mut Lab, i: usize, out: &mut Out) {
-    let was = lab.vms[i].status;
-    lab.vms[i].errors += 1;
-    let new = if lab.vms[i].errors >= lab.state.max_errors {
+fn died(c: &mut Classified, max_errors: u32) {
+    c.errors += 1;
+    c.status = if c.errors >= max_errors {
         VmStatus::Offline
     } else {
         VmStatus::Dirty
     };
-    out.push((i, lab.mark(i, new, "process died")));
-    if was == VmStatus::Running {
-        end_tasks(lab, i, out);
-    }
+    c.mark = Some("process died");
 }
 
 /// Ends the tasks recorded as running on a VM whose task worker is gone, in job, step, task
@@ -141,14 +156,15 @@ fn end_tasks(lab: &mut Lab, i: usize, out: &mut Out) {
     }
 }
 
-/// §3 step 5: a monitor for each VM that was already offline when the pass began, has no
-/// worker, is due for a check and owns its domain. Only owners get one, so a monitor never
+/// §3 step 5: a monitor for each enabled VM that was already offline when the pass began,
+/// has no worker, is due for a check and owns its domain. Only owners get one, so a monitor never
 /// powers off a domain a sibling uses, and there is at most one per domain.
 pub(crate) fn monitors(lab: &mut Lab) -> Vec<Action> {
     let mut out = Vec::new();
     for i in 0..lab.vms.len() {
         let vm = &lab.vms[i];
-        let due = vm.row.status == VmStatus::Offline
+        let due = vm.enabled()
+            && vm.row.status == VmStatus::Offline
             && vm.status == VmStatus::Offline
             && !vm.live_child
             && vm.row.monitor_due;

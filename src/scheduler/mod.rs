@@ -12,6 +12,7 @@ mod tests;
 
 use crate::model::{State, TaskStatus, VmStatus};
 use lab::{Lab, Vm};
+pub use ownership::{Group, Registration, Standing};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 

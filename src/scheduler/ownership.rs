@@ -1,8 +1,8 @@
 //! Domain ownership (docs/rules.md §5): registration order, conflicts, who may use a domain,
 //! steals, and the owners left after the plan.
 
-use super::{Action, Lab, Owner, Vm};
-use crate::model::VmStatus;
+use super::{classify, Action, Lab, Owner};
+use crate::model::{VmState, VmStatus};
 use std::collections::BTreeMap;
 
 /// A domain is identified by its URI and name, compared as exact strings (§1.1).
@@ -11,7 +11,7 @@ pub(crate) type DomainKey = (String, String);
 /// Who holds one domain during the pass.
 #[derive(Default)]
 pub(crate) struct Domain {
-    /// The first registered sibling that is not off; `None` while the domain is free.
+    /// The first registered sibling that uses the domain; `None` while the domain is free.
     owner: Option<usize>,
     /// A conflicting sibling that the scheduler may not change (live worker, maintenance)
     /// still uses the domain: nothing new starts on it until that is over.
@@ -40,56 +40,136 @@ impl Access {
     }
 }
 
-/// The registration group of §3 step 4: the VMs least able to give the domain up come first,
-/// so they keep it when siblings conflict.
-fn group(vm: &Vm) -> u8 {
-    if vm.status == VmStatus::Maintenance {
-        0
-    } else if vm.busy {
-        1
-    } else if vm.lamb {
-        2
-    } else {
-        3
+/// One instance of a domain as registration sees it (§3 step 4, §5.1): its status and sets
+/// after classification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing<'a> {
+    pub name: &'a str,
+    pub status: VmStatus,
+    /// Its role is not retired or deleted.
+    pub enabled: bool,
+    pub busy: bool,
+    pub lamb: bool,
+}
+
+/// The registration groups of §3 step 4, in their order: the VMs least able to give the
+/// domain up come first, so they keep it when siblings conflict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Group {
+    Maintenance,
+    Busy,
+    Lamb,
+    Off,
+}
+
+impl<'a> Standing<'a> {
+    /// What the next pass's classification makes of a VM row (with its child verdict): the
+    /// one judgement that the pass, `domains show` and the admin commands share.
+    pub fn of(vm: &'a VmState, max_errors: u32) -> Standing<'a> {
+        let c = classify::classified(vm, max_errors);
+        Standing {
+            name: &vm.name,
+            status: c.status,
+            enabled: vm.role.is_enabled(),
+            busy: c.busy,
+            lamb: c.lamb,
+        }
+    }
+
+    /// Its registration group (§3 step 4).
+    pub fn group(&self) -> Group {
+        if self.status == VmStatus::Maintenance {
+            Group::Maintenance
+        } else if self.busy {
+            Group::Busy
+        } else if self.lamb {
+            Group::Lamb
+        } else {
+            Group::Off
+        }
+    }
+
+    /// Every enabled VM registers, and a disabled one only while it is busy (§3 step 1).
+    fn registers(&self) -> bool {
+        self.enabled || self.busy
+    }
+
+    /// A registered VM uses the domain when it is not off, or when it is a busy disabled one,
+    /// whatever its status: a retired VM's worker may still run on it (§5.1).
+    fn uses(&self) -> bool {
+        self.status != VmStatus::Off || !self.enabled
     }
 }
 
-/// Registers every enabled VM and every busy disabled one in the order of §3 step 4, then
-/// resolves conflicts (§5.1), pushing their actions. Every VM's domain gets an entry.
+/// The instances of one domain in registration order, and those that use the domain.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Registration {
+    /// Indices of the registered instances, in registration order.
+    pub registered: Vec<usize>,
+    /// The registered instances that use the domain, in registration order: the first is the
+    /// owner, two or more are a conflict.
+    pub users: Vec<usize>,
+}
+
+impl Registration {
+    /// Registers `instances` (all of one domain) in the order of §3 step 4: maintenance, busy,
+    /// lambs, off, each group by name.
+    pub fn of(instances: &[Standing]) -> Registration {
+        let mut registered: Vec<usize> = (0..instances.len())
+            .filter(|&i| instances[i].registers())
+            .collect();
+        registered.sort_by_key(|&i| (instances[i].group(), instances[i].name));
+        let users = registered
+            .iter()
+            .copied()
+            .filter(|&i| instances[i].uses())
+            .collect();
+        Registration { registered, users }
+    }
+
+    /// The owner; `None` while the domain is free.
+    pub fn owner(&self) -> Option<usize> {
+        self.users.first().copied()
+    }
+
+    /// Two or more registered instances use the domain (§5.1).
+    pub fn conflict(&self) -> bool {
+        self.users.len() > 1
+    }
+}
+
+/// Registers every VM of each domain (§3 step 4), then resolves conflicts (§5.1), pushing
+/// their actions. Every VM's domain gets an entry.
 pub(crate) fn register(lab: &mut Lab, out: &mut Vec<(usize, Action)>) {
-    let mut order: Vec<usize> = (0..lab.vms.len()).collect();
-    order.sort_by_key(|&i| (group(&lab.vms[i]), i));
     let mut siblings: BTreeMap<DomainKey, Vec<usize>> = BTreeMap::new();
-    for i in order {
-        let vm = &lab.vms[i];
-        let list = siblings.entry(vm.domain_key()).or_default();
-        if vm.enabled() || vm.busy {
-            list.push(i);
-        }
+    for (i, vm) in lab.vms.iter().enumerate() {
+        siblings.entry(vm.domain_key()).or_default().push(i);
     }
     for (key, list) in siblings {
-        let domain = resolve(lab, &list, out);
+        let standings: Vec<Standing> = list.iter().map(|&i| lab.vms[i].standing()).collect();
+        let users: Vec<usize> = Registration::of(&standings)
+            .users
+            .into_iter()
+            .map(|u| list[u])
+            .collect();
+        let domain = resolve(lab, &users, out);
         lab.domains.insert(key, domain);
     }
 }
 
-/// The first registered non-off sibling keeps the domain. Every other one is set off unless
-/// the scheduler may not change it, which freezes the domain; a lamb owner is set dirty so the
-/// domain is brought back to a known state by a power-off or a revert.
-fn resolve(lab: &mut Lab, list: &[usize], out: &mut Vec<(usize, Action)>) -> Domain {
-    let holders: Vec<usize> = list
-        .iter()
-        .copied()
-        .filter(|&i| lab.vms[i].status != VmStatus::Off)
-        .collect();
-    let Some((&owner, others)) = holders.split_first() else {
+/// The first user keeps the domain. Every other one is set off unless the scheduler may not
+/// change it (maintenance, a live worker, a disabled VM kept for its worker), which freezes the
+/// domain; a lamb owner is set dirty so the domain is brought
+/// back to a known state by a power-off or a revert.
+fn resolve(lab: &mut Lab, users: &[usize], out: &mut Vec<(usize, Action)>) -> Domain {
+    let Some((&owner, others)) = users.split_first() else {
         return Domain::default();
     };
     let mut frozen = false;
     for &i in others {
         let vm = &mut lab.vms[i];
         vm.lamb = false;
-        if vm.status == VmStatus::Maintenance || vm.live_child {
+        if vm.status == VmStatus::Maintenance || vm.live_child || !vm.enabled() {
             vm.busy = true;
             frozen = true;
         } else {

@@ -302,6 +302,11 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Whether a stored time is at or before `now` (an unreadable time counts as past).
+pub fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
+    chrono::DateTime::parse_from_rfc3339(time).map_or(true, |t| t <= now)
+}
+
 /// The stored time `secs` seconds from now. Capped at a century, so a huge timeout written by
 /// hand neither overflows the clock arithmetic nor leaves the range RFC 3339 can spell.
 pub fn deadline_in(secs: u64) -> String {

@@ -2,8 +2,8 @@
 //! operation is the one its `operation` column names.
 
 use super::history::{record, Entry};
-use super::now;
-use crate::model::VmStatus;
+use super::{now, past};
+use crate::model::{Child, VmStatus};
 use crate::process::Proc;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -116,6 +116,19 @@ pub fn set_group(conn: &Connection, id: i64, group: Proc) -> Result<()> {
         params![group.pid, group.start_time, id],
     )?;
     Ok(())
+}
+
+/// The verdict on a recorded worker (docs/rules.md §3): dead unless its process is `alive`,
+/// stuck when alive past its `deadline`. Whether a worker not recorded yet counts as alive is
+/// the caller's: dead for the pass, alive for every other reader (`process::recorded_alive`).
+pub fn verdict(alive: bool, deadline: &str, now: chrono::DateTime<chrono::Utc>) -> Child {
+    if !alive {
+        Child::Dead
+    } else if past(deadline, now) {
+        Child::Stuck
+    } else {
+        Child::Alive
+    }
 }
 
 /// One operation by id.

@@ -1,8 +1,9 @@
 //! The `vms` table: VM instances, each read with its live operation, and the count and
 //! cancellation of the tasks waiting for a VM (what makes removing it unsafe).
 
+use super::operations;
 use crate::exit;
-use crate::model::{host_key, Role, VmStatus};
+use crate::model::{host_key, Child, Role, VmState, VmStatus};
 use anyhow::Result;
 use rusqlite::types::Type;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -49,15 +50,16 @@ pub struct LiveOp {
 }
 
 impl LiveOp {
-    /// Whether the recorded process still runs (its pid exists and started when recorded),
-    /// or is being started by a pass (`process::recorded_alive`); a dead one is what the next
-    /// pass clears.
-    pub fn is_alive(&self) -> bool {
+    /// Its worker as every reader but the pass judges it: alive while the recorded process
+    /// runs (its pid exists and started when recorded) or is being started by a pass
+    /// (`process::recorded_alive`), stuck past its deadline; a dead one is what the next pass
+    /// clears.
+    pub fn child(&self, now: chrono::DateTime<chrono::Utc>) -> Child {
         let process = match (self.pid, self.start_time) {
             (Some(pid), Some(start_time)) => Some(crate::process::Proc { pid, start_time }),
             _ => None,
         };
-        crate::process::recorded_alive(process)
+        operations::verdict(crate::process::recorded_alive(process), &self.deadline, now)
     }
 }
 
@@ -86,6 +88,28 @@ impl VmRow {
     /// refuse, so only a hand-edited database has one).
     pub fn host(&self) -> String {
         host_key(&self.uri).unwrap_or_else(|_| "?".to_string())
+    }
+
+    /// Its worker's verdict as a reader judges it (`LiveOp::child`); `none` without one.
+    pub fn child(&self, now: chrono::DateTime<chrono::Utc>) -> Child {
+        self.live.as_ref().map_or(Child::None, |op| op.child(now))
+    }
+
+    /// The row as the scheduling core sees it, with its worker judged as a reader judges it,
+    /// so that a command asks the core what the next pass will make of it.
+    pub fn judged(&self, now: chrono::DateTime<chrono::Utc>) -> VmState {
+        VmState {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            role: self.role,
+            status: self.status,
+            uri: self.uri.clone(),
+            domain: self.domain.clone(),
+            snapshot: self.snapshot.clone(),
+            child: self.child(now),
+            errors: self.errors,
+            monitor_due: true,
+        }
     }
 
     /// Whether `other` is another instance of the same domain key (uri, domain).

@@ -303,3 +303,32 @@ fn silent_hosts_cost_one_timeout_in_parallel_and_hide_nothing() {
         );
     }
 }
+
+#[test]
+fn the_owner_is_the_one_the_next_pass_keeps() {
+    let lab = Lab::new();
+    add(
+        &lab,
+        &[
+            ("a_idle", "lab", "win10", "wtb"),
+            ("z_run", "lab", "win10", "wtb-fr"),
+        ],
+    );
+    status(&lab, "a_idle", "idle");
+    // Running, but no worker acts on it: the next pass makes it dirty, a lamb registered after
+    // a_idle, and sets it off for the conflict.
+    lab.sql("UPDATE vms SET status = 'running' WHERE name = 'z_run'");
+    let win10 = shown(&lab, &["--no-live"])[0].clone();
+    assert_eq!(
+        (&win10["owner"], &win10["verdict"]),
+        (&json!("a_idle"), &json!("conflict"))
+    );
+    let plan = lab
+        .run(&["schedule-once", "--dry-run", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(plan["owners"][0]["owner"], "a_idle");
+    assert!(plan["actions"].as_array().unwrap().contains(
+        &json!({"action": "mark", "vm": "z_run", "status": "off", "reason": "conflict"})
+    ));
+}

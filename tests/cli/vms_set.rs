@@ -149,3 +149,23 @@ fn set_changes_fields_and_the_readiness_command() {
     let run = lab.run(&["vms", "set", "build", "--kind", "build64"]).ok();
     assert_eq!(run.stderr, "VM `build` unchanged\n");
 }
+
+#[test]
+fn a_dead_workers_operation_blocks_nothing_and_is_ended_as_a_pass_would() {
+    let lab = Lab::example();
+    lab.task(1, "w10", "running");
+    lab.sql(&format!(
+        "UPDATE vms SET status = 'running' WHERE name = 'w10';
+         INSERT INTO operations (vm, kind, pid, start_time, deadline, created, by_user, job, step, task)
+         VALUES ('w10', 'task', {}, 1, '2099-01-01T00:00:00Z', '2030-01-01T00:00:00Z', 'scheduler', 1, 1, 1);
+         UPDATE vms SET operation = last_insert_rowid() WHERE name = 'w10';",
+        i32::MAX
+    ));
+    lab.run(&["vms", "set", "w10", "--status", "dirty"]).ok();
+    assert_eq!(vm(&lab, "w10")["child"], Value::Null);
+    assert_eq!(lab.rows("SELECT status, tries FROM tasks"), ["queued|1"]);
+    assert_eq!(
+        lab.rows("SELECT result FROM operations"),
+        ["killed: process died"]
+    );
+}

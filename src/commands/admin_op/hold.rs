@@ -3,8 +3,8 @@
 
 use super::{words, Held, Request};
 use crate::exit;
-use crate::model::{TaskStatus, VmStatus};
-use crate::ownership::{admit, AdminOp, Displace, Instance, Refusal, View};
+use crate::model::{TaskStatus, VmState, VmStatus};
+use crate::ownership::{admit, AdminOp, Displace, Refusal, Siblings};
 use crate::process::Proc;
 use crate::store::history::{self, Entry};
 use crate::store::jobs::{self, attempts};
@@ -31,16 +31,15 @@ pub(super) fn hold(
         .into_iter()
         .filter(|s| s.uri == vm.uri)
         .collect();
-    let instances: Vec<Instance> = siblings
-        .iter()
-        .map(crate::commands::domains::instance)
-        .collect();
+    let now = chrono::Utc::now();
+    let states: Vec<VmState> = siblings.iter().map(|s| s.judged(now)).collect();
+    let judged = Siblings::of(&states, settings.max_errors);
     let me = siblings
         .iter()
         .position(|s| s.name == vm.name)
         .expect("a VM is its own sibling");
-    let admission = admit(req.op, &instances, me, req.with)
-        .map_err(|refusal| refused(req, &siblings, &instances, &refusal))?;
+    let admission = admit(req.op, &judged, me, req.with)
+        .map_err(|refusal| refused(req, &siblings, &judged, &refusal))?;
     let mut kill = release(conn, &vm, user, "stopped", settings.max_task_tries)?;
     let mut displaced = Vec::new();
     for &(i, how) in &admission.displaced {
@@ -93,7 +92,7 @@ pub(super) fn hold(
 fn refused(
     req: &Request,
     siblings: &[VmRow],
-    instances: &[Instance],
+    judged: &Siblings,
     refusal: &Refusal,
 ) -> anyhow::Error {
     let blocker = &siblings[refusal.blocker];
@@ -107,7 +106,7 @@ fn refused(
         .hint("wait for it to end, or pass `--force` to stop it")
         .into();
     }
-    let owner = View::of(instances).owner() == Some(refusal.blocker);
+    let owner = judged.owner() == Some(refusal.blocker);
     let message = if owner {
         format!(
             "domain `{}` is owned by `{}` ({})",
@@ -136,7 +135,13 @@ fn refused(
 /// operation is stopped by the admin: its tasks are requeued without using a try. A dead one
 /// is what the next pass would clear: its tasks use a try, as the pass would count it.
 /// Returns the workers (and task process groups) to kill after the commit.
-fn release(conn: &Conn, vm: &VmRow, user: &str, why: &str, max_tries: u32) -> Result<Vec<Proc>> {
+pub(crate) fn release(
+    conn: &Conn,
+    vm: &VmRow,
+    user: &str,
+    why: &str,
+    max_tries: u32,
+) -> Result<Vec<Proc>> {
     let op = operations::live_for(conn, &vm.name)?;
     let alive = op
         .as_ref()

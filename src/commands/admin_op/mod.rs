@@ -24,6 +24,7 @@ use crate::store::vms::{self, VmRow};
 use crate::store::{Mode, Store};
 use crate::Ctx;
 use anyhow::Result;
+pub(crate) use hold::release;
 use hold::{hold, set_status};
 use std::time::Duration;
 

@@ -7,12 +7,12 @@ mod report;
 mod verdict;
 
 pub use live::Live;
-pub(crate) use verdict::instance;
 pub use verdict::{verdict, Verdict};
 
 use crate::cli::{DomainsCommand, DomainsShowArgs, Format};
 use crate::exit;
 use crate::output;
+use crate::store::settings;
 use crate::store::vms::{self, VmRow};
 use crate::store::Mode;
 use crate::Ctx;
@@ -46,6 +46,7 @@ fn show(ctx: &Ctx, args: &DomainsShowArgs, out: &mut dyn Write) -> Result<u8> {
             .or_default()
             .push(vm);
     }
+    let judge = (chrono::Utc::now(), settings::load(store.conn())?.max_errors);
     drop(store);
     let live = if args.no_live {
         BTreeMap::new()
@@ -56,7 +57,7 @@ fn show(ctx: &Ctx, args: &DomainsShowArgs, out: &mut dyn Write) -> Result<u8> {
         .into_iter()
         .map(|(key, vms)| {
             let live = live.get(&key);
-            entry(key, vms, live)
+            entry(key, vms, judge, live)
         })
         .collect();
     if ctx.out.format == Format::Json {

@@ -2,14 +2,15 @@
 //! from the stored instances and libvirt's answer, and the virsh-like table.
 
 use super::live::Live;
-use super::verdict::{instance, verdict, Verdict};
+use super::verdict::{verdict, Verdict};
 use super::Key;
 use crate::hypervisor::HvError;
-use crate::model::VmStatus;
+use crate::model::{VmState, VmStatus};
 use crate::output;
-use crate::ownership::{Instance, View};
+use crate::ownership::Siblings;
 use crate::store::vms::VmRow;
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::io::Write;
 
@@ -39,11 +40,18 @@ struct LiveJson {
     current_snapshot: Option<String>,
 }
 
-/// The entry of one domain key; `live` is `None` with `--no-live`.
-pub(super) fn entry(key: Key, vms: Vec<VmRow>, live: Option<&Result<Live, HvError>>) -> DomainJson {
-    let instances: Vec<Instance> = vms.iter().map(instance).collect();
-    let view = View::of(&instances);
-    let verdict = verdict(&vms, &view, live);
+/// The entry of one domain key, whose instances `vms` are judged as the next pass will judge
+/// them (`judge`: the time and max_errors); `live` is `None` with `--no-live`.
+pub(super) fn entry(
+    key: Key,
+    vms: Vec<VmRow>,
+    judge: (DateTime<Utc>, u32),
+    live: Option<&Result<Live, HvError>>,
+) -> DomainJson {
+    let (now, max_errors) = judge;
+    let states: Vec<VmState> = vms.iter().map(|vm| vm.judged(now)).collect();
+    let siblings = Siblings::of(&states, max_errors);
+    let verdict = verdict(&vms, &siblings, live);
     let missing: Vec<String> = match live {
         Some(Ok(live)) => vms
             .iter()
@@ -59,7 +67,7 @@ pub(super) fn entry(key: Key, vms: Vec<VmRow>, live: Option<&Result<Live, HvErro
     };
     DomainJson {
         host: vms[0].host(),
-        owner: view.owner().map(|i| vms[i].name.clone()),
+        owner: siblings.owner().map(|i| vms[i].name.clone()),
         live: match live {
             Some(Ok(live)) => Some(LiveJson {
                 state: live.state.as_str(),

@@ -1,10 +1,10 @@
-//! The verdict of a domain (docs/interfaces.md): its owner and conflicts from the stored statuses,
-//! checked against what libvirt says of it when it was asked.
+//! The verdict of a domain (docs/interfaces.md): its owner and conflicts as the next pass will
+//! judge them, checked against what libvirt says of it when it was asked.
 
 use super::live::Live;
 use crate::hypervisor::{HvError, HvErrorKind};
 use crate::model::VmStatus;
-use crate::ownership::{Instance, View};
+use crate::ownership::Siblings;
 use crate::store::vms::VmRow;
 use serde::Serialize;
 
@@ -16,16 +16,16 @@ pub enum Verdict {
     Unreachable,
     /// The domain, or an instance's snapshot, does not exist.
     Missing,
-    /// Two or more registered instances are not off.
+    /// Two or more registered instances use the domain.
     Conflict,
     /// The domain's current snapshot is not the owner's while the owner is idle, sleeping or
     /// running.
     Drift,
-    /// The domain runs while every instance is off.
+    /// The domain runs while no instance owns it.
     Orphan,
     /// Owned and consistent.
     Ok,
-    /// Every instance off, and the domain not running.
+    /// No owner, and the domain not running.
     Free,
 }
 
@@ -48,19 +48,13 @@ impl Verdict {
     }
 }
 
-/// The ownership view of a stored VM: a live operation counts while its process lives.
-pub(crate) fn instance(vm: &VmRow) -> Instance<'_> {
-    Instance {
-        name: &vm.name,
-        status: vm.status,
-        enabled: vm.role.is_enabled(),
-        live: vm.live.as_ref().is_some_and(|op| op.is_alive()),
-    }
-}
-
 /// The first verdict that applies (docs/interfaces.md). Without `live` only `conflict`, `ok` and
 /// `free` can apply.
-pub fn verdict(vms: &[VmRow], view: &View, live: Option<&Result<Live, HvError>>) -> Verdict {
+pub fn verdict(
+    vms: &[VmRow],
+    siblings: &Siblings,
+    live: Option<&Result<Live, HvError>>,
+) -> Verdict {
     let live = match live {
         Some(Err(err)) if err.kind == HvErrorKind::NoDomain => return Verdict::Missing,
         Some(Err(_)) => return Verdict::Unreachable,
@@ -72,10 +66,10 @@ pub fn verdict(vms: &[VmRow], view: &View, live: Option<&Result<Live, HvError>>)
             return Verdict::Missing;
         }
     }
-    if view.conflict() {
+    if siblings.conflict() {
         return Verdict::Conflict;
     }
-    let owner = view.owner().map(|i| &vms[i]);
+    let owner = siblings.owner().map(|i| &vms[i]);
     if let Some(live) = live {
         let using = owner.filter(|o| {
             matches!(
@@ -86,7 +80,7 @@ pub fn verdict(vms: &[VmRow], view: &View, live: Option<&Result<Live, HvError>>)
         if using.is_some_and(|o| live.current.as_deref() != Some(o.snapshot.as_str())) {
             return Verdict::Drift;
         }
-        if live.state.is_active() && vms.iter().all(|vm| vm.status == VmStatus::Off) {
+        if live.state.is_active() && owner.is_none() {
             return Verdict::Orphan;
         }
     }
@@ -118,8 +112,9 @@ mod tests {
     }
 
     fn judge(vms: &[VmRow], live: Option<&Result<Live, HvError>>) -> Verdict {
-        let instances: Vec<Instance> = vms.iter().map(instance).collect();
-        verdict(vms, &View::of(&instances), live)
+        let now = chrono::Utc::now();
+        let states: Vec<_> = vms.iter().map(|vm| vm.judged(now)).collect();
+        verdict(vms, &Siblings::of(&states, 3), live)
     }
 
     #[test]

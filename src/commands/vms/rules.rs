@@ -1,12 +1,15 @@
 //! The inventory rules `vms add|set|remove` and `vms import` share: valid fields, one
-//! spelling of a domain's URI, at most one non-off instance per domain, no identity change of an
+//! spelling of a domain's URI, at most one instance in use per domain, no identity change of an
 //! instance in use, no removal of a VM with work. Each runs inside the caller's transaction.
 
+use crate::commands::admin_op::release;
 use crate::exit::{bad_input, refused};
-use crate::model::{check_name, check_text, domain_identity, host_key, VmStatus};
+use crate::model::{check_name, check_text, domain_identity, host_key, VmState, VmStatus};
+use crate::ownership::Siblings;
 use crate::process::Proc;
 use crate::store::history::{self, Entry};
 use crate::store::jobs::attempts;
+use crate::store::settings;
 use crate::store::vms::{self, VmRow};
 use crate::store::{operations, Conn};
 use anyhow::Result;
@@ -73,6 +76,9 @@ pub(super) fn change(
         check_safety(conn, old, new)?;
     }
     vms::update(conn, new)?;
+    if moved(old, new) || old.status != new.status {
+        end_dead_op(conn, new, user)?;
+    }
     let summary = words.join(", ");
     let detail = history::detail(&summary, user, reason);
     let statuses = (Some(old.status), Some(new.status));
@@ -129,15 +135,13 @@ fn check_spelling(conn: &Conn, vm: &VmRow) -> Result<()> {
 }
 
 /// The rules `--force` overrides (exit 3): no status or identity change under a live
-/// operation, no second non-off instance of a domain, and uri, domain or snapshot change only
-/// while the VM is `off`, or in maintenance when no VM of the new domain key is non-off.
+/// operation, no second instance in use of a domain, and uri, domain or snapshot change only
+/// while the VM is `off`, or in maintenance when no other VM of the new domain key uses it.
+/// Workers and owners are judged as the next pass will judge them (`ownership::Siblings`).
 fn check_safety(conn: &Conn, old: &VmRow, new: &VmRow) -> Result<()> {
-    let moved = (&old.uri, &old.domain, &old.snapshot) != (&new.uri, &new.domain, &new.snapshot);
-    if let Some(op) = old
-        .live
-        .as_ref()
-        .filter(|_| moved || old.status != new.status)
-    {
+    let moved = moved(old, new);
+    let now = chrono::Utc::now();
+    if let Some(op) = live_op(old, now).filter(|_| moved || old.status != new.status) {
         let pid = op.pid.map_or(String::new(), |pid| format!(" (pid {pid})"));
         return Err(refused(format!(
             "VM `{}` is busy: its {} operation{pid} is live",
@@ -146,15 +150,25 @@ fn check_safety(conn: &Conn, old: &VmRow, new: &VmRow) -> Result<()> {
         .hint("wait for it to end, or pass `--force`")
         .into());
     }
-    let siblings = vms::of_domain(conn, &new.domain)?;
-    let in_use = siblings
+    let siblings: Vec<VmState> = vms::of_domain(conn, &new.domain)?
         .iter()
-        .find(|s| s.is_sibling(new) && s.status != VmStatus::Off);
+        .filter(|s| s.is_sibling(new))
+        .map(|s| s.judged(now))
+        .collect();
+    let max_errors = settings::load(conn)?.max_errors;
+    let in_use = Siblings::of(&siblings, max_errors)
+        .owner()
+        .map(|i| &siblings[i]);
     let newly_in_use = new.status != VmStatus::Off
         && (old.status == VmStatus::Off || (&old.uri, &old.domain) != (&new.uri, &new.domain));
     if let Some(sibling) = in_use.filter(|_| newly_in_use) {
+        let worker = if sibling.status == VmStatus::Off {
+            " with a live worker"
+        } else {
+            ""
+        };
         return Err(refused(format!(
-            "VM `{}` of domain `{}` is `{}`: only one instance of a domain may be in use",
+            "VM `{}` of domain `{}` is `{}`{worker}: only one instance of a domain may be in use",
             sibling.name, new.domain, sibling.status
         ))
         .hint(format!(
@@ -174,6 +188,28 @@ fn check_safety(conn: &Conn, old: &VmRow, new: &VmRow) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// The VM's operation while a process still carries it out, as a reader judges it
+/// (`VmRow::child`): a dead worker's operation does not make the VM busy.
+fn live_op(vm: &VmRow, now: chrono::DateTime<chrono::Utc>) -> Option<&vms::LiveOp> {
+    vm.live.as_ref().filter(|_| vm.child(now).is_live())
+}
+
+/// Ends the operation of the VM's dead worker and retries its tasks, as the next pass would
+/// (what the worker left behind is killed by that pass, `stopped_recently`); nothing while
+/// the worker lives or when there is none.
+fn end_dead_op(conn: &Conn, vm: &VmRow, user: &str) -> Result<()> {
+    if vm.live.is_some() && live_op(vm, chrono::Utc::now()).is_none() {
+        let max_tries = settings::load(conn)?.max_task_tries;
+        release(conn, vm, user, "stopped", max_tries)?;
+    }
+    Ok(())
+}
+
+/// The edit changes the VM's uri, domain or snapshot.
+fn moved(old: &VmRow, new: &VmRow) -> bool {
+    (&old.uri, &old.domain, &old.snapshot) != (&new.uri, &new.domain, &new.snapshot)
 }
 
 /// Records a change of a VM, with its (old, new) status, in the history.
@@ -210,10 +246,11 @@ pub(super) struct Removed {
     pub kill: Vec<Proc>,
 }
 
-/// Removes a VM; refused (exit 3) while tasks wait for or run on it or an operation is live,
-/// unless `force`, which first stops its live worker as `revert --force` does (a running task
-/// goes back to the queue without using a try), then cancels its queued tasks, so no task runs
-/// on a VM that is gone and no job waits for it. The history keeps its name.
+/// Removes a VM; refused (exit 3) while tasks wait for or run on it or its worker is live,
+/// unless `force`. A dead worker's operation is ended and its tasks retried, as the next pass
+/// would; `force` then stops a live worker as `revert --force` does (a running task goes back
+/// to the queue without using a try) and cancels the queued tasks, so no task runs on a VM
+/// that is gone and no job waits for it. The history keeps its name.
 pub(super) fn remove(
     conn: &Conn,
     name: &str,
@@ -223,8 +260,9 @@ pub(super) fn remove(
 ) -> Result<Removed> {
     let vm = vms::require(conn, name)?;
     let (queued, running) = vms::work(conn, name)?;
-    if !force && (queued > 0 || running > 0 || vm.live.is_some()) {
-        let op = vm.live.as_ref().map_or(String::new(), |op| {
+    let live = live_op(&vm, chrono::Utc::now());
+    if !force && (queued > 0 || running > 0 || live.is_some()) {
+        let op = live.map_or(String::new(), |op| {
             format!(", a live {} operation", op.kind)
         });
         return Err(refused(format!(
@@ -233,6 +271,7 @@ pub(super) fn remove(
         .hint("wait for it, or pass `--force` to cancel its queued tasks")
         .into());
     }
+    end_dead_op(conn, &vm, user)?;
     let status = Some(vm.status);
     let mut kill = Vec::new();
     if let Some(op) = operations::live_for(conn, name)? {

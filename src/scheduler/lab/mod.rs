@@ -9,7 +9,7 @@ pub(crate) use vm::Vm;
 
 use super::ownership::{Domain, DomainKey};
 use super::Action;
-use crate::model::{Child, JobState, State, StepState, TaskState, TaskStatus, VmStatus};
+use crate::model::{JobState, State, StepState, TaskState, TaskStatus, VmStatus};
 use rustc_hash::FxBuildHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -76,7 +76,7 @@ impl<'s> Lab<'s> {
                     .clone(),
                 host_ix: 0,
                 status: row.status,
-                live_child: matches!(row.child, Child::Alive | Child::Stuck),
+                live_child: row.child.is_live(),
                 busy: false,
                 lamb: false,
                 errors: row.errors,

@@ -2,7 +2,7 @@
 //! it so far.
 
 use crate::model::{Role, VmState, VmStatus};
-use crate::scheduler::ownership::DomainKey;
+use crate::scheduler::ownership::{DomainKey, Standing};
 
 /// A VM as the pass sees it: its row, plus what the pass has decided about it so far.
 pub(crate) struct Vm<'s> {
@@ -25,7 +25,7 @@ pub(crate) struct Vm<'s> {
     pub errors: u32,
 }
 
-impl Vm<'_> {
+impl<'s> Vm<'s> {
     /// The VM's name, as actions and reasons show it.
     pub fn name(&self) -> &str {
         &self.row.name
@@ -34,6 +34,17 @@ impl Vm<'_> {
     /// Retired and deleted VMs are never scheduled nor counted.
     pub fn enabled(&self) -> bool {
         self.row.role.is_enabled()
+    }
+
+    /// Its standing for registration, as classification left it (§3 step 4).
+    pub fn standing(&self) -> Standing<'s> {
+        Standing {
+            name: &self.row.name,
+            status: self.status,
+            enabled: self.enabled(),
+            busy: self.busy,
+            lamb: self.lamb,
+        }
     }
 
     /// The domain this instance shares with its siblings.

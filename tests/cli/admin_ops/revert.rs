@@ -235,3 +235,25 @@ fn a_vm_in_maintenance_is_reverted_and_stays_in_maintenance() {
     );
     assert_eq!(operations(&lab), Vec::<String>::new());
 }
+
+#[test]
+fn a_retired_vms_live_worker_holds_its_domain_even_while_off() {
+    let lab = lab();
+    lab.run(&["vms", "set", "w10", "--role", "retired"]).ok();
+    let _worker = Worker::start(&lab, "w10", "task", None);
+    refused(
+        &lab,
+        &["revert", "w10_fr", "--steal"],
+        "domain `win10` is owned by `w10` (off)",
+        "hint: pass `--force` to stop what `w10` does",
+    );
+    let error = lab
+        .refused(&["vms", "set", "w10_fr", "--status", "dirty"], 3)
+        .one_line_error();
+    assert!(
+        error.contains("VM `w10` of domain `win10` is `off` with a live worker"),
+        "{error}"
+    );
+    let win10 = crate::domains::shown(&lab, &["--no-live", "--domain", "win10"]);
+    assert_eq!(win10[0]["owner"], "w10");
+}

@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use vmsched::model::{Child, State, TaskStatus, VmState, VmStatus};
+use vmsched::ownership::Siblings;
 use vmsched::scheduler::{Action, Plan};
 
 /// What the plan did to each VM, as the shell would apply it.
@@ -81,10 +82,19 @@ impl Applied<'_> {
             .collect()
     }
 
-    /// A VM the scheduler may not change: in maintenance, or with a live worker, and not off.
+    /// A VM the scheduler may not change: in maintenance, or with a live worker (a disabled
+    /// VM keeps a stuck one's place for the pass that kills it), and not off.
     fn untouchable(&self, vm: &str) -> bool {
         let status = self.classified[vm];
-        status != VmStatus::Off && (status == VmStatus::Maintenance || self.live.contains(vm))
+        let live = self.live.contains(vm) || self.disabled_with_worker(vm);
+        status != VmStatus::Off && (status == VmStatus::Maintenance || live)
+    }
+
+    /// A retired or deleted VM whose recorded worker is alive or stuck: it owns its domain for
+    /// the whole pass, whatever its status.
+    fn disabled_with_worker(&self, vm: &str) -> bool {
+        let input = self.vms[vm];
+        !input.role.is_enabled() && matches!(input.child, Child::Alive | Child::Stuck)
     }
 
     fn count(&self, host: &str, statuses: &BTreeMap<&str, VmStatus>, of: &[VmStatus]) -> u32 {
@@ -138,6 +148,22 @@ pub fn one_sibling_in_use(state: &State, plan: &Plan) -> Result<(), TestCaseErro
                 busy.is_empty(),
                 "{what} {vm} while {busy:?} hold its domain"
             );
+        }
+    }
+    Ok(())
+}
+
+/// (a') A retired or deleted VM with a live or stuck worker owns its domain (§3 step 1, §5.1):
+/// no sibling of it is started or reverted.
+pub fn disabled_workers_keep_their_domain(state: &State, plan: &Plan) -> Result<(), TestCaseError> {
+    let ap = apply(state, plan);
+    for &(vm, what) in &ap.touched {
+        if what == "start" || what == "revert" {
+            let holder = ap
+                .siblings(vm)
+                .into_iter()
+                .find(|v| ap.disabled_with_worker(v));
+            prop_assert!(holder.is_none(), "{what} {vm} beside {holder:?}");
         }
     }
     Ok(())
@@ -261,5 +287,50 @@ pub fn counters_add_up(state: &State, plan: &Plan) -> Result<(), TestCaseError> 
     let c = plan.counters;
     prop_assert!(c.runnable <= c.queued);
     prop_assert_eq!(c.queued + c.blocked, queued);
+    Ok(())
+}
+
+/// (e) The commands that read the database (`domains show`, `vms set`, `revert`, `poweroff`)
+/// name the owner the pass registers: `ownership::Siblings` on the rows as stored gives the
+/// plan's owners, except where the plan reverts a VM, which then owns a domain that was free,
+/// its own, or taken from the owner it displaces.
+pub fn owners_agree(state: &State, plan: &Plan) -> Result<(), TestCaseError> {
+    let mut domains: BTreeMap<(&str, &str), Vec<VmState>> = BTreeMap::new();
+    for vm in &state.vms {
+        let key = (vm.uri.as_str(), vm.domain.as_str());
+        domains.entry(key).or_default().push(vm.clone());
+    }
+    let planned: BTreeMap<(&str, &str), &str> = plan
+        .owners
+        .iter()
+        .map(|o| ((o.uri.as_str(), o.domain.as_str()), o.owner.as_str()))
+        .collect();
+    let reverts: BTreeMap<&str, Option<&str>> = plan
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Revert { vm, displaced } => Some((vm.as_str(), displaced.as_deref())),
+            _ => None,
+        })
+        .collect();
+    for (key, vms) in &domains {
+        let siblings = Siblings::of(vms, state.max_errors);
+        let shown = siblings.owner().map(|i| vms[i].name.as_str());
+        let planned = planned.get(key).copied();
+        let reverted = vms
+            .iter()
+            .find_map(|v| reverts.get_key_value(v.name.as_str()));
+        match reverted {
+            Some((&vm, &displaced)) => {
+                prop_assert_eq!(planned, Some(vm), "{:?}: revert {}", key, vm);
+                let before = [None, Some(vm), displaced];
+                prop_assert!(
+                    before.contains(&shown),
+                    "{key:?}: revert {vm} in a domain owned by {shown:?}"
+                );
+            }
+            None => prop_assert_eq!(planned, shown, "{:?}", key),
+        }
+    }
     Ok(())
 }
