@@ -48,7 +48,7 @@ fn classify_enabled(lab: &mut Lab, i: usize, out: &mut Out) {
             out.push((i, lab.kill(i, "stuck process")));
             let new = match status {
                 VmStatus::Reverting | VmStatus::Sleeping | VmStatus::Offline => {
-                    lab.vms[i].errors += 1;
+                    lab.vms[i].add_error();
                     VmStatus::Offline
                 }
                 VmStatus::Maintenance => VmStatus::Maintenance,
@@ -75,7 +75,8 @@ fn classify_enabled(lab: &mut Lab, i: usize, out: &mut Out) {
         child @ (Child::Dead | Child::None) => match status {
             VmStatus::Maintenance => {}
             // Its monitor died: still unchecked, one more failure.
-            VmStatus::Offline => lab.vms[i].errors += u32::from(child == Child::Dead),
+            VmStatus::Offline if child == Child::Dead => lab.vms[i].add_error(),
+            VmStatus::Offline => {}
             VmStatus::Running | VmStatus::Reverting | VmStatus::Sleeping => died(lab, i, out),
             _ if child == Child::Dead => died(lab, i, out),
             _ => {}
@@ -98,7 +99,7 @@ fn classify_enabled(lab: &mut Lab, i: usize, out: &mut Out) {
 /// offline once it keeps failing so that a monitor checks it before it is used again.
 fn died(lab: &mut Lab, i: usize, out: &mut Out) {
     let was = lab.vms[i].status;
-    lab.vms[i].errors += 1;
+    lab.vms[i].add_error();
     let new = if lab.vms[i].errors >= lab.state.max_errors {
         VmStatus::Offline
     } else {
@@ -117,7 +118,7 @@ fn end_tasks(lab: &mut Lab, i: usize, out: &mut Out) {
     let running = lab.running.get(&i).cloned().unwrap_or_default();
     for (job, step, task, tries) in running {
         let vm = lab.vms[i].row.name.clone();
-        let (status, action) = if tries + 1 < lab.state.max_task_tries {
+        let (status, action) = if tries.saturating_add(1) < lab.state.max_task_tries {
             let action = Action::Requeue {
                 vm,
                 job,

@@ -238,7 +238,9 @@ pub fn transition(
         let sql = match errors {
             Errors::Keep => "UPDATE vms SET status = ?1 WHERE name = ?2",
             Errors::Reset => "UPDATE vms SET status = ?1, errors = 0 WHERE name = ?2",
-            Errors::Add => "UPDATE vms SET status = ?1, errors = errors + 1 WHERE name = ?2",
+            Errors::Add => {
+                "UPDATE vms SET status = ?1, errors = MIN(errors + 1, 4294967295) WHERE name = ?2"
+            }
         };
         conn.execute(sql, params![to.as_str(), op.vm])?;
         let host = current

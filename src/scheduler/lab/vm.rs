@@ -31,6 +31,12 @@ impl Vm<'_> {
         &self.row.name
     }
 
+    /// One more consecutive failure; the count stops at `u32::MAX` (a wrap to 0 would bring a
+    /// failing VM back as if it had never failed).
+    pub fn add_error(&mut self) {
+        self.errors = self.errors.saturating_add(1);
+    }
+
     /// Retired and deleted VMs are never scheduled nor counted.
     pub fn enabled(&self) -> bool {
         self.row.role.is_enabled()
