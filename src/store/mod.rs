@@ -1,6 +1,7 @@
 //! The SQLite store: opening (WAL, busy timeout, foreign keys), schema versions and
 //! transactions. rusqlite is named only below this module.
 
+pub mod deadline;
 pub mod history;
 
 pub mod hosts;
@@ -26,6 +27,7 @@ pub use rusqlite::{params, Connection as Conn, OptionalExtension, Transaction};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001-schema.sql"),
     include_str!("migrations/0002-pass-requests.sql"),
+    include_str!("migrations/0003-boot-deadlines.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -278,12 +280,4 @@ fn create_file(path: &Path) -> Result<()> {
 /// The current time as stored: RFC 3339 UTC, seconds precision.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// The stored time `secs` seconds from now. Capped at a century, so a huge timeout written by
-/// hand neither overflows the clock arithmetic nor leaves the range RFC 3339 can spell.
-pub fn deadline_in(secs: u64) -> String {
-    const CENTURY: u64 = 100 * 365 * 24 * 3600;
-    let secs = chrono::Duration::seconds(secs.min(CENTURY) as i64);
-    (chrono::Utc::now() + secs).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -343,13 +343,14 @@ fn stopped_operations_that_survived_are_found_again() {
     let new = operations::NewOperation {
         vm: "w7",
         kind: "task",
-        deadline: deadline_in(60),
+        deadline: deadline::Deadline::in_secs(60),
         by_user: "tester",
         process,
         ..Default::default()
     };
     let id = operations::start(conn, &new).unwrap();
     let op = operations::get(conn, id).unwrap().unwrap();
+    assert_eq!(op.deadline, new.deadline, "both clocks' deadlines are kept");
     assert_eq!(
         operations::stop(conn, &op, "stuck process").unwrap(),
         process.into_iter().collect::<Vec<_>>()

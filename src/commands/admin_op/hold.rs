@@ -6,6 +6,7 @@ use crate::exit;
 use crate::model::{TaskStatus, VmStatus};
 use crate::ownership::{admit, AdminOp, Displace, Instance, Refusal, View};
 use crate::process::Proc;
+use crate::store::deadline::Deadline;
 use crate::store::history::{self, Entry};
 use crate::store::jobs::{self, attempts};
 use crate::store::operations::{self, NewOperation};
@@ -70,9 +71,7 @@ pub(super) fn hold(
             &NewOperation {
                 vm: &vm.name,
                 kind: words.kind,
-                deadline: crate::store::deadline_in(
-                    op_timeout.saturating_add(connect_timeout).as_secs(),
-                ),
+                deadline: Deadline::in_secs(op_timeout.saturating_add(connect_timeout).as_secs()),
                 by_user: user,
                 process: Some(Proc::current()?),
                 ..NewOperation::default()
