@@ -310,6 +310,12 @@ fn a_new_database_has_the_migrated_schema_wal_and_mode_0600() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     drop(store);
+    // It was made under another name: nothing of that is left.
+    let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["vmsched.db"]);
     assert!(Store::open(&path, Mode::Existing).is_ok());
 }
 

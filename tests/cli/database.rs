@@ -1,7 +1,7 @@
 //! CLI tests of the database file: which commands create it and how, `migrate`, and the
-//! refusal of a database newer than the binary.
+//! refusal of a database newer than the binary or of a file that is not a vmsched database.
 
-use crate::support::{Lab, ADD_X};
+use crate::support::{example_inventory, Lab, ADD_X};
 
 #[test]
 fn only_create_commands_make_a_database() {
@@ -103,6 +103,73 @@ fn migrate_upgrades_a_version_1_database_in_place() {
     );
     lab.run(&["settings", "set", "max_errors", "5"]).ok();
     assert_eq!(lab.rows("SELECT requested FROM pass_requests"), ["1"]);
+    // The migration marks the file as vmsched's.
+    assert_eq!(lab.rows("PRAGMA application_id"), ["1986884452"]);
+}
+
+/// Files that are not vmsched databases, by name: empty, not SQLite, another program's.
+fn foreign_files(lab: &Lab) -> Vec<(&'static str, std::path::PathBuf)> {
+    let file = |name: &str, bytes: &[u8]| {
+        let path = lab.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let other = lab.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1); PRAGMA user_version = 1;")
+        .unwrap();
+    let bare = lab.path().join("bare.db");
+    rusqlite::Connection::open(&bare)
+        .unwrap()
+        .execute_batch("PRAGMA application_id = 42; VACUUM;")
+        .unwrap();
+    vec![
+        ("an empty file", file("empty.db", b"")),
+        ("not an SQLite file", file("text.db", b"not a database\n")),
+        ("not an SQLite file", file("binary.db", &[0xa5; 8192])),
+        ("another program's SQLite database", other),
+        ("another program's SQLite database", bare),
+    ]
+}
+
+#[test]
+fn a_file_that_is_not_a_vmsched_database_is_refused_untouched() {
+    let lab = Lab::new();
+    let commands: [&[&str]; 9] = [
+        &["vms", "list"],
+        ADD_X,
+        &["vms", "import", &example_inventory()],
+        &["hosts", "set", "localhost", "--paused"],
+        &["settings", "set", "max_errors", "4"],
+        &["schedule-once"],
+        &["schedule-once", "--dry-run"],
+        &["migrate", "--force"],
+        &["domains", "show"],
+    ];
+    let listing = || {
+        let mut names: Vec<_> = std::fs::read_dir(lab.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    for (what, path) in foreign_files(&lab) {
+        let bytes = std::fs::read(&path).unwrap();
+        let files = listing();
+        for args in commands {
+            let db = path.to_str().unwrap();
+            let run = lab.run(&[&["--db", db], args].concat()).code(2);
+            assert_eq!(
+                run.one_line_error(),
+                format!("error: `{db}` is not a vmsched database ({what})"),
+                "{args:?}"
+            );
+            assert_eq!(std::fs::read(&path).unwrap(), bytes, "{db} {args:?}");
+            assert_eq!(listing(), files, "{db} {args:?} made files");
+        }
+    }
 }
 
 #[test]

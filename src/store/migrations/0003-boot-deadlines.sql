@@ -1,6 +1,0 @@
--- vmsched schema, version 3: deadlines on the boot clock. `deadline` (RFC 3339 UTC) stays for
--- people and JSON; `boot_deadline_ms` (milliseconds on CLOCK_BOOTTIME, one clock for every
--- process, never stepped) judges it, so a step of the wall clock neither makes a healthy
--- worker stuck nor keeps a stuck one alive. Rows written before have none: the wall clock
--- judges them.
-ALTER TABLE operations ADD COLUMN boot_deadline_ms INTEGER;
