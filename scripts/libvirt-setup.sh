@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up libvirt for vmsched's tests on Debian 12, as root, without systemd.
 #
-#   scripts/libvirt-setup.sh build    install libvirt-dev: enough to build and to run the
-#                                     in-process test driver (test:///...)
+#   scripts/libvirt-setup.sh build    install libvirt-dev (and ssh): enough to build and to run
+#                                     the in-process test driver (test:///...)
 #   scripts/libvirt-setup.sh [start]  also install QEMU and start libvirtd, so that
 #                                     qemu:///system and test+unix:///default answer
 #   scripts/libvirt-setup.sh stop     remove leftover vmsched-* domains and stop libvirtd,
@@ -64,6 +64,8 @@ install_build() {
     local missing=()
     installed libvirt-dev || missing+=(libvirt-dev)
     command -v pkg-config >/dev/null || missing+=(pkg-config)
+    # ssh: the test of a silent qemu+ssh host (it says SKIP without it).
+    command -v ssh >/dev/null || missing+=(openssh-client)
     [ ${#missing[@]} = 0 ] && return
     need_root "libvirt-dev" "install ${missing[*]}"
     apt_install "${missing[@]}" || skip "libvirt-dev" "apt-get install ${missing[*]} failed"

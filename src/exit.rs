@@ -8,7 +8,8 @@ pub const OK: u8 = 0;
 /// past the busy timeout, unreadable or read-only database path, a bad `domains show --check`.
 pub const FAILED: u8 = 1;
 /// Usage or bad input: clap errors, unknown VM or job, malformed URI, name, status or file,
-/// invalid state file, negative limit, missing, older or newer database.
+/// invalid state file, negative limit, setting out of range, missing, older or newer database,
+/// a file that is not a vmsched database.
 pub const USAGE: u8 = 2;
 /// Refused by a safety rule: a sibling owns the domain, the VM or owner is busy, removing a VM
 /// with work, making a VM non-off while a sibling is non-off.

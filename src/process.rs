@@ -82,6 +82,25 @@ impl Proc {
     pub fn is_alive(&self) -> bool {
         stat(self.pid).is_some_and(|s| s.is_running() && s.start_time == self.start_time)
     }
+
+    /// Its argument vector (empty when it is gone or a zombie).
+    pub fn args(&self) -> Vec<String> {
+        let Ok(bytes) = std::fs::read(format!("/proc/{}/cmdline", self.pid)) else {
+            return Vec::new();
+        };
+        bytes
+            .split(|&b| b == 0)
+            .filter(|arg| !arg.is_empty())
+            .map(|arg| String::from_utf8_lossy(arg).into_owned())
+            .collect()
+    }
+
+    /// Sends SIGKILL to this process alone, unless its pid now names another process.
+    pub fn kill(&self) {
+        if self.is_alive() {
+            sigkill(self.pid);
+        }
+    }
 }
 
 /// Whether the worker an operation records is alive, as every reader but the pass judges it:
@@ -120,12 +139,15 @@ pub fn kill_all(victims: &[Proc]) {
 
 /// The children of this process that are still running (with a subreaper, every orphaned
 /// descendant ends up here).
-pub fn children() -> Vec<i64> {
+pub fn children() -> Vec<Proc> {
     let me = i64::from(std::process::id());
     scan()
         .into_iter()
         .filter(|s| s.ppid == me && s.is_running())
-        .map(|s| s.pid)
+        .map(|s| Proc {
+            pid: s.pid,
+            start_time: s.start_time,
+        })
         .collect()
 }
 

@@ -3,7 +3,7 @@
 use crate::cli::{Format, SettingSetArgs, SettingsCommand};
 use crate::output;
 use crate::store::history::{self, current_user, Entry};
-use crate::store::settings::{self, KEYS};
+use crate::store::settings::{self, Settings, KEYS};
 use crate::store::Mode;
 use crate::Ctx;
 use anyhow::Result;
@@ -70,10 +70,16 @@ fn json_value(key: &settings::Key, value: u32) -> serde_json::Value {
 fn set(ctx: &Ctx, args: &SettingSetArgs) -> Result<()> {
     let key = settings::key(&args.key)?;
     let value = settings::parse(key, &args.value)?;
+    // A refused value must not create the database: without one, the others are the defaults.
+    if !ctx.db.exists() {
+        settings::admit(&Settings::default(), key, value)?;
+    }
     let user = current_user();
     let mut store = ctx.open(Mode::Create)?;
     let old = store.write(|tx| {
-        let old = settings::load(tx)?.get(key);
+        let current = settings::load(tx)?;
+        settings::admit(&current, key, value)?;
+        let old = current.get(key);
         if old != value {
             settings::set(tx, key, value)?;
             let reason = args.reason.as_deref();

@@ -3,6 +3,8 @@
 //! libvirt calls can block forever (a hung daemon or host never answers), so each one runs in
 //! its own thread and the caller stops waiting at a deadline. A thread that never comes back
 //! keeps its reference to the connection: the connection is leaked, never closed under it.
+//! A connection attempt that times out kills the `ssh` it started (`transport`), so nothing
+//! of it outlives the attempt.
 
 use std::fmt;
 use std::mem::ManuallyDrop;
@@ -18,6 +20,7 @@ use virt::enumutil::Enum;
 use virt::error::{Error, ErrorNumber};
 use virt::sys;
 
+use super::transport::{self, Transport};
 use super::{DomainInfo, DomainState, HvError, HvErrorKind, Hypervisor};
 
 /// The deadline of reverts and power-offs unless [`Libvirt::with_op_timeout`] says otherwise
@@ -74,6 +77,8 @@ impl Libvirt {
             }
             virt::error::clear_error_callback();
         });
+        // The children of this process before the attempt: those it starts are the others.
+        let transport = Transport::of(uri).map(|t| (t, transport::children()));
         let owned = uri.to_string();
         let conn = with_deadline(uri, timeout, "connect", move || {
             match Connect::open(Some(&owned)) {
@@ -84,6 +89,11 @@ impl Libvirt {
                 }),
                 // Whatever the reason, the caller cannot talk to this host.
                 Err(err) => Err(HvError::new(HvErrorKind::Unreachable, err.message())),
+            }
+        })
+        .inspect_err(|err| {
+            if let (HvErrorKind::Timeout, Some((transport, before))) = (err.kind, &transport) {
+                transport.kill_new(before);
             }
         })?;
         Ok(Libvirt {

@@ -5,6 +5,7 @@ use std::fmt;
 mod libvirt;
 #[cfg(test)]
 mod tests;
+mod transport;
 
 pub use libvirt::{Libvirt, DEFAULT_OP_TIMEOUT};
 

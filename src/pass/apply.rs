@@ -6,6 +6,7 @@
 use crate::model::{Child, State, TaskStatus, VmState, VmStatus};
 use crate::process::Proc;
 use crate::scheduler::{Action, Plan};
+use crate::store::deadline::Deadline;
 use crate::store::history::{self, Entry};
 use crate::store::jobs::{self, attempts};
 use crate::store::operations::{self, NewOperation, Operation};
@@ -178,7 +179,7 @@ impl Writer<'_> {
             &NewOperation {
                 vm,
                 kind,
-                deadline: crate::store::deadline_in(secs),
+                deadline: Deadline::in_secs(secs),
                 task,
                 by_user: SCHEDULER,
                 ..NewOperation::default()

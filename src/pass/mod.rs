@@ -132,7 +132,8 @@ fn spawn_all(
 }
 
 /// Loads the state and judges every recorded worker, once per pass: alive when its pid exists
-/// and started when recorded, stuck when alive past its deadline, dead otherwise (an
+/// and started when recorded, stuck when alive past its deadline (on the boot clock, which
+/// a step of the wall clock does not move), dead otherwise (an
 /// operation with no process is one a killed pass never started: dead too, since passes run
 /// one at a time and each records its workers before it lets go of the lock).
 pub fn judge(conn: &Conn, settings: &Settings) -> Result<Loaded> {
@@ -148,7 +149,7 @@ pub fn judge(conn: &Conn, settings: &Settings) -> Result<Loaded> {
             None => Child::None,
             Some(op) => {
                 let alive = op.process.is_some_and(|p| p.is_alive());
-                operations::verdict(alive, &op.deadline, now)
+                operations::verdict(alive, &op.deadline)
             }
         };
         let interval = if vm.errors >= settings.max_errors {
@@ -186,5 +187,57 @@ fn pause() {
         .and_then(|v| v.parse().ok());
     if let Some(ms) = ms {
         std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::deadline::{boot_ms, Deadline};
+    use crate::store::operations::NewOperation;
+    use crate::store::vms::{self, VmRow};
+
+    /// The child verdict of a VM whose live worker (this very process) has `deadline`.
+    fn verdict(deadline: Deadline) -> Child {
+        let mut store = Store::scratch().unwrap();
+        store
+            .write(|tx| {
+                vms::insert(tx, &VmRow::new("w7", "qemu:///system", "win7", "wtb"))?;
+                let op = NewOperation {
+                    vm: "w7",
+                    kind: "revert",
+                    deadline,
+                    by_user: "tester",
+                    process: Some(Proc::current()?),
+                    ..NewOperation::default()
+                };
+                operations::start(tx, &op)
+            })
+            .unwrap();
+        let loaded = judge(store.conn(), &Settings::default()).unwrap();
+        loaded.state.vms[0].child
+    }
+
+    #[test]
+    fn stuck_is_judged_on_the_boot_clock() {
+        // The wall clock was stepped forward: its deadline is long past, the boot clock's is
+        // a minute ahead.
+        let stepped = Deadline {
+            wall: "2000-01-01T00:00:00Z".to_string(),
+            boot_ms: Some(boot_ms() + 60_000),
+        };
+        assert_eq!(verdict(stepped), Child::Alive);
+        let passed = Deadline {
+            wall: "2999-01-01T00:00:00Z".to_string(),
+            boot_ms: Some(boot_ms() - 1),
+        };
+        assert_eq!(verdict(passed), Child::Stuck);
+        // A row written before boot deadlines existed: the wall clock judges it.
+        let old = |wall: &str| Deadline {
+            wall: wall.to_string(),
+            boot_ms: None,
+        };
+        assert_eq!(verdict(old("2000-01-01T00:00:00Z")), Child::Stuck);
+        assert_eq!(verdict(old("2999-01-01T00:00:00Z")), Child::Alive);
     }
 }

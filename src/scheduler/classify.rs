@@ -80,7 +80,7 @@ pub(crate) fn classified(vm: &VmState, max_errors: u32) -> Classified {
         Child::Stuck => {
             c.status = match status {
                 Reverting | Sleeping | Offline => {
-                    c.errors += 1;
+                    c.errors = c.errors.saturating_add(1);
                     Offline
                 }
                 Maintenance => Maintenance,
@@ -98,7 +98,7 @@ pub(crate) fn classified(vm: &VmState, max_errors: u32) -> Classified {
         child @ (Child::Dead | Child::None) => match status {
             Maintenance => {}
             // Its monitor died: still unchecked, one more failure.
-            Offline => c.errors += u32::from(child == Child::Dead),
+            Offline => c.errors = c.errors.saturating_add(u32::from(child == Child::Dead)),
             Running | Reverting | Sleeping => died(&mut c, max_errors),
             _ if child == Child::Dead => died(&mut c, max_errors),
             _ => {}
@@ -116,7 +116,7 @@ pub(crate) fn classified(vm: &VmState, max_errors: u32) -> Classified {
 /// A worker died or is missing: the domain is in an unknown state, so the VM is dirty, or
 /// offline once it keeps failing so that a monitor checks it before it is used again.
 fn died(c: &mut Classified, max_errors: u32) {
-    c.errors += 1;
+    c.errors = c.errors.saturating_add(1);
     c.status = if c.errors >= max_errors {
         VmStatus::Offline
     } else {
@@ -132,7 +132,7 @@ fn end_tasks(lab: &mut Lab, i: usize, out: &mut Out) {
     let running = lab.running.get(&i).cloned().unwrap_or_default();
     for (job, step, task, tries) in running {
         let vm = lab.vms[i].row.name.clone();
-        let (status, action) = if tries + 1 < lab.state.max_task_tries {
+        let (status, action) = if tries.saturating_add(1) < lab.state.max_task_tries {
             let action = Action::Requeue {
                 vm,
                 job,

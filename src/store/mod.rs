@@ -1,6 +1,7 @@
 //! The SQLite store: opening (WAL, busy timeout, foreign keys), schema versions and
 //! transactions. rusqlite is named only below this module.
 
+pub mod deadline;
 pub mod history;
 
 pub mod hosts;
@@ -28,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001-schema.sql"),
     include_str!("migrations/0002-pass-requests.sql"),
     include_str!("migrations/0003-history-alerts.sql"),
+    include_str!("migrations/0004-boot-deadlines-and-id.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -61,17 +63,18 @@ pub enum Mode {
 }
 
 impl Store {
-    /// Opens the database at `path`; see `Mode`. A database newer than this binary is refused
-    /// before anything is written to it.
+    /// Opens the database at `path`; see `Mode`. Only a file that is recognisably vmsched's is
+    /// opened: anything else at the path (an empty file, another program's, not SQLite at all)
+    /// is refused untouched, never initialised, as is a database newer than this binary. A
+    /// missing database is made by `create`, complete, before it appears at `path`.
     pub fn open(path: &Path, mode: Mode) -> Result<Store> {
-        let exists = path.exists();
-        if !exists && mode != Mode::Create {
-            return Err(exit::bad_input(format!("no database at `{}`", path.display()))
-                .hint("create one with `vmsched vms add` or `vmsched vms import`, or pass `--db PATH`")
-                .into());
-        }
-        if !exists {
-            create_file(path)?;
+        if !path.exists() {
+            if mode != Mode::Create {
+                return Err(exit::bad_input(format!("no database at `{}`", path.display()))
+                    .hint("create one with `vmsched vms add` or `vmsched vms import`, or pass `--db PATH`")
+                    .into());
+            }
+            create(path)?;
         }
         let conn = Connection::open_with_flags(
             path,
@@ -80,9 +83,7 @@ impl Store {
         .with_context(|| format!("cannot open database `{}`", path.display()))?;
         let busy_timeout = busy_timeout();
         conn.busy_timeout(busy_timeout)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .with_context(|| format!("cannot read database `{}`", path.display()))?;
+        let version = identify(&conn, path)?;
         if version > SCHEMA_VERSION {
             return Err(exit::bad_input(format!(
                 "database `{}` has schema version {version}, newer than this vmsched knows ({SCHEMA_VERSION})",
@@ -91,7 +92,7 @@ impl Store {
             .hint("use a newer vmsched with this database")
             .into());
         }
-        if version > 0 && version < SCHEMA_VERSION && mode != Mode::Migrate {
+        if version < SCHEMA_VERSION && mode != Mode::Migrate {
             return Err(exit::bad_input(format!(
                 "database `{}` has schema version {version}, older than this vmsched's ({SCHEMA_VERSION})",
                 path.display()
@@ -105,9 +106,6 @@ impl Store {
             busy_timeout,
         };
         store.setup()?;
-        if version == 0 {
-            store.migrate()?;
-        }
         Ok(store)
     }
 
@@ -281,20 +279,78 @@ fn busy(err: rusqlite::Error, timeout: Duration) -> anyhow::Error {
     }
 }
 
-/// Creates the parent folder and an empty database file with mode 0600.
-fn create_file(path: &Path) -> Result<()> {
+/// Creates a database at `path` (and its folder): made complete under a temporary name
+/// beside it (mode 0600, WAL, the latest schema) and only then linked to `path`, so `path`
+/// never holds a half-made database, even after a crash; a database another command created
+/// there meanwhile is kept.
+fn create(path: &Path) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create folder `{}`", parent.display()))?;
     }
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot create database `{}`", path.display()))?;
-    Ok(())
+    let cannot = || format!("cannot create database `{}`", path.display());
+    let name = path.file_name().with_context(cannot)?.to_string_lossy();
+    let new = path.with_file_name(format!(".{name}.new-{}", std::process::id()));
+    let made = (|| -> Result<()> {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&new)?;
+        let mut store = Store {
+            conn: Connection::open(&new)?,
+            path: new.clone(),
+            busy_timeout: busy_timeout(),
+        };
+        store.setup()?;
+        store.migrate()?;
+        drop(store); // closing checkpoints and removes the write-ahead log
+        match std::fs::hard_link(&new, path) {
+            Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => Err(err.into()),
+            _ => Ok(()),
+        }
+    })();
+    let _ = std::fs::remove_file(&new);
+    made.with_context(cannot)
+}
+
+/// vmsched's `PRAGMA application_id` ("vmsd"), set by migration 4.
+const APPLICATION_ID: i64 = 0x766d_7364;
+
+/// The schema version of a file that is recognisably a vmsched database: its application id
+/// is vmsched's, or it is a vmsched database from before the id (schema version 1 to 3, with
+/// vmsched's tables). Anything else is refused (exit 2) before anything is written to it.
+fn identify(conn: &Connection, path: &Path) -> Result<i64> {
+    let not_ours = |what: &str| -> anyhow::Error {
+        exit::bad_input(format!(
+            "`{}` is not a vmsched database ({what})",
+            path.display()
+        ))
+        .hint("it is left as it is: pass `--db` with vmsched's database, or move the file away")
+        .into()
+    };
+    let read = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+    let (id, version) = match (read("PRAGMA application_id"), read("PRAGMA user_version")) {
+        (Ok(id), Ok(version)) => (id, version),
+        (Err(err), _) | (_, Err(err)) => {
+            return match err.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) => Err(not_ours("not an SQLite file")),
+                _ => Err(err).with_context(|| format!("cannot read database `{}`", path.display())),
+            };
+        }
+    };
+    if id == APPLICATION_ID {
+        return Ok(version);
+    }
+    let tables = read(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('vms', 'operations')",
+    )?;
+    match (id, version, tables) {
+        (0, 1..=3, 2) => Ok(version),
+        _ if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) => Err(not_ours("an empty file")),
+        _ => Err(not_ours("another program's SQLite database")),
+    }
 }
 
 /// The current time as stored: RFC 3339 UTC, seconds precision.
@@ -305,12 +361,4 @@ pub fn now() -> String {
 /// Whether a stored time is at or before `now` (an unreadable time counts as past).
 pub fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
     chrono::DateTime::parse_from_rfc3339(time).map_or(true, |t| t <= now)
-}
-
-/// The stored time `secs` seconds from now. Capped at a century, so a huge timeout written by
-/// hand neither overflows the clock arithmetic nor leaves the range RFC 3339 can spell.
-pub fn deadline_in(secs: u64) -> String {
-    const CENTURY: u64 = 100 * 365 * 24 * 3600;
-    let secs = chrono::Duration::seconds(secs.min(CENTURY) as i64);
-    (chrono::Utc::now() + secs).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -1,8 +1,9 @@
 //! The operations table: every worker run, in flight (`ended` NULL) or past. A VM's live
 //! operation is the one its `operation` column names.
 
+use super::deadline::Deadline;
 use super::history::{record, Entry};
-use super::{now, past};
+use super::now;
 use crate::model::{Child, VmStatus};
 use crate::process::Proc;
 use anyhow::Result;
@@ -18,7 +19,7 @@ pub struct Operation {
     pub process: Option<Proc>,
     /// A task command's process group leader.
     pub group: Option<Proc>,
-    pub deadline: String,
+    pub deadline: Deadline,
     pub ended: Option<String>,
     pub result: Option<String>,
     pub task: Option<(i64, u32, u32)>,
@@ -31,7 +32,7 @@ pub struct Operation {
 pub struct NewOperation<'a> {
     pub vm: &'a str,
     pub kind: &'a str,
-    pub deadline: String,
+    pub deadline: Deadline,
     pub task: Option<(i64, u32, u32)>,
     pub displaced: Option<&'a str>,
     pub by_user: &'a str,
@@ -40,7 +41,7 @@ pub struct NewOperation<'a> {
 }
 
 const COLUMNS: &str = "id, vm, kind, pid, start_time, pgid, pgid_start, deadline, ended, result, \
-                       job, step, task, displaced, by_user";
+                       job, step, task, displaced, by_user, boot_deadline_ms";
 
 fn proc_of(pid: Option<i64>, start: Option<i64>) -> Option<Proc> {
     Some(Proc {
@@ -57,7 +58,10 @@ fn from_row(r: &Row) -> rusqlite::Result<Operation> {
         kind: r.get(2)?,
         process: proc_of(r.get(3)?, r.get(4)?),
         group: proc_of(r.get(5)?, r.get(6)?),
-        deadline: r.get(7)?,
+        deadline: Deadline {
+            wall: r.get(7)?,
+            boot_ms: r.get(15)?,
+        },
         ended: r.get(8)?,
         result: r.get(9)?,
         task: match job {
@@ -76,14 +80,16 @@ pub fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
         None => (None, None, None),
     };
     conn.execute(
-        "INSERT INTO operations (vm, kind, pid, start_time, deadline, created, job, step, task, displaced, by_user)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO operations (vm, kind, pid, start_time, deadline, boot_deadline_ms, created, job, step, task,
+             displaced, by_user)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             op.vm,
             op.kind,
             op.process.map(|p| p.pid),
             op.process.map(|p| p.start_time),
-            op.deadline,
+            op.deadline.wall,
+            op.deadline.boot_ms,
             now(),
             job,
             step,
@@ -121,10 +127,10 @@ pub fn set_group(conn: &Connection, id: i64, group: Proc) -> Result<()> {
 /// The verdict on a recorded worker (docs/rules.md §3): dead unless its process is `alive`,
 /// stuck when alive past its `deadline`. Whether a worker not recorded yet counts as alive is
 /// the caller's: dead for the pass, alive for every other reader (`process::recorded_alive`).
-pub fn verdict(alive: bool, deadline: &str, now: chrono::DateTime<chrono::Utc>) -> Child {
+pub fn verdict(alive: bool, deadline: &Deadline) -> Child {
     if !alive {
         Child::Dead
-    } else if past(deadline, now) {
+    } else if deadline.is_past() {
         Child::Stuck
     } else {
         Child::Alive
@@ -252,7 +258,9 @@ pub fn transition(
         let sql = match errors {
             Errors::Keep => "UPDATE vms SET status = ?1 WHERE name = ?2",
             Errors::Reset => "UPDATE vms SET status = ?1, errors = 0 WHERE name = ?2",
-            Errors::Add => "UPDATE vms SET status = ?1, errors = errors + 1 WHERE name = ?2",
+            Errors::Add => {
+                "UPDATE vms SET status = ?1, errors = MIN(errors + 1, 4294967295) WHERE name = ?2"
+            }
         };
         conn.execute(sql, params![to.as_str(), op.vm])?;
         let host = current

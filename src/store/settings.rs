@@ -1,16 +1,20 @@
 //! The `settings` table: named non-negative integers and flags (`true`/`false`, kept as 1/0)
-//! with defaults. `KEYS` is the one list of
-//! them (name, default, unit, meaning); `Settings` is what the rest of vmsched reads.
+//! with defaults and ranges. `KEYS` is the one list of them (name, default, range, unit,
+//! meaning); `Settings` is what the rest of vmsched reads.
 
 use crate::exit;
 use anyhow::Result;
 use rusqlite::{params, Connection};
+use std::ops::RangeInclusive;
 
 /// One setting as documented by `settings list`.
 #[derive(Debug)]
 pub struct Key {
     pub name: &'static str,
     pub default: u32,
+    /// The values `settings set` accepts: outside them the scheduler would stop working (a
+    /// revert timeout of 0 fails every revert, a `max_errors` of 0 puts every VM offline).
+    pub range: RangeInclusive<u32>,
     pub unit: &'static str,
     pub meaning: &'static str,
     /// A flag: written and shown as `true`/`false`.
@@ -26,12 +30,24 @@ impl Key {
             (false, n) => n.to_string(),
         }
     }
+
+    /// Its range in words, as errors' hints say it: "`revert_timeout` is 10 to 86400 s",
+    /// "`max_errors` is at least 1".
+    pub fn range_words(&self) -> String {
+        let (min, max) = (*self.range.start(), *self.range.end());
+        let unit = if self.unit == "s" { " s" } else { "" };
+        match max {
+            u32::MAX => format!("`{}` is at least {min}{unit}", self.name),
+            _ => format!("`{}` is {min} to {max}{unit}", self.name),
+        }
+    }
 }
 
 /// Every setting, in the order `settings list` shows them.
 pub const KEYS: &[Key] = &[
     Key {
         name: "max_errors",
+        range: 1..=u32::MAX,
         default: 3,
         unit: "failures",
         meaning: "consecutive failures that put a VM offline",
@@ -39,6 +55,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "max_task_tries",
+        range: 1..=u32::MAX,
         default: 3,
         unit: "tries",
         meaning: "attempts of a task before it ends in boterror",
@@ -46,6 +63,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "revert_timeout",
+        range: 10..=86400,
         default: 360,
         unit: "s",
         meaning: "time allowed for a revert or a power-off",
@@ -53,6 +71,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "sleep_after_revert",
+        range: 0..=86399,
         default: 0,
         unit: "s",
         meaning: "time a reverted guest settles before it is idle",
@@ -60,6 +79,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "task_margin",
+        range: 10..=u32::MAX,
         default: 120,
         unit: "s",
         meaning: "time added to a task's timeout before its worker is stuck",
@@ -67,6 +87,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "monitor_interval",
+        range: 1..=u32::MAX,
         default: 60,
         unit: "s",
         meaning: "time between checks of an offline VM",
@@ -74,6 +95,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "monitor_interval_errors",
+        range: 1..=u32::MAX,
         default: 1800,
         unit: "s",
         meaning: "time between checks once errors reached max_errors",
@@ -81,6 +103,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "lock_timeout",
+        range: 0..=u32::MAX,
         default: 30,
         unit: "s",
         meaning: "time a pass waits for another pass's lock",
@@ -88,6 +111,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "event_passes",
+        range: 0..=1,
         default: 1,
         unit: "",
         meaning: "start a pass after every change that may let work proceed",
@@ -164,31 +188,64 @@ pub fn key(name: &str) -> Result<&'static Key> {
     })
 }
 
-/// Parses a value: a non-negative integer, or `true`/`false` for a flag; else bad input
-/// (exit 2).
-pub fn parse(key: &Key, value: &str) -> Result<u32> {
-    let parsed = match (key.flag, value.trim()) {
+/// The number a value spells: an integer, or `true`/`false` (1/0) for a flag.
+fn number(key: &Key, value: &str) -> Option<u32> {
+    match (key.flag, value.trim()) {
         (true, "true") => Some(1),
         (true, "false") => Some(0),
         (true, _) => None,
         (false, text) => text.parse().ok(),
-    };
-    parsed.ok_or_else(|| {
-        let expected = if key.flag {
-            "`true` or `false`"
-        } else {
-            "a non-negative integer"
-        };
+    }
+}
+
+/// Parses a value for `settings set`: an integer in the key's range, or `true`/`false` for a
+/// flag; else bad input (exit 2) with the range in the hint.
+pub fn parse(key: &Key, value: &str) -> Result<u32> {
+    let invalid = |why: &str| {
         exit::bad_input(format!(
-            "invalid value `{value}` for setting `{}`: expected {expected}",
+            "invalid value `{value}` for setting `{}`: {why}",
             key.name
         ))
-        .into()
-    })
+    };
+    Err(match number(key, value) {
+        Some(n) if key.range.contains(&n) => return Ok(n),
+        None if key.flag => invalid("expected `true` or `false`"),
+        None => invalid("expected an integer").hint(key.range_words()),
+        Some(_) => invalid("out of range").hint(key.range_words()),
+    }
+    .into())
+}
+
+/// Checks that a setting may take `value` given the others' current values: a guest settles
+/// after its revert within the revert's own deadline, so `sleep_after_revert` stays below
+/// `revert_timeout` (else every revert would be judged stuck). Refused: bad input (exit 2).
+pub fn admit(current: &Settings, key: &Key, value: u32) -> Result<()> {
+    let mut new = *current;
+    *new.slot(key.name).expect("every key has a field") = value;
+    if new.sleep_after_revert < new.revert_timeout {
+        return Ok(());
+    }
+    let (why, hint) = if key.name == "revert_timeout" {
+        let other = new.sleep_after_revert;
+        (
+            format!("must be above `sleep_after_revert` ({other} s)"),
+            "lower `sleep_after_revert` first",
+        )
+    } else {
+        let other = new.revert_timeout;
+        (
+            format!("must be below `revert_timeout` ({other} s)"),
+            "raise `revert_timeout` first",
+        )
+    };
+    let message = format!("invalid value `{value}` for setting `{}`: {why}", key.name);
+    Err(exit::bad_input(message).hint(hint).into())
 }
 
 /// Every setting, stored values over defaults. Unknown stored keys are ignored (a newer
-/// vmsched may have written them); a bad stored value is bad input (exit 2).
+/// vmsched may have written them); a stored value that is not a number (or a flag's word) is
+/// bad input (exit 2). A value out of its range (written before ranges existed, or by hand) is
+/// read as the nearest one in range, so an old database cannot stop every revert.
 pub fn load(conn: &Connection) -> Result<Settings> {
     let mut settings = Settings::default();
     let mut stmt = conn.prepare("SELECT key, value FROM settings")?;
@@ -196,10 +253,17 @@ pub fn load(conn: &Connection) -> Result<Settings> {
     for row in rows {
         let (name, value) = row?;
         if let Some(key) = KEYS.iter().find(|k| k.name == name) {
-            let parsed = parse(key, &value)?;
-            *settings.slot(&name).expect("every key has a field") = parsed;
+            let parsed = number(key, &value).ok_or_else(|| {
+                exit::bad_input(format!(
+                    "invalid stored value `{value}` for setting `{name}`"
+                ))
+                .hint(format!("set it with `vmsched settings set {name} VALUE`"))
+            })?;
+            *settings.slot(&name).expect("every key has a field") =
+                parsed.clamp(*key.range.start(), *key.range.end());
         }
     }
+    settings.sleep_after_revert = settings.sleep_after_revert.min(settings.revert_timeout - 1);
     Ok(settings)
 }
 

@@ -4,6 +4,7 @@
 use super::*;
 use crate::model::{HostSpec, Role, VmStatus};
 use crate::store::history::{Entry, Query};
+use crate::store::settings::Settings;
 use crate::store::vms::{LiveOp, VmRow};
 
 fn exit_code(err: &anyhow::Error) -> u8 {
@@ -67,7 +68,10 @@ fn vm_rows_carry_their_live_operation() {
         kind: "revert".to_string(),
         pid: Some(4242),
         start_time: Some(99),
-        deadline: "2024-05-01T12:06:00Z".to_string(),
+        deadline: super::deadline::Deadline {
+            wall: "2024-05-01T12:06:00Z".to_string(),
+            boot_ms: None,
+        },
     };
     assert_eq!(vms::get(conn, "w7").unwrap().unwrap().live, Some(live));
     conn.execute("UPDATE operations SET ended = 'now'", [])
@@ -153,6 +157,72 @@ fn settings_have_defaults_and_refuse_bad_values() {
     }
     conn.execute("UPDATE settings SET value = 'x'", []).unwrap();
     assert_eq!(exit_code(&settings::load(conn).unwrap_err()), exit::USAGE);
+}
+
+#[test]
+fn settings_keep_to_their_ranges() {
+    let key = |name| settings::key(name).unwrap();
+    let parse = |name, value| settings::parse(key(name), value);
+    for (name, low, high) in [
+        ("revert_timeout", "9", "86401"),
+        ("sleep_after_revert", "-1", "86400"),
+        ("max_errors", "0", "4294967296"),
+        ("max_task_tries", "0", "4294967296"),
+        ("task_margin", "9", "4294967296"),
+        ("monitor_interval", "0", "4294967296"),
+        ("monitor_interval_errors", "0", "4294967296"),
+        ("lock_timeout", "-1", "4294967296"),
+    ] {
+        for value in [low, high] {
+            let err = parse(name, value).unwrap_err();
+            assert_eq!(exit_code(&err), exit::USAGE, "{name} {value}");
+        }
+    }
+    assert_eq!(parse("revert_timeout", "10").unwrap(), 10);
+    assert_eq!(parse("revert_timeout", "86400").unwrap(), 86400);
+    assert_eq!(parse("lock_timeout", "0").unwrap(), 0);
+    assert_eq!(parse("task_margin", "4294967295").unwrap(), u32::MAX);
+    assert_eq!(
+        key("revert_timeout").range_words(),
+        "`revert_timeout` is 10 to 86400 s"
+    );
+    assert_eq!(
+        key("max_errors").range_words(),
+        "`max_errors` is at least 1"
+    );
+
+    // sleep_after_revert stays below revert_timeout, whichever of the two changes.
+    let current = Settings {
+        sleep_after_revert: 100,
+        ..Settings::default()
+    };
+    settings::admit(&current, key("sleep_after_revert"), 359).unwrap();
+    settings::admit(&current, key("revert_timeout"), 101).unwrap();
+    for (name, value) in [("sleep_after_revert", 360), ("revert_timeout", 100)] {
+        let err = settings::admit(&current, key(name), value).unwrap_err();
+        assert_eq!(exit_code(&err), exit::USAGE, "{name} {value}");
+    }
+}
+
+#[test]
+fn stored_settings_out_of_range_are_read_within_it() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    conn.execute_batch(
+        "INSERT INTO settings (key, value) VALUES ('revert_timeout', '0'),
+             ('sleep_after_revert', '500'), ('max_errors', '0'), ('monitor_interval', '0')",
+    )
+    .unwrap();
+    let loaded = settings::load(conn).unwrap();
+    assert_eq!(
+        (
+            loaded.revert_timeout,
+            loaded.sleep_after_revert,
+            loaded.max_errors,
+            loaded.monitor_interval
+        ),
+        (10, 9, 1, 1)
+    );
 }
 
 #[test]
@@ -243,6 +313,12 @@ fn a_new_database_has_the_migrated_schema_wal_and_mode_0600() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     drop(store);
+    // It was made under another name: nothing of that is left.
+    let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["vmsched.db"]);
     assert!(Store::open(&path, Mode::Existing).is_ok());
 }
 
@@ -276,13 +352,14 @@ fn stopped_operations_that_survived_are_found_again() {
     let new = operations::NewOperation {
         vm: "w7",
         kind: "task",
-        deadline: deadline_in(60),
+        deadline: deadline::Deadline::in_secs(60),
         by_user: "tester",
         process,
         ..Default::default()
     };
     let id = operations::start(conn, &new).unwrap();
     let op = operations::get(conn, id).unwrap().unwrap();
+    assert_eq!(op.deadline, new.deadline, "both clocks' deadlines are kept");
     assert_eq!(
         operations::stop(conn, &op, "stuck process").unwrap(),
         process.into_iter().collect::<Vec<_>>()

@@ -1,6 +1,7 @@
 //! The `vms` table: VM instances, each read with its live operation, and the count and
 //! cancellation of the tasks waiting for a VM (what makes removing it unsafe).
 
+use super::deadline::Deadline;
 use super::operations;
 use crate::exit;
 use crate::model::{host_key, Child, Role, VmState, VmStatus};
@@ -45,8 +46,7 @@ pub struct LiveOp {
     pub pid: Option<i64>,
     /// The process's start time (clock ticks since boot), to detect pid reuse.
     pub start_time: Option<i64>,
-    /// RFC 3339 UTC.
-    pub deadline: String,
+    pub deadline: Deadline,
 }
 
 impl LiveOp {
@@ -54,12 +54,12 @@ impl LiveOp {
     /// runs (its pid exists and started when recorded) or is being started by a pass
     /// (`process::recorded_alive`), stuck past its deadline; a dead one is what the next pass
     /// clears.
-    pub fn child(&self, now: chrono::DateTime<chrono::Utc>) -> Child {
+    pub fn child(&self) -> Child {
         let process = match (self.pid, self.start_time) {
             (Some(pid), Some(start_time)) => Some(crate::process::Proc { pid, start_time }),
             _ => None,
         };
-        operations::verdict(crate::process::recorded_alive(process), &self.deadline, now)
+        operations::verdict(crate::process::recorded_alive(process), &self.deadline)
     }
 }
 
@@ -91,13 +91,13 @@ impl VmRow {
     }
 
     /// Its worker's verdict as a reader judges it (`LiveOp::child`); `none` without one.
-    pub fn child(&self, now: chrono::DateTime<chrono::Utc>) -> Child {
-        self.live.as_ref().map_or(Child::None, |op| op.child(now))
+    pub fn child(&self) -> Child {
+        self.live.as_ref().map_or(Child::None, LiveOp::child)
     }
 
     /// The row as the scheduling core sees it, with its worker judged as a reader judges it,
     /// so that a command asks the core what the next pass will make of it.
-    pub fn judged(&self, now: chrono::DateTime<chrono::Utc>) -> VmState {
+    pub fn judged(&self) -> VmState {
         VmState {
             name: self.name.clone(),
             kind: self.kind.clone(),
@@ -106,7 +106,7 @@ impl VmRow {
             uri: self.uri.clone(),
             domain: self.domain.clone(),
             snapshot: self.snapshot.clone(),
-            child: self.child(now),
+            child: self.child(),
             errors: self.errors,
             monitor_due: true,
         }
@@ -120,7 +120,7 @@ impl VmRow {
 
 const SELECT: &str = "SELECT v.name, v.kind, v.role, v.status, v.uri, v.domain, v.snapshot,
         v.hostname, v.description, v.errors, v.ready_cmd, v.last_check, v.operation,
-        o.id, o.kind, o.pid, o.start_time, o.deadline
+        o.id, o.kind, o.pid, o.start_time, o.deadline, o.boot_deadline_ms
     FROM vms v LEFT JOIN operations o ON o.id = v.operation AND o.ended IS NULL";
 
 /// Parses a stored status or role word; a bad one is a conversion error naming the column.
@@ -142,7 +142,10 @@ fn from_row(r: &Row) -> rusqlite::Result<VmRow> {
             kind: r.get(14)?,
             pid: r.get(15)?,
             start_time: r.get(16)?,
-            deadline: r.get(17)?,
+            deadline: Deadline {
+                wall: r.get(17)?,
+                boot_ms: r.get(18)?,
+            },
         }),
         None => None,
     };

@@ -189,15 +189,8 @@ fn write<T>(
     op: &Operation,
     f: impl FnMut(&Transaction) -> Result<T>,
 ) -> Result<T> {
-    let left = chrono::DateTime::parse_from_rfc3339(&op.deadline)
-        .ok()
-        .and_then(|d| {
-            (d.with_timezone(&chrono::Utc) - chrono::Utc::now())
-                .to_std()
-                .ok()
-        })
-        .unwrap_or_default();
-    store.write_until(Instant::now() + left.max(Duration::from_secs(60)), f)
+    let left = op.deadline.left().max(Duration::from_secs(60));
+    store.write_until(Instant::now() + left, f)
 }
 
 /// The VM of an operation and a connection to its host: `--timeout` bounds connecting and

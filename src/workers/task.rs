@@ -153,9 +153,9 @@ fn kill_leftovers(group: Pid) {
         if children.is_empty() {
             return;
         }
-        for pid in children {
-            let _ = kill(Pid::from_raw(-(pid as i32)), Signal::SIGKILL);
-            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+        for child in children {
+            let _ = kill(Pid::from_raw(-(child.pid as i32)), Signal::SIGKILL);
+            let _ = kill(Pid::from_raw(child.pid as i32), Signal::SIGKILL);
         }
         std::thread::sleep(Duration::from_millis(10));
     }

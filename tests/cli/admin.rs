@@ -162,6 +162,40 @@ fn settings_list_and_set() {
 }
 
 #[test]
+fn a_setting_out_of_range_is_refused_with_its_range() {
+    let lab = Lab::example();
+    for (key, value, hint) in [
+        (
+            "revert_timeout",
+            "0",
+            "hint: `revert_timeout` is 10 to 86400 s",
+        ),
+        (
+            "task_margin",
+            "many",
+            "hint: `task_margin` is at least 10 s",
+        ),
+        (
+            "sleep_after_revert",
+            "400",
+            "hint: raise `revert_timeout` first",
+        ),
+    ] {
+        let run = lab.refused(&["settings", "set", key, value], 2);
+        run.one_line_error();
+        assert_eq!(run.stderr.lines().nth(1), Some(hint), "{}", run.stderr);
+    }
+    lab.run(&["settings", "set", "revert_timeout", "600"]).ok();
+    lab.run(&["settings", "set", "sleep_after_revert", "400"])
+        .ok();
+    let run = lab.refused(&["settings", "set", "revert_timeout", "400"], 2);
+    assert_eq!(
+        run.stderr.lines().nth(1),
+        Some("hint: lower `sleep_after_revert` first")
+    );
+}
+
+#[test]
 fn history_filters_by_vm_time_and_count() {
     let lab = Lab::example();
     lab.run(&["vms", "set", "w10", "--status", "idle", "--force"])

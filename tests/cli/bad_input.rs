@@ -58,6 +58,13 @@ fn win7_has_work(lab: &Lab) -> Guard {
     None
 }
 
+fn settles_100_s(lab: &Lab) -> Guard {
+    example(lab);
+    lab.run(&["settings", "set", "sleep_after_revert", "100"])
+        .ok();
+    None
+}
+
 fn newer(lab: &Lab) -> Guard {
     example(lab);
     lab.sql("PRAGMA user_version = 99");
@@ -98,6 +105,16 @@ const CASES: &[Case] = &[
     Case { setup: example, args: &["hosts", "set", "*", "--paused"], code: 2, error: "`*` cannot be paused" },
     Case { setup: example, args: &["settings", "set", "nope", "1"], code: 2, error: "unknown setting `nope`" },
     Case { setup: example, args: &["settings", "set", "max_errors", "many"], code: 2, error: "invalid value `many` for setting `max_errors`" },
+    Case { setup: example, args: &["settings", "set", "revert_timeout", "0"], code: 2, error: "invalid value `0` for setting `revert_timeout`: out of range" },
+    Case { setup: example, args: &["settings", "set", "revert_timeout", "86401"], code: 2, error: "invalid value `86401` for setting `revert_timeout`: out of range" },
+    Case { setup: example, args: &["settings", "set", "sleep_after_revert", "360"], code: 2, error: "invalid value `360` for setting `sleep_after_revert`: must be below `revert_timeout` (360 s)" },
+    Case { setup: settles_100_s, args: &["settings", "set", "revert_timeout", "100"], code: 2, error: "invalid value `100` for setting `revert_timeout`: must be above `sleep_after_revert` (100 s)" },
+    Case { setup: nothing, args: &["settings", "set", "sleep_after_revert", "400"], code: 2, error: "must be below `revert_timeout` (360 s)" },
+    Case { setup: example, args: &["settings", "set", "max_errors", "0"], code: 2, error: "invalid value `0` for setting `max_errors`: out of range" },
+    Case { setup: example, args: &["settings", "set", "max_task_tries", "0"], code: 2, error: "invalid value `0` for setting `max_task_tries`: out of range" },
+    Case { setup: example, args: &["settings", "set", "task_margin", "9"], code: 2, error: "invalid value `9` for setting `task_margin`: out of range" },
+    Case { setup: example, args: &["settings", "set", "monitor_interval", "0"], code: 2, error: "invalid value `0` for setting `monitor_interval`: out of range" },
+    Case { setup: example, args: &["settings", "set", "monitor_interval_errors", "0"], code: 2, error: "invalid value `0` for setting `monitor_interval_errors`: out of range" },
     Case { setup: example, args: &["history", "--since", "yesterday"], code: 2, error: "invalid --since `yesterday`" },
     Case { setup: nothing, args: &["vms", "list"], code: 2, error: "no database at `" },
     Case { setup: newer, args: &["vms", "list"], code: 2, error: "has schema version 99, newer than this vmsched knows" },

@@ -1,7 +1,7 @@
 //! CLI tests of the database file: which commands create it and how, `migrate`, and the
-//! refusal of a database newer than the binary.
+//! refusal of a database newer than the binary or of a file that is not a vmsched database.
 
-use crate::support::{Lab, ADD_X};
+use crate::support::{example_inventory, Lab, ADD_X};
 
 #[test]
 fn only_create_commands_make_a_database() {
@@ -48,7 +48,7 @@ fn migrate_leaves_a_current_database_alone() {
     let before = lab.dump();
     let run = lab.run(&["migrate"]).ok();
     let expected = format!(
-        "database `{}` is at schema version 3: nothing to migrate\n",
+        "database `{}` is at schema version 4: nothing to migrate\n",
         lab.db.display()
     );
     assert_eq!(run.stderr, expected);
@@ -65,13 +65,13 @@ fn migrate_upgrades_a_version_1_database_in_place() {
     let before = lab.dump();
     let error = lab.run(&["vms", "list"]).code(2).one_line_error();
     assert!(
-        error.contains("has schema version 1, older than this vmsched's (3)"),
+        error.contains("has schema version 1, older than this vmsched's (4)"),
         "{error}"
     );
     assert_eq!(lab.dump(), before, "a refused command changed the database");
     let run = lab.run(&["migrate"]).ok();
     let expected = format!(
-        "migrated database `{}` from schema version 1 to 3\n",
+        "migrated database `{}` from schema version 1 to 4\n",
         lab.db.display()
     );
     assert_eq!(run.stderr, expected);
@@ -95,6 +95,11 @@ fn migrate_upgrades_a_version_1_database_in_place() {
         lab.rows("SELECT requested, served FROM pass_requests"),
         ["0|0"]
     );
+    // Operations written before have no boot-clock deadline: the wall clock judges them.
+    assert_eq!(
+        lab.rows("SELECT count(*) FROM operations WHERE boot_deadline_ms IS NOT NULL"),
+        ["0"]
+    );
     let plan = lab.run(&["schedule-once", "--dry-run"]).ok().stdout;
     assert!(
         plan.contains("counters: runnable 1 queued 1 blocked 1"),
@@ -102,6 +107,73 @@ fn migrate_upgrades_a_version_1_database_in_place() {
     );
     lab.run(&["settings", "set", "max_errors", "5"]).ok();
     assert_eq!(lab.rows("SELECT requested FROM pass_requests"), ["1"]);
+    // The migration marks the file as vmsched's.
+    assert_eq!(lab.rows("PRAGMA application_id"), ["1986884452"]);
+}
+
+/// Files that are not vmsched databases, by name: empty, not SQLite, another program's.
+fn foreign_files(lab: &Lab) -> Vec<(&'static str, std::path::PathBuf)> {
+    let file = |name: &str, bytes: &[u8]| {
+        let path = lab.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let other = lab.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1); PRAGMA user_version = 1;")
+        .unwrap();
+    let bare = lab.path().join("bare.db");
+    rusqlite::Connection::open(&bare)
+        .unwrap()
+        .execute_batch("PRAGMA application_id = 42; VACUUM;")
+        .unwrap();
+    vec![
+        ("an empty file", file("empty.db", b"")),
+        ("not an SQLite file", file("text.db", b"not a database\n")),
+        ("not an SQLite file", file("binary.db", &[0xa5; 8192])),
+        ("another program's SQLite database", other),
+        ("another program's SQLite database", bare),
+    ]
+}
+
+#[test]
+fn a_file_that_is_not_a_vmsched_database_is_refused_untouched() {
+    let lab = Lab::new();
+    let commands: [&[&str]; 9] = [
+        &["vms", "list"],
+        ADD_X,
+        &["vms", "import", &example_inventory()],
+        &["hosts", "set", "localhost", "--paused"],
+        &["settings", "set", "max_errors", "4"],
+        &["schedule-once"],
+        &["schedule-once", "--dry-run"],
+        &["migrate", "--force"],
+        &["domains", "show"],
+    ];
+    let listing = || {
+        let mut names: Vec<_> = std::fs::read_dir(lab.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    for (what, path) in foreign_files(&lab) {
+        let bytes = std::fs::read(&path).unwrap();
+        let files = listing();
+        for args in commands {
+            let db = path.to_str().unwrap();
+            let run = lab.run(&[&["--db", db], args].concat()).code(2);
+            assert_eq!(
+                run.one_line_error(),
+                format!("error: `{db}` is not a vmsched database ({what})"),
+                "{args:?}"
+            );
+            assert_eq!(std::fs::read(&path).unwrap(), bytes, "{db} {args:?}");
+            assert_eq!(listing(), files, "{db} {args:?} made files");
+        }
+    }
 }
 
 #[test]
@@ -119,7 +191,7 @@ fn a_newer_database_is_refused_untouched() {
         let run = lab.run(args).code(2);
         assert!(run
             .one_line_error()
-            .contains("has schema version 99, newer than this vmsched knows (3)"));
+            .contains("has schema version 99, newer than this vmsched knows (4)"));
         assert_eq!(std::fs::read(&lab.db).unwrap(), bytes, "{args:?}");
     }
 }

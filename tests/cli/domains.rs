@@ -332,3 +332,54 @@ fn the_owner_is_the_one_the_next_pass_keeps() {
         &json!({"action": "mark", "vm": "z_run", "status": "off", "reason": "conflict"})
     ));
 }
+
+/// The `ssh` processes still running whose arguments name `port` (`ssh -p PORT ...`).
+fn ssh_processes(port: u16) -> usize {
+    let port = port.to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .filter(|cmdline| {
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            args[0].rsplit(|&b| b == b'/').next() == Some(b"ssh")
+                && args.windows(2).any(|w| w == [b"-p", port.as_bytes()])
+        })
+        .count()
+}
+
+#[test]
+fn a_silent_ssh_host_leaves_no_ssh_behind() {
+    if std::process::Command::new("ssh")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "SKIP a_silent_ssh_host_leaves_no_ssh_behind: ssh is not installed (openssh-client)"
+        );
+        return;
+    }
+    // A host on the loopback that accepts TCP and never says a word, not even ssh's banner.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, accepted) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = listener.accept() {
+            open.push(stream);
+            let _ = tx.send(());
+        }
+    });
+    let lab = Lab::new();
+    let uri = format!("qemu+ssh://127.0.0.1:{port}/system?no_tty=1");
+    add(&lab, &[("s", &uri, "d", "s")]);
+    assert_eq!(ssh_processes(port), 0);
+    for _ in 0..3 {
+        let entries = shown(&lab, &["--timeout", "1"]);
+        assert_eq!(find(&entries, "d")["verdict"], "unreachable");
+    }
+    assert_eq!(accepted.try_iter().count(), 3, "ssh did not reach the host");
+    assert_eq!(ssh_processes(port), 0, "ssh processes left behind");
+}

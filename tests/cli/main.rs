@@ -8,6 +8,7 @@ mod bad_input;
 mod chaos;
 mod concurrency;
 mod corpus;
+mod counters;
 mod crash;
 mod database;
 mod domains;

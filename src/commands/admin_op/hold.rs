@@ -6,6 +6,7 @@ use crate::exit;
 use crate::model::{TaskStatus, VmState, VmStatus};
 use crate::ownership::{admit, AdminOp, Displace, Refusal, Siblings};
 use crate::process::Proc;
+use crate::store::deadline::Deadline;
 use crate::store::history::{self, Entry};
 use crate::store::jobs::{self, attempts};
 use crate::store::operations::{self, NewOperation};
@@ -31,8 +32,7 @@ pub(super) fn hold(
         .into_iter()
         .filter(|s| s.uri == vm.uri)
         .collect();
-    let now = chrono::Utc::now();
-    let states: Vec<VmState> = siblings.iter().map(|s| s.judged(now)).collect();
+    let states: Vec<VmState> = siblings.iter().map(|s| s.judged()).collect();
     let judged = Siblings::of(&states, settings.max_errors);
     let me = siblings
         .iter()
@@ -69,9 +69,7 @@ pub(super) fn hold(
             &NewOperation {
                 vm: &vm.name,
                 kind: words.kind,
-                deadline: crate::store::deadline_in(
-                    op_timeout.saturating_add(connect_timeout).as_secs(),
-                ),
+                deadline: Deadline::in_secs(op_timeout.saturating_add(connect_timeout).as_secs()),
                 by_user: user,
                 process: Some(Proc::current()?),
                 ..NewOperation::default()

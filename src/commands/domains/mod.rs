@@ -46,7 +46,7 @@ fn show(ctx: &Ctx, args: &DomainsShowArgs, out: &mut dyn Write) -> Result<u8> {
             .or_default()
             .push(vm);
     }
-    let judge = (chrono::Utc::now(), settings::load(store.conn())?.max_errors);
+    let max_errors = settings::load(store.conn())?.max_errors;
     drop(store);
     let live = if args.no_live {
         BTreeMap::new()
@@ -57,7 +57,7 @@ fn show(ctx: &Ctx, args: &DomainsShowArgs, out: &mut dyn Write) -> Result<u8> {
         .into_iter()
         .map(|(key, vms)| {
             let live = live.get(&key);
-            entry(key, vms, judge, live)
+            entry(key, vms, max_errors, live)
         })
         .collect();
     if ctx.out.format == Format::Json {

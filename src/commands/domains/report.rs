@@ -10,7 +10,6 @@ use crate::output;
 use crate::ownership::Siblings;
 use crate::store::vms::VmRow;
 use anyhow::Result;
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::io::Write;
 
@@ -41,15 +40,14 @@ struct LiveJson {
 }
 
 /// The entry of one domain key, whose instances `vms` are judged as the next pass will judge
-/// them (`judge`: the time and max_errors); `live` is `None` with `--no-live`.
+/// them (with the setting `max_errors`); `live` is `None` with `--no-live`.
 pub(super) fn entry(
     key: Key,
     vms: Vec<VmRow>,
-    judge: (DateTime<Utc>, u32),
+    max_errors: u32,
     live: Option<&Result<Live, HvError>>,
 ) -> DomainJson {
-    let (now, max_errors) = judge;
-    let states: Vec<VmState> = vms.iter().map(|vm| vm.judged(now)).collect();
+    let states: Vec<VmState> = vms.iter().map(|vm| vm.judged()).collect();
     let siblings = Siblings::of(&states, max_errors);
     let verdict = verdict(&vms, &siblings, live);
     let missing: Vec<String> = match live {

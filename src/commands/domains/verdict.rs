@@ -112,8 +112,7 @@ mod tests {
     }
 
     fn judge(vms: &[VmRow], live: Option<&Result<Live, HvError>>) -> Verdict {
-        let now = chrono::Utc::now();
-        let states: Vec<_> = vms.iter().map(|vm| vm.judged(now)).collect();
+        let states: Vec<_> = vms.iter().map(|vm| vm.judged()).collect();
         verdict(vms, &Siblings::of(&states, 3), live)
     }
 

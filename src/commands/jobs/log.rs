@@ -77,6 +77,6 @@ fn attempts(latest: &Path, task: &TaskRow) -> Vec<(u32, PathBuf)> {
         Some(last) => (1..=last)
             .map(|n| (n, latest.with_file_name(format!("{}.{n}.log", task.no))))
             .collect(),
-        None => vec![(task.tries + 1, latest.to_path_buf())],
+        None => vec![(task.tries.saturating_add(1), latest.to_path_buf())],
     }
 }

@@ -251,7 +251,7 @@ fn vm_json(vm: &VmRow) -> VmJson<'_> {
         child: vm.live.as_ref().map(|op| ChildJson {
             pid: op.pid,
             operation: &op.kind,
-            deadline: &op.deadline,
+            deadline: &op.deadline.wall,
         }),
         description: vm.description.as_deref(),
     }

@@ -140,8 +140,7 @@ fn check_spelling(conn: &Conn, vm: &VmRow) -> Result<()> {
 /// Workers and owners are judged as the next pass will judge them (`ownership::Siblings`).
 fn check_safety(conn: &Conn, old: &VmRow, new: &VmRow) -> Result<()> {
     let moved = moved(old, new);
-    let now = chrono::Utc::now();
-    if let Some(op) = live_op(old, now).filter(|_| moved || old.status != new.status) {
+    if let Some(op) = live_op(old).filter(|_| moved || old.status != new.status) {
         let pid = op.pid.map_or(String::new(), |pid| format!(" (pid {pid})"));
         return Err(refused(format!(
             "VM `{}` is busy: its {} operation{pid} is live",
@@ -153,7 +152,7 @@ fn check_safety(conn: &Conn, old: &VmRow, new: &VmRow) -> Result<()> {
     let siblings: Vec<VmState> = vms::of_domain(conn, &new.domain)?
         .iter()
         .filter(|s| s.is_sibling(new))
-        .map(|s| s.judged(now))
+        .map(|s| s.judged())
         .collect();
     let max_errors = settings::load(conn)?.max_errors;
     let in_use = Siblings::of(&siblings, max_errors)
@@ -192,15 +191,15 @@ fn check_safety(conn: &Conn, old: &VmRow, new: &VmRow) -> Result<()> {
 
 /// The VM's operation while a process still carries it out, as a reader judges it
 /// (`VmRow::child`): a dead worker's operation does not make the VM busy.
-fn live_op(vm: &VmRow, now: chrono::DateTime<chrono::Utc>) -> Option<&vms::LiveOp> {
-    vm.live.as_ref().filter(|_| vm.child(now).is_live())
+fn live_op(vm: &VmRow) -> Option<&vms::LiveOp> {
+    vm.live.as_ref().filter(|_| vm.child().is_live())
 }
 
 /// Ends the operation of the VM's dead worker and retries its tasks, as the next pass would
 /// (what the worker left behind is killed by that pass, `stopped_recently`); nothing while
 /// the worker lives or when there is none.
 fn end_dead_op(conn: &Conn, vm: &VmRow, user: &str) -> Result<()> {
-    if vm.live.is_some() && live_op(vm, chrono::Utc::now()).is_none() {
+    if vm.live.is_some() && live_op(vm).is_none() {
         let max_tries = settings::load(conn)?.max_task_tries;
         release(conn, vm, user, "stopped", max_tries)?;
     }
@@ -260,7 +259,7 @@ pub(super) fn remove(
 ) -> Result<Removed> {
     let vm = vms::require(conn, name)?;
     let (queued, running) = vms::work(conn, name)?;
-    let live = live_op(&vm, chrono::Utc::now());
+    let live = live_op(&vm);
     if !force && (queued > 0 || running > 0 || live.is_some()) {
         let op = live.map_or(String::new(), |op| {
             format!(", a live {} operation", op.kind)

@@ -29,7 +29,7 @@ pub fn start(conn: &Connection, (job, step, no): TaskKey) -> Result<u64> {
         params![job, step, no],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let log = format!("logs/{job}/{step}/{no}.{}.log", tries + 1);
+    let log = format!("logs/{job}/{step}/{no}.{}.log", tries.saturating_add(1));
     conn.execute(
         "UPDATE tasks SET status = 'running', started = ?1, ended = NULL, exit_code = NULL, log = ?2
          WHERE job = ?3 AND step = ?4 AND no = ?5",
@@ -81,7 +81,7 @@ pub fn end_without_result(
 ) -> Result<()> {
     let ended = (status != TaskStatus::Queued).then(now);
     conn.execute(
-        "UPDATE tasks SET status = ?1, tries = tries + 1, ended = ?2, started = CASE WHEN ?1 = 'queued' THEN NULL ELSE started END
+        "UPDATE tasks SET status = ?1, tries = MIN(tries + 1, 4294967295), ended = ?2, started = CASE WHEN ?1 = 'queued' THEN NULL ELSE started END
          WHERE job = ?3 AND step = ?4 AND no = ?5",
         params![status.as_str(), ended, job, step, no],
     )?;
@@ -99,7 +99,7 @@ pub fn retry_status(
         params![job, step, no],
         |r| r.get(0),
     )?;
-    Ok(if tries + 1 < max_tries {
+    Ok(if tries.saturating_add(1) < max_tries {
         TaskStatus::Queued
     } else {
         TaskStatus::Boterror

@@ -161,7 +161,10 @@ fn stuck_revert_worker_is_killed_and_the_vm_goes_offline() {
     crash.lab.pass(&[]);
     wait_for("the revert worker to connect", || crash.accepted() == 1);
     let op = crash.op("w1");
-    crash.set_op(&op, "deadline = '2000-01-01T00:00:00Z'");
+    crash.set_op(
+        &op,
+        "deadline = '2000-01-01T00:00:00Z', boot_deadline_ms = 0",
+    );
     let run = crash.lab.run(&["schedule-once"]).ok();
     assert_eq!(run.stderr, "warning: w1: offline stuck process\n");
     wait_for("the stuck worker to be killed", || gone(op.pid));
@@ -184,7 +187,19 @@ fn stuck_revert_worker_is_killed_and_the_vm_goes_offline() {
 fn stuck_task_worker_and_its_command_are_killed() {
     let crash = CrashLab::new(&["w1"]);
     let op = crash.sleeping_task("w1");
+    // The wall clock was stepped forward past the deadline: the boot clock's deadline is
+    // still ahead, so the worker is not stuck.
     crash.set_op(&op, "deadline = '2000-01-01T00:00:00Z'");
+    crash.lab.pass(&[]);
+    assert!(
+        !gone(op.pid),
+        "a step of the wall clock killed a healthy worker"
+    );
+    assert_eq!(
+        vm_and_task(&crash, "w1"),
+        ["running errors 0", "running tries 0"]
+    );
+    crash.set_op(&op, "boot_deadline_ms = 0");
     crash.lab.pass(&[]);
     wait_for("the worker and its command to be killed", || {
         gone(op.pid) && group(op.pgid).is_empty()
