@@ -27,3 +27,4 @@ mod scenarios;
 mod soak;
 mod support;
 mod vms_set;
+mod wrong_snapshot;
