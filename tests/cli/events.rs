@@ -22,6 +22,12 @@ fn idle_lab(lab: Lab, vms: &[&str]) -> Lab {
     lab
 }
 
+/// Submits `sh -c SCRIPT` on `w1`.
+fn submit_sh(lab: &Lab, script: &str) {
+    lab.run(&["jobs", "submit", "--vm", "w1", "--", "sh", "-c", script])
+        .ok();
+}
+
 /// Waits until every job has ended.
 fn jobs_end(lab: &Lab) {
     wait_for("every job to end", || {
@@ -64,17 +70,7 @@ fn requests_made_while_a_pass_holds_the_lock_are_served_before_it_lets_go() {
 #[test]
 fn a_task_keeps_its_result_while_another_writer_holds_the_database() {
     let lab = idle_lab(Lab::new(), &["w1"]);
-    lab.run(&[
-        "jobs",
-        "submit",
-        "--vm",
-        "w1",
-        "--",
-        "sh",
-        "-c",
-        "sleep 1; echo done",
-    ])
-    .ok();
+    submit_sh(&lab, "sleep 1; echo done");
     let pass = lab
         .std_cmd(&["schedule-once"])
         .env("VMSCHED_BUSY_TIMEOUT_MS", "200")
@@ -104,8 +100,7 @@ fn whatever_a_task_leaves_behind_dies_when_it_ends() {
     // after its parent has gone (a daemon's double fork).
     let script = "sleep 300 & echo $! > group.pid; \
                   (setsid sh -c 'echo $$ > session.pid; exec sleep 300' &) ; sleep 0.5";
-    lab.run(&["jobs", "submit", "--vm", "w1", "--", "sh", "-c", script])
-        .ok();
+    submit_sh(&lab, script);
     lab.pass(&[]);
     jobs_end(&lab);
     assert_eq!(lab.rows("SELECT status FROM tasks"), ["completed"]);
@@ -155,17 +150,7 @@ fn passes_started_by_events_leave_the_alert_lines_to_cron() {
 #[test]
 fn roots_pass_runs_as_the_database_owner() {
     let lab = idle_lab(Lab::new(), &["w1"]);
-    lab.run(&[
-        "jobs",
-        "submit",
-        "--vm",
-        "w1",
-        "--",
-        "sh",
-        "-c",
-        "id -u > uid",
-    ])
-    .ok();
+    submit_sh(&lab, "id -u > uid");
     let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
     let owner = |path: &std::path::Path| {
         nix::unistd::chown(path, Some(nobody.uid), Some(nobody.gid)).unwrap()
