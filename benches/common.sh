@@ -95,14 +95,15 @@ kill_run() {
     echo "warning: processes of this run still alive: $(run_pids | tr '\n' ' ')" >&2
 }
 
-# A lab of COUNT made-up VMs `vm1`..`vmCOUNT`, each on its own domain of one host that is never
-# contacted, all idle, with host limits that let every one run a task at once, and one job of
+# A lab of COUNT made-up VMs `vm1`..`vmCOUNT`, each on its own domain of libvirt's in-process
+# test driver (`test:///default`, one host, never contacted: on it the check of a task's
+# snapshot is skipped), all idle, with host limits that let every one run a task at once, and one job of
 # one step with a queued task on each VM running CMD...; in the database $VMSCHED_DB.
 idle_lab() {
     local count=$1 i check=()
     shift
     for i in $(seq 1 "$count"); do
-        printf '[[vm]]\nname = "vm%d"\nuri = "qemu+ssh://bench.invalid/system"\ndomain = "vmsched-bench-made-up-%d"\nsnapshot = "s"\n' "$i" "$i"
+        printf '[[vm]]\nname = "vm%d"\nuri = "test:///default"\ndomain = "vmsched-bench-made-up-%d"\nsnapshot = "s"\n' "$i" "$i"
     done >"$work/inventory.toml"
     # A binary that checks libvirt when VMs are registered has --no-check.
     case $("$BIN" vms import --help) in

@@ -102,6 +102,12 @@ fn events(secs: u64) -> impl FnOnce(&Lab) {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+        // Passes go on preparing VMs for future work: stop them, and let what runs end before
+        // the domains go away.
+        lab.run(&["settings", "set", "event_passes", "false"]).ok();
+        wait_for("the lab's passes and workers to end", || {
+            lab.processes().is_empty()
+        });
     }
 }
 

@@ -68,7 +68,9 @@ impl From<std::process::Output> for Run {
     }
 }
 
-/// A temporary folder with a database path in it.
+/// A temporary folder with a database path in it. Dropping it kills whatever was started for
+/// it and still runs (passes started by events, workers, task commands), before the domains a
+/// test made are removed, so nothing acts on a domain while it goes away.
 pub struct Lab {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
@@ -90,10 +92,9 @@ impl Lab {
 
     /// A lab whose changes start passes themselves, as in production.
     pub fn with_event_passes() -> Lab {
-        Lab {
-            events: true,
-            ..Lab::new()
-        }
+        let mut lab = Lab::new();
+        lab.events = true;
+        lab
     }
 
     /// The lab folder.
@@ -125,6 +126,22 @@ impl Lab {
             .current_dir(self.path())
             .args(args);
         cmd
+    }
+
+    /// Processes started for the lab and still running: vmsched commands, passes and workers
+    /// (their command line names its database) and task commands (they run in its folder).
+    pub fn processes(&self) -> Vec<i64> {
+        let db = self.db.to_string_lossy().into_owned();
+        let me = i64::from(std::process::id());
+        let entries = std::fs::read_dir("/proc").expect("read /proc");
+        let pids = entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i64>().ok());
+        pids.filter(|&pid| pid != me && !gone(pid))
+            .filter(|pid| {
+                let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_default();
+                String::from_utf8_lossy(&cmdline).contains(&db) || cwd.starts_with(self.path())
+            })
+            .collect()
     }
 
     /// Runs `vmsched ARGS` to the end.
@@ -277,6 +294,26 @@ pub fn texts(list: &serde_json::Value, field: &str) -> Vec<String> {
     list.iter()
         .map(|e| e[field].as_str().unwrap().to_string())
         .collect()
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for _ in 0..100 {
+            let pids = self.processes();
+            if pids.is_empty() {
+                return;
+            }
+            pids.into_iter().for_each(sigkill);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Sends SIGKILL to a process of a lab.
+pub fn sigkill(pid: i64) {
+    assert!(pid > 1);
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
 }
 
 /// Whether a pid is gone (a zombie counts as gone).

@@ -2,7 +2,8 @@
 //! middle of their work, passes killed between planning and commit, passes started together, a
 //! recorded pid reused by another process, stuck workers. The VMs of a `CrashLab` live behind a
 //! unix socket that accepts connections and never answers, so a revert or power-off worker
-//! hangs connecting (for the default 10 s `--timeout`) while the test looks at it.
+//! hangs connecting (for the default 10 s `--timeout`) while the test looks at it. Dropping
+//! the lab kills every process started for it (`Lab`'s drop).
 
 mod passes;
 mod workers;
@@ -134,30 +135,6 @@ impl CrashLab {
     }
 }
 
-impl Drop for CrashLab {
-    fn drop(&mut self) {
-        for pid in lab_processes(&self.lab) {
-            sigkill(pid);
-        }
-    }
-}
-
-/// Processes started for a lab: vmsched commands and workers (their command line names its
-/// database) and task commands (they run in its log folders).
-pub fn lab_processes(lab: &Lab) -> Vec<i64> {
-    let db = lab.db.to_string_lossy().into_owned();
-    let me = i64::from(std::process::id());
-    let entries = std::fs::read_dir("/proc").expect("read /proc");
-    let pids = entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i64>().ok());
-    pids.filter(|&pid| pid != me && !gone(pid))
-        .filter(|pid| {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_default();
-            String::from_utf8_lossy(&cmdline).contains(&db) || cwd.starts_with(lab.path())
-        })
-        .collect()
-}
-
 /// The live processes of a process group.
 pub fn group(pgid: i64) -> Vec<i64> {
     let entries = std::fs::read_dir("/proc").expect("read /proc");
@@ -169,12 +146,6 @@ pub fn group(pgid: i64) -> Vec<i64> {
             fields.split_whitespace().nth(2) == Some(&pgid.to_string())
         })
         .collect()
-}
-
-pub fn sigkill(pid: i64) {
-    assert!(pid > 1);
-    // SAFETY: kill has no memory-safety preconditions.
-    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
 }
 
 /// Whether nobody holds the lab's pass lock (tried without waiting, released at once).

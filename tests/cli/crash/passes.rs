@@ -3,7 +3,7 @@
 //! leaves either nothing or operations that no worker acts on, which the next pass ends; the
 //! pass lock lets only one plan at a time.
 
-use super::{lab_processes, lock_file, lock_free, workers_log, CrashLab};
+use super::{lock_file, lock_free, workers_log, CrashLab};
 use crate::hv::{Hypervisor, TEST_URI};
 use crate::support::{wait_for, Lab, Run};
 use std::os::unix::process::ExitStatusExt;
@@ -64,7 +64,7 @@ fn killed_pass(fault: &str) {
         .output()
         .unwrap();
     assert_eq!(output.status.signal(), Some(libc::SIGABRT), "{output:?}");
-    wait_for("the workers to exit", || lab_processes(&lab).is_empty());
+    wait_for("the workers to exit", || lab.processes().is_empty());
     let live = "SELECT vm, kind, pid IS NULL FROM operations WHERE ended IS NULL ORDER BY id";
     let log = workers_log(&lab);
     match fault {

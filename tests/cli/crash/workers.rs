@@ -1,8 +1,8 @@
 //! Workers that die, hang or whose pid is reused: the next pass judges each recorded child by
 //! pid and start time and deadline (docs/rules.md §3) and kills what is left of a dead attempt.
 
-use super::{group, sigkill, CrashLab};
-use crate::support::{gone, wait_for};
+use super::{group, CrashLab};
+use crate::support::{gone, sigkill, wait_for};
 use std::os::unix::process::CommandExt;
 use std::time::{Duration, Instant};
 use vmsched::process::Proc;
