@@ -38,21 +38,21 @@ pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
             return Ok(());
         }
     }
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO history (time, vm, host, old_status, new_status, detail, user, reason, alert)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            now(),
-            entry.vm,
-            entry.host,
-            entry.old_status,
-            entry.new_status,
-            entry.detail,
-            entry.user,
-            entry.reason,
-            entry.alert
-        ],
-    )?;
+    )?
+    .execute(params![
+        now(),
+        entry.vm,
+        entry.host,
+        entry.old_status,
+        entry.new_status,
+        entry.detail,
+        entry.user,
+        entry.reason,
+        entry.alert
+    ])?;
     Ok(())
 }
 
@@ -147,10 +147,10 @@ pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
         let detail: String = r.get(2)?;
         lines.push(format!("{vm}: {detail}"));
     }
-    let newest: i64 =
-        conn.query_row("SELECT coalesce(max(id), 0) FROM history", [], |r| r.get(0))?;
-    conn.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
+    let newest: i64 = conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM history")?
+        .query_row([], |r| r.get(0))?;
+    conn.prepare_cached("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2")?.execute(
         params![REPORTED, newest.max(last).to_string()],
     )?;
     Ok(lines)

@@ -123,6 +123,9 @@ impl Store {
         }
         self.conn
             .execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")?;
+        // A pass runs a few dozen statements once per decision: parsed once each, a pass
+        // that starts a thousand tasks holds the write lock for far less.
+        self.conn.set_prepared_statement_cache_capacity(64);
         Ok(())
     }
 

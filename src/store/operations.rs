@@ -79,10 +79,9 @@ pub fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
         Some((j, s, t)) => (Some(j), Some(s), Some(t)),
         None => (None, None, None),
     };
-    conn.execute(
-        "INSERT INTO operations (vm, kind, pid, start_time, deadline, boot_deadline_ms, created, job, step, task,
+    conn.prepare_cached("INSERT INTO operations (vm, kind, pid, start_time, deadline, boot_deadline_ms, created, job, step, task,
              displaced, by_user)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")?.execute(
         params![
             op.vm,
             op.kind,
@@ -99,28 +98,22 @@ pub fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
         ],
     )?;
     let id = conn.last_insert_rowid();
-    conn.execute(
-        "UPDATE vms SET operation = ?1 WHERE name = ?2",
-        params![id, op.vm],
-    )?;
+    conn.prepare_cached("UPDATE vms SET operation = ?1 WHERE name = ?2")?
+        .execute(params![id, op.vm])?;
     Ok(id)
 }
 
 /// Names the worker process that carries the operation out.
 pub fn set_process(conn: &Connection, id: i64, process: Proc) -> Result<()> {
-    conn.execute(
-        "UPDATE operations SET pid = ?1, start_time = ?2 WHERE id = ?3",
-        params![process.pid, process.start_time, id],
-    )?;
+    conn.prepare_cached("UPDATE operations SET pid = ?1, start_time = ?2 WHERE id = ?3")?
+        .execute(params![process.pid, process.start_time, id])?;
     Ok(())
 }
 
 /// Records a task command's process group.
 pub fn set_group(conn: &Connection, id: i64, group: Proc) -> Result<()> {
-    conn.execute(
-        "UPDATE operations SET pgid = ?1, pgid_start = ?2 WHERE id = ?3",
-        params![group.pid, group.start_time, id],
-    )?;
+    conn.prepare_cached("UPDATE operations SET pgid = ?1, pgid_start = ?2 WHERE id = ?3")?
+        .execute(params![group.pid, group.start_time, id])?;
     Ok(())
 }
 
@@ -216,11 +209,12 @@ pub fn stopped_recently(conn: &Connection) -> Result<Vec<Proc>> {
 
 /// Ends an operation with its result and detaches it from its VM.
 pub fn end_op(conn: &Connection, id: i64, result: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE operations SET ended = ?1, result = ?2 WHERE id = ?3 AND ended IS NULL",
-        params![now(), result, id],
-    )?;
-    conn.execute("UPDATE vms SET operation = NULL WHERE operation = ?1", [id])?;
+    )?
+    .execute(params![now(), result, id])?;
+    conn.prepare_cached("UPDATE vms SET operation = NULL WHERE operation = ?1")?
+        .execute([id])?;
     Ok(())
 }
 

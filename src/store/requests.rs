@@ -8,28 +8,22 @@ use rusqlite::Connection;
 
 /// Asks for a pass, in the caller's transaction: it counts once that transaction commits.
 pub fn request(conn: &Connection) -> Result<()> {
-    conn.execute(
-        "UPDATE pass_requests SET requested = requested + 1 WHERE id = 1",
-        [],
-    )?;
+    conn.prepare_cached("UPDATE pass_requests SET requested = requested + 1 WHERE id = 1")?
+        .execute([])?;
     Ok(())
 }
 
 /// Marks every request made so far as served, in the pass's transaction: the pass plans from
 /// the state those requests committed.
 pub fn serve(conn: &Connection) -> Result<()> {
-    conn.execute(
-        "UPDATE pass_requests SET served = requested WHERE id = 1",
-        [],
-    )?;
+    conn.prepare_cached("UPDATE pass_requests SET served = requested WHERE id = 1")?
+        .execute([])?;
     Ok(())
 }
 
 /// Whether a request was made that no pass has served yet.
 pub fn pending(conn: &Connection) -> Result<bool> {
-    Ok(conn.query_row(
-        "SELECT requested > served FROM pass_requests WHERE id = 1",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT requested > served FROM pass_requests WHERE id = 1")?
+        .query_row([], |r| r.get(0))?)
 }

@@ -254,15 +254,15 @@ pub fn update(conn: &Connection, vm: &VmRow) -> Result<()> {
 
 /// Deletes a VM row; its tasks and history keep its name.
 pub fn delete(conn: &Connection, name: &str) -> Result<()> {
-    conn.execute("DELETE FROM vms WHERE name = ?1", [name])?;
+    conn.prepare_cached("DELETE FROM vms WHERE name = ?1")?
+        .execute([name])?;
     Ok(())
 }
 
 /// How many tasks wait for the VM (`queued`) and run on it (`running`).
 pub fn work(conn: &Connection, name: &str) -> Result<(u32, u32)> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FILTER (WHERE status = 'queued'), COUNT(*) FILTER (WHERE status = 'running')
-         FROM tasks WHERE vm = ?1",
+    Ok(conn.prepare_cached("SELECT COUNT(*) FILTER (WHERE status = 'queued'), COUNT(*) FILTER (WHERE status = 'running')
+         FROM tasks WHERE vm = ?1")?.query_row(
         [name],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?)
@@ -289,27 +289,21 @@ pub fn cancel_queued_tasks(conn: &Connection, name: &str) -> Result<Vec<(i64, u3
 
 /// Records that a monitor checked an offline VM now, so the next waits its interval.
 pub fn set_last_check(conn: &Connection, name: &str) -> Result<()> {
-    conn.execute(
-        "UPDATE vms SET last_check = ?1 WHERE name = ?2",
-        params![super::now(), name],
-    )?;
+    conn.prepare_cached("UPDATE vms SET last_check = ?1 WHERE name = ?2")?
+        .execute(params![super::now(), name])?;
     Ok(())
 }
 
 /// Sets a VM's status (the caller records the change in the history).
 pub fn set_status(conn: &Connection, name: &str, status: VmStatus) -> Result<()> {
-    conn.execute(
-        "UPDATE vms SET status = ?1 WHERE name = ?2",
-        params![status.as_str(), name],
-    )?;
+    conn.prepare_cached("UPDATE vms SET status = ?1 WHERE name = ?2")?
+        .execute(params![status.as_str(), name])?;
     Ok(())
 }
 
 /// Sets a VM's error count (a pass's classification decides it).
 pub fn set_errors(conn: &Connection, name: &str, errors: u32) -> Result<()> {
-    conn.execute(
-        "UPDATE vms SET errors = ?1 WHERE name = ?2",
-        params![errors, name],
-    )?;
+    conn.prepare_cached("UPDATE vms SET errors = ?1 WHERE name = ?2")?
+        .execute(params![errors, name])?;
     Ok(())
 }

@@ -89,12 +89,14 @@ pub fn data_dir(db: &Path) -> PathBuf {
 /// `vmsched-worker --db DB --timeout SECS OP`: waits for the pass's release and carries out
 /// a task itself; for any other operation it becomes `vmsched worker OP`.
 pub fn run(db: &Path, timeout: Duration, id: i64) -> Result<()> {
-    let Some((mut store, op)) = claim(db, id)? else {
+    let Some((store, op)) = claim(db, id)? else {
         return Ok(());
     };
     if op.kind == "task" {
-        let result = task::run(&mut store, &op, timeout);
-        return finished(&mut store, &op, result);
+        return match task::run(store, &op, timeout) {
+            Ok(mut store) => finished(&mut store, &op, Ok(())),
+            Err(err) => finished(&mut Store::open(db, Mode::Existing)?, &op, Err(err)),
+        };
     }
     drop(store);
     let err = Command::new(exe("vmsched")?)

@@ -31,16 +31,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-pub fn run(store: &mut Store, op: &Operation, timeout: Duration) -> Result<()> {
+/// Runs the task; returns the store, opened again after the command (the connection is
+/// closed while the command runs).
+pub fn run(mut store: Store, op: &Operation, timeout: Duration) -> Result<Store> {
     let key @ (job, step, no) = op.task.context("task operation without a task")?;
     let task = attempts::attempt(store.conn(), key)?;
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
     if keeps_state(&vm.uri) {
         match check(store.path(), timeout, op.id) {
             Ok(None) => {}
-            Ok(Some(shows)) => return wrong_snapshot(store, op, &shows),
+            Ok(Some(shows)) => return wrong_snapshot(&mut store, op, &shows).map(|()| store),
             Err(err) => {
-                return not_started(store, op, &format!("cannot check the snapshot: {err:#}"))
+                let why = format!("cannot check the snapshot: {err:#}");
+                return not_started(&mut store, op, &why).map(|()| store);
             }
         }
     }
@@ -76,7 +79,7 @@ pub fn run(store: &mut Store, op: &Operation, timeout: Duration) -> Result<()> {
         });
     let child = match started {
         Ok(child) => child,
-        Err(err) => return not_started(store, op, &format!("{err:#}")),
+        Err(err) => return not_started(&mut store, op, &format!("{err:#}")).map(|()| store),
     };
     // Test hook for the crash tests: a worker that dies between starting its command and
     // recording the command's group.
@@ -84,15 +87,16 @@ pub fn run(store: &mut Store, op: &Operation, timeout: Duration) -> Result<()> {
         std::process::abort();
     }
     if let Some(group) = Proc::of(i64::from(child.id())) {
-        super::write(store, op, |tx| set_group(tx, op.id, group))?;
+        super::write(&mut store, op, |tx| set_group(tx, op.id, group))?;
     }
     // The connection is closed while the command runs: hundreds of waiting workers should
     // cost little memory.
     let db = store.path().to_path_buf();
+    drop(store);
     let (status, code) = wait(child, Duration::from_secs(task.timeout));
-    *store = Store::open(&db, Mode::Existing)?;
+    let mut store = Store::open(&db, Mode::Existing)?;
     let detail = format!("dirty task {job}/{step}/{no} {status}");
-    super::write(store, op, |tx| {
+    super::write(&mut store, op, |tx| {
         attempts::finish(tx, key, status, code)?;
         transition(
             tx,
@@ -104,7 +108,7 @@ pub fn run(store: &mut Store, op: &Operation, timeout: Duration) -> Result<()> {
             false,
         )
     })?;
-    Ok(())
+    Ok(store)
 }
 
 /// Waits for the command (blocked in `waitpid`, no polling); a timer thread kills its group at

@@ -24,15 +24,14 @@ pub struct Attempt {
 /// Marks the task running with the log of its next try (`logs/<job>/<step>/<task>.<try>.log`)
 /// and returns its timeout. The caller rolls the job up.
 pub fn start(conn: &Connection, (job, step, no): TaskKey) -> Result<u64> {
-    let (tries, timeout): (u32, u64) = conn.query_row(
-        "SELECT tries, timeout FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3",
-        params![job, step, no],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (tries, timeout): (u32, u64) = conn
+        .prepare_cached(
+            "SELECT tries, timeout FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3",
+        )?
+        .query_row(params![job, step, no], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let log = format!("logs/{job}/{step}/{no}.{}.log", tries.saturating_add(1));
-    conn.execute(
-        "UPDATE tasks SET status = 'running', started = ?1, ended = NULL, exit_code = NULL, log = ?2
-         WHERE job = ?3 AND step = ?4 AND no = ?5",
+    conn.prepare_cached("UPDATE tasks SET status = 'running', started = ?1, ended = NULL, exit_code = NULL, log = ?2
+         WHERE job = ?3 AND step = ?4 AND no = ?5")?.execute(
         params![now(), log, job, step, no],
     )?;
     Ok(timeout)
@@ -63,11 +62,11 @@ pub fn finish(
     status: TaskStatus,
     exit_code: Option<i32>,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE tasks SET status = ?1, exit_code = ?2, ended = ?3
          WHERE job = ?4 AND step = ?5 AND no = ?6 AND status = 'running'",
-        params![status.as_str(), exit_code, now(), job, step, no],
-    )?;
+    )?
+    .execute(params![status.as_str(), exit_code, now(), job, step, no])?;
     roll_up(conn, job)
 }
 
@@ -80,9 +79,8 @@ pub fn end_without_result(
     status: TaskStatus,
 ) -> Result<()> {
     let ended = (status != TaskStatus::Queued).then(now);
-    conn.execute(
-        "UPDATE tasks SET status = ?1, tries = MIN(tries + 1, 4294967295), ended = ?2, started = CASE WHEN ?1 = 'queued' THEN NULL ELSE started END
-         WHERE job = ?3 AND step = ?4 AND no = ?5",
+    conn.prepare_cached("UPDATE tasks SET status = ?1, tries = MIN(tries + 1, 4294967295), ended = ?2, started = CASE WHEN ?1 = 'queued' THEN NULL ELSE started END
+         WHERE job = ?3 AND step = ?4 AND no = ?5")?.execute(
         params![status.as_str(), ended, job, step, no],
     )?;
     Ok(())
@@ -94,11 +92,9 @@ pub fn retry_status(
     (job, step, no): TaskKey,
     max_tries: u32,
 ) -> Result<TaskStatus> {
-    let tries: u32 = conn.query_row(
-        "SELECT tries FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3",
-        params![job, step, no],
-        |r| r.get(0),
-    )?;
+    let tries: u32 = conn
+        .prepare_cached("SELECT tries FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3")?
+        .query_row(params![job, step, no], |r| r.get(0))?;
     Ok(if tries.saturating_add(1) < max_tries {
         TaskStatus::Queued
     } else {
@@ -143,10 +139,10 @@ pub fn running_on(conn: &Connection, vm: &str) -> Result<Vec<TaskKey>> {
 /// Puts a running task back in the queue without counting a try: an admin stopped it
 /// (`revert --force`), so the attempt says nothing about the task.
 pub fn requeue_uncounted(conn: &Connection, (job, step, no): TaskKey) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE tasks SET status = 'queued', started = NULL, ended = NULL, exit_code = NULL
          WHERE job = ?1 AND step = ?2 AND no = ?3 AND status = 'running'",
-        params![job, step, no],
-    )?;
+    )?
+    .execute(params![job, step, no])?;
     roll_up(conn, job)
 }

@@ -37,11 +37,11 @@ pub fn roll_up(conn: &Connection, job: i64) -> Result<()> {
     for (no, previous) in steps {
         let skip = previous.is_some_and(|p| doomed.contains(&p));
         if skip {
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE tasks SET status = 'skipped', ended = ?3
                  WHERE job = ?1 AND step = ?2 AND status = 'queued'",
-                params![job, no, ended],
-            )?;
+            )?
+            .execute(params![job, no, ended])?;
         }
         let mine: Vec<TaskStatus> = tasks
             .iter()
@@ -55,10 +55,8 @@ pub fn roll_up(conn: &Connection, job: i64) -> Result<()> {
         if skip || (status.is_done() && status != TaskStatus::Completed) {
             doomed.insert(no);
         }
-        conn.execute(
-            "UPDATE steps SET status = ?3 WHERE job = ?1 AND no = ?2",
-            params![job, no, status.as_str()],
-        )?;
+        conn.prepare_cached("UPDATE steps SET status = ?3 WHERE job = ?1 AND no = ?2")?
+            .execute(params![job, no, status.as_str()])?;
         step_statuses.push(status);
         all_tasks.extend(mine);
     }
@@ -68,12 +66,12 @@ pub fn roll_up(conn: &Connection, job: i64) -> Result<()> {
         } else {
             combine(&all_tasks)
         };
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE jobs SET status = ?2,
                 ended = CASE WHEN ?3 THEN COALESCE(ended, ?4) ELSE NULL END
          WHERE id = ?1",
-        params![job, status.as_str(), status.is_done(), ended],
-    )?;
+    )?
+    .execute(params![job, status.as_str(), status.is_done(), ended])?;
     Ok(())
 }
 
