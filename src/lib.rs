@@ -82,8 +82,7 @@ fn usage_error(text: &str) -> String {
 
 /// `/var/lib/vmsched/vmsched.db` for root, else under `$XDG_STATE_HOME` (or `~/.local/state`).
 fn default_db() -> PathBuf {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
+    if nix::unistd::Uid::effective().is_root() {
         return PathBuf::from("/var/lib/vmsched/vmsched.db");
     }
     let state = std::env::var_os("XDG_STATE_HOME")

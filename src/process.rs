@@ -209,7 +209,8 @@ mod tests {
                 "perl -e 'setpgrp(0, 0); sleep 30' >/dev/null & echo $!",
             ])
             .stdout(Stdio::piped());
-        // SAFETY: setsid is async-signal-safe.
+        // SAFETY: the closure runs between fork and exec, where only async-signal-safe calls
+        // are sound; setsid is one and allocates nothing.
         unsafe {
             leader.pre_exec(|| {
                 nix::unistd::setsid()?;

@@ -104,18 +104,10 @@ pub fn current_user() -> String {
 /// The account name of the effective user, for environments that set no `USER` (some cron
 /// daemons, CI).
 fn account_name() -> Option<String> {
-    // SAFETY: getpwuid returns a pointer into static storage or null; the name is copied out
-    // at once, and this process calls it from one thread at a time.
-    unsafe {
-        let entry = libc::getpwuid(libc::geteuid());
-        if entry.is_null() || (*entry).pw_name.is_null() {
-            return None;
-        }
-        std::ffi::CStr::from_ptr((*entry).pw_name)
-            .to_str()
-            .ok()
-            .map(str::to_string)
-    }
+    nix::unistd::User::from_uid(nix::unistd::Uid::effective())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
 }
 
 /// The settings row that remembers the last history entry a pass reported.

@@ -2,6 +2,8 @@
 //! folders, a fixed terminal width and no `VMSCHED_*` variable from the caller's environment.
 
 use assert_cmd::Command;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use rusqlite::types::ValueRef;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -312,8 +314,7 @@ impl Drop for Lab {
 /// Sends SIGKILL to a process of a lab.
 pub fn sigkill(pid: i64) {
     assert!(pid > 1);
-    // SAFETY: kill has no memory-safety preconditions.
-    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
 }
 
 /// Whether a pid is gone (a zombie counts as gone).

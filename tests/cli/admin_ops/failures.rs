@@ -3,6 +3,8 @@
 use super::{history, lab, operations, vm};
 use crate::domains::{add, silent_uri};
 use crate::support::{Lab, Run};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -74,8 +76,7 @@ fn ctrl_c_puts_the_vm_offline_and_a_pass_meanwhile_sees_it_busy() {
     assert_eq!(plan["waiting"][0]["vm"], "s2");
 
     let start = Instant::now();
-    // SAFETY: signals our own child.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(
         start.elapsed() < Duration::from_secs(2),

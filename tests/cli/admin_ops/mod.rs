@@ -8,6 +8,7 @@ mod revert;
 
 use crate::domains::{add, DEAD_URI, WINDOWS};
 use crate::support::Lab;
+use nix::sys::signal::Signal;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -48,7 +49,7 @@ impl Worker {
         let until = Instant::now() + Duration::from_secs(3);
         while Instant::now() < until {
             if let Some(status) = self.child.try_wait().unwrap() {
-                return status.signal() == Some(libc::SIGKILL);
+                return status.signal() == Some(Signal::SIGKILL as i32);
             }
             std::thread::sleep(Duration::from_millis(20));
         }

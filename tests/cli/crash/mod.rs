@@ -9,7 +9,7 @@ mod passes;
 mod workers;
 
 use crate::support::{gone, wait_for, Lab};
-use std::os::fd::AsRawFd;
+use nix::fcntl::{Flock, FlockArg};
 use std::os::unix::net::UnixListener;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -151,8 +151,7 @@ pub fn group(pgid: i64) -> Vec<i64> {
 /// Whether nobody holds the lab's pass lock (tried without waiting, released at once).
 pub fn lock_free(lab: &Lab) -> bool {
     let file = std::fs::File::open(vmsched::lock::path_for(&lab.db)).expect("lock file");
-    // SAFETY: flock on a descriptor we own; closing the file releases it.
-    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+    Flock::lock(file, FlockArg::LockExclusiveNonblock).is_ok()
 }
 
 /// The pass lock file of a lab.

@@ -6,6 +6,7 @@
 use super::{lock_file, lock_free, workers_log, CrashLab};
 use crate::hv::{Hypervisor, TEST_URI};
 use crate::support::{wait_for, Lab, Run};
+use nix::sys::signal::Signal;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::time::Duration;
@@ -63,7 +64,11 @@ fn killed_pass(fault: &str) {
         .env("VMSCHED_FAULT", fault)
         .output()
         .unwrap();
-    assert_eq!(output.status.signal(), Some(libc::SIGABRT), "{output:?}");
+    assert_eq!(
+        output.status.signal(),
+        Some(Signal::SIGABRT as i32),
+        "{output:?}"
+    );
     wait_for("the workers to exit", || lab.processes().is_empty());
     let live = "SELECT vm, kind, pid IS NULL FROM operations WHERE ended IS NULL ORDER BY id";
     let log = workers_log(&lab);

@@ -2,6 +2,8 @@
 //! are chosen in `passes.rs`.
 
 use crate::invariants::{self, Rng, TaskKey};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -93,8 +95,7 @@ impl Chaos {
             return;
         }
         let (kind, vm, task, pid, _) = self.rng.pick(&live).clone();
-        // SAFETY: kill has no memory-safety preconditions.
-        if unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) } == 0 {
+        if kill(Pid::from_raw(pid as i32), Signal::SIGKILL).is_ok() {
             self.worker_kills += 1;
             *self.kills_by_kind.entry(kind.clone()).or_default() += 1;
             if let Some(task) = task {

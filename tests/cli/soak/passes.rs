@@ -57,7 +57,7 @@ impl Soak {
                     child.kill().unwrap();
                     let out = child.wait_with_output().unwrap();
                     use std::os::unix::process::ExitStatusExt;
-                    if out.status.signal() == Some(libc::SIGKILL) {
+                    if out.status.signal() == Some(nix::sys::signal::SIGKILL as i32) {
                         let took = start.elapsed();
                         let after: i64 = self.query("SELECT COALESCE(MAX(id), 0) FROM operations");
                         let chaos = self.chaos.as_mut().unwrap();
