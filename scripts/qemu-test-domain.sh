@@ -6,9 +6,16 @@
 #       snapshot of the running domain in order; an existing NAME is removed first
 #   scripts/qemu-test-domain.sh remove NAME
 #       destroy and undefine NAME with its snapshots, delete its disk
+#   scripts/qemu-test-domain.sh list
+#       the names of the domains and disks of the run $VMSCHED_TEST_RUN, one a line (what
+#       `libvirt-setup.sh stop` removes)
 #
-# NAME must start with `vmsched-` (so `libvirt-setup.sh stop` finds leftovers).
+# NAME starts with `vmsched-`, never `vmsched-demo-` (the demo's), and, when VMSCHED_TEST_RUN
+# is set, with `vmsched-<VMSCHED_TEST_RUN>-`: a run creates and removes only its own domains.
 # The URI is $VMSCHED_TEST_QEMU_URI, by default qemu:///system.
+#
+# What it touches: the domain NAME on that URI and its disk /var/tmp/vmsched-test-domains/
+# NAME.qcow2. It leaves every other domain and file alone.
 set -euo pipefail
 
 URI=${VMSCHED_TEST_QEMU_URI:-qemu:///system}
@@ -62,12 +69,36 @@ EOF
     done
 }
 
-case "${1:-}:${2:-}" in
-create:vmsched-?* | remove:vmsched-?*)
+# The domains and disks whose names start with $1.
+list() {
+    {
+        virsh_ list --all --name 2>/dev/null || true
+        if [ -d "$DISKS" ]; then
+            find "$DISKS" -maxdepth 1 -name '*.qcow2' -printf '%f\n' | sed 's/\.qcow2$//'
+        fi
+    } | awk -v prefix="$1" 'index($0, prefix) == 1' | sort -u
+}
+
+usage() {
+    echo "usage: $0 create|remove vmsched-${RUN:+$RUN-}NAME [SNAPSHOT...] | list" >&2
+    exit 2
+}
+
+RUN=${VMSCHED_TEST_RUN:-}
+[[ -z "$RUN" || "$RUN" =~ ^run[a-z0-9]+$ ]] || { RUN=; usage; }
+case "${1:-}" in
+create | remove)
+    name=${2:-}
+    [[ "$name" == vmsched-?* && "$name" != vmsched-demo-* ]] || usage
+    [[ -z "$RUN" || "$name" == "vmsched-$RUN-"?* ]] || usage
+    [[ "$name" =~ ^[A-Za-z0-9_.+-]+$ ]] || usage
     "$@"
     ;;
+list)
+    [ -n "$RUN" ] || usage
+    list "vmsched-$RUN-"
+    ;;
 *)
-    echo "usage: $0 create|remove vmsched-NAME [SNAPSHOT...]" >&2
-    exit 2
+    usage
     ;;
 esac

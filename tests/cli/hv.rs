@@ -1,7 +1,9 @@
 //! Real libvirt for the end-to-end, crash and soak tests: the test driver through the daemon
 //! (`test+unix:///default`) or QEMU (`qemu:///system`), tiny domains with unique names that are
 //! removed on drop, and `virsh`. Tests only detect a hypervisor (`scripts/test.sh` starts it);
-//! when there is none they print a `SKIP` line on stderr and pass.
+//! when there is none they print a `SKIP` line on stderr and pass, or fail under `CI=true`.
+//! Domain names carry the run's name (`VMSCHED_TEST_RUN`, set by `scripts/test.sh`), so that
+//! the run removes its own leftovers and nobody else's.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -25,18 +27,18 @@ pub struct Hypervisor {
 }
 
 impl Hypervisor {
-    /// The test driver through the daemon, or `None` after a `SKIP` line naming `test`.
+    /// The test driver through the daemon, or `None` after a `SKIP` line naming `test` (a
+    /// panic under `CI=true`).
     pub fn test_driver(test: &str) -> Option<Hypervisor> {
         Hypervisor::connect(TEST_URI, test)
     }
 
     /// QEMU through `qemu:///system` when it answers and its emulator exists, else `None` after
-    /// a `SKIP` line naming `test`.
+    /// a `SKIP` line naming `test` (a panic under `CI=true`).
     pub fn qemu(test: &str) -> Option<Hypervisor> {
         const EMULATOR: &str = "/usr/bin/qemu-system-x86_64";
         if !std::path::Path::new(EMULATOR).exists() {
-            skip(test, &format!("no {EMULATOR}"));
-            return None;
+            return unavailable(test, &format!("no {EMULATOR}"));
         }
         Hypervisor::connect(QEMU_URI, test)
     }
@@ -45,17 +47,15 @@ impl Hypervisor {
         let timeout = Duration::from_secs(5);
         match hypervisor::connect(uri, timeout, timeout) {
             Ok(conn) => Some(Hypervisor { uri, _conn: conn }),
-            Err(err) => {
-                skip(
-                    test,
-                    &format!("{uri} does not answer ({err}); run scripts/test.sh"),
-                );
-                None
-            }
+            Err(err) => unavailable(
+                test,
+                &format!("{uri} does not answer ({err}); run scripts/test.sh"),
+            ),
         }
     }
 
-    /// Creates a domain named `vmsched-<test>-<pid>-<what>` with these snapshots, shut off.
+    /// Creates a domain named `vmsched-<run>-<test>-<pid>-<what>` with these snapshots, shut
+    /// off.
     pub fn domain(&self, test: &str, what: &str, snapshots: &[&str]) -> Domain {
         let domain = self.running_domain(test, what, snapshots);
         domain.virsh(&["destroy", &domain.name]);
@@ -64,15 +64,36 @@ impl Hypervisor {
 
     /// The same domain left running, its last snapshot current.
     pub fn running_domain(&self, test: &str, what: &str, snapshots: &[&str]) -> Domain {
-        let name = format!("vmsched-{test}-{}-{what}", std::process::id());
+        let name = format!("vmsched-{}-{test}-{}-{what}", run(), std::process::id());
         Domain::create(self.uri, &name, snapshots)
     }
 }
 
-/// Says on stderr that `test` is skipped and why, past libtest's capture (`eprintln!` output
-/// of a passing test is never shown).
-fn skip(test: &str, why: &str) {
+/// The run's name: `VMSCHED_TEST_RUN` (`run` then lower-case letters and digits, as
+/// `scripts/test.sh` makes it), or `test` outside such a run (a name no run's clean-up takes).
+fn run() -> String {
+    std::env::var("VMSCHED_TEST_RUN")
+        .ok()
+        .filter(|run| {
+            run.strip_prefix("run").is_some_and(|id| {
+                !id.is_empty()
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+        })
+        .unwrap_or_else(|| "test".to_string())
+}
+
+/// No hypervisor for `test`: under `CI=true` the test fails with `why`; elsewhere it says on
+/// stderr that it is skipped and why, past libtest's capture (`eprintln!` output of a passing
+/// test is never shown), and passes.
+fn unavailable(test: &str, why: &str) -> Option<Hypervisor> {
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!("{test}: {why} (CI=true: a hypervisor is required)");
+    }
     let _ = writeln!(std::io::stderr(), "SKIP {test}: {why}");
+    None
 }
 
 /// Runs `virsh -q -c URI ARGS`; stdout on success, stderr on failure.
