@@ -93,7 +93,7 @@ pub fn run(db: &Path, timeout: Duration, id: i64) -> Result<()> {
         return Ok(());
     };
     if op.kind == "task" {
-        return match task::run(store, &op, timeout) {
+        return match task::start(store, &op, timeout) {
             Ok(mut store) => finished(&mut store, &op, Ok(())),
             Err(err) => finished(&mut Store::open(db, Mode::Existing)?, &op, Err(err)),
         };
@@ -110,6 +110,15 @@ pub fn run(db: &Path, timeout: Duration, id: i64) -> Result<()> {
         crate::store::now()
     );
     Err(err.into())
+}
+
+/// `vmsched-worker --wait --db DB OP PID DEADLINE`: what a task worker becomes once its
+/// command runs (`task::start`): waits for it, records its result, asks for a pass.
+pub fn run_waiting(db: &Path, id: i64, pid: i32, deadline: i64) -> Result<()> {
+    let result = task::wait_and_finish(db, id, pid, deadline);
+    let mut store = Store::open(db, Mode::Existing)?;
+    let op = operations::get(store.conn(), id)?.context("the operation was removed")?;
+    finished(&mut store, &op, result)
 }
 
 /// `vmsched worker OP`: a released worker, now with libvirt, carries out a revert, power-off

@@ -16,24 +16,28 @@
 
 use crate::model::{keeps_state, TaskStatus, VmStatus};
 use crate::process::{self, Proc};
+use crate::store::deadline::boot_ms;
 use crate::store::jobs::{self, attempts};
-use crate::store::operations::{set_group, transition, Errors, Operation};
+use crate::store::operations::{self, set_group, transition, Errors, Operation};
 use crate::store::{settings, vms, Mode, Store};
 use crate::workers::data_dir;
 use anyhow::{Context, Result};
 use nix::sys::signal::{kill, Signal};
-use nix::sys::wait::{waitpid, WaitPidFlag};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-/// Runs the task; returns the store, opened again after the command (the connection is
-/// closed while the command runs).
-pub fn run(mut store: Store, op: &Operation, timeout: Duration) -> Result<Store> {
+/// Starts the task's command, records its group, then becomes the waiter
+/// (`vmsched-worker --wait`, through `exec`: the same pid, start time and children, and a fresh
+/// image that holds nothing but the wait, so hundreds of waiting workers cost little memory).
+/// Returns only when the command did not start (the store, for asking a pass) or the `exec`
+/// failed (then it waits here).
+pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Store> {
     let key @ (job, step, no) = op.task.context("task operation without a task")?;
     let task = attempts::attempt(store.conn(), key)?;
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
@@ -89,18 +93,39 @@ pub fn run(mut store: Store, op: &Operation, timeout: Duration) -> Result<Store>
     if let Some(group) = Proc::of(i64::from(child.id())) {
         super::write(&mut store, op, |tx| set_group(tx, op.id, group))?;
     }
-    // The connection is closed while the command runs: hundreds of waiting workers should
-    // cost little memory.
     let db = store.path().to_path_buf();
+    let deadline = boot_ms().saturating_add((task.timeout.min(u64::MAX / 2000) * 1000) as i64);
     drop(store);
-    let (status, code) = wait(child, Duration::from_secs(task.timeout));
-    let mut store = Store::open(&db, Mode::Existing)?;
+    let pid = child.id().to_string();
+    let err = Command::new(super::exe("vmsched-worker")?)
+        .args(["--wait", "--db"])
+        .arg(&db)
+        .args([op.id.to_string(), pid, deadline.to_string()])
+        .exec();
+    eprintln!(
+        "{} worker {}: cannot become the waiter ({err}); waiting here",
+        crate::store::now(),
+        op.id
+    );
+    wait_and_finish(&db, op.id, child.id() as i32, deadline)?;
+    Store::open(&db, Mode::Existing)
+}
+
+/// `vmsched-worker --wait`: waits for the task's command `pid` until the boot-clock
+/// `deadline` (ms), kills what it left behind, and records its result.
+pub fn wait_and_finish(db: &Path, id: i64, pid: i32, deadline: i64) -> Result<()> {
+    // Kept across `exec`, set again in case the kernel did not.
+    nix::sys::prctl::set_child_subreaper(true).context("cannot become a subreaper")?;
+    let (status, code) = wait(Pid::from_raw(pid), deadline);
+    let mut store = Store::open(db, Mode::Existing)?;
+    let op = operations::get(store.conn(), id)?.context("the operation was removed")?;
+    let key @ (job, step, no) = op.task.context("task operation without a task")?;
     let detail = format!("dirty task {job}/{step}/{no} {status}");
-    super::write(&mut store, op, |tx| {
+    super::write(&mut store, &op, |tx| {
         attempts::finish(tx, key, status, code)?;
         transition(
             tx,
-            op,
+            &op,
             (VmStatus::Running, VmStatus::Dirty),
             Errors::Reset,
             &detail,
@@ -108,41 +133,40 @@ pub fn run(mut store: Store, op: &Operation, timeout: Duration) -> Result<Store>
             false,
         )
     })?;
-    Ok(store)
+    Ok(())
 }
 
-/// Waits for the command (blocked in `waitpid`, no polling); a timer thread kills its group at
-/// the timeout. Then kills everything the command left behind. Returns the task's status and
-/// exit code.
-fn wait(mut child: Child, timeout: Duration) -> (TaskStatus, Option<i32>) {
-    let group = Pid::from_raw(child.id() as i32);
+/// Waits for the command `pid` (blocked in `waitpid`, no polling); a timer thread kills its
+/// group at the `deadline` (boot clock, ms). Then kills everything the command left behind.
+/// Returns the task's status and exit code.
+fn wait(pid: Pid, deadline: i64) -> (TaskStatus, Option<i32>) {
     let timed_out = Arc::new(AtomicBool::new(false));
     let (done, finished) = mpsc::channel::<()>();
     let timer = {
         let timed_out = timed_out.clone();
+        let left = Duration::from_millis(u64::try_from(deadline - boot_ms()).unwrap_or(0));
         std::thread::spawn(move || {
-            if finished.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
+            if finished.recv_timeout(left) == Err(mpsc::RecvTimeoutError::Timeout) {
                 timed_out.store(true, Ordering::SeqCst);
-                let _ = kill(Pid::from_raw(-group.as_raw()), Signal::SIGKILL);
+                let _ = kill(Pid::from_raw(-pid.as_raw()), Signal::SIGKILL);
             }
         })
     };
-    let exit = child.wait();
+    let exit = loop {
+        match waitpid(pid, None) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => break other,
+        }
+    };
     let _ = done.send(());
     let _ = timer.join();
-    kill_leftovers(group);
+    kill_leftovers(pid);
     match exit {
         _ if timed_out.load(Ordering::SeqCst) => (TaskStatus::Timeout, None),
-        Ok(exit) => {
-            let code = exit.code().unwrap_or_else(|| -exit.signal().unwrap_or(0));
-            let status = if exit.success() {
-                TaskStatus::Completed
-            } else {
-                TaskStatus::Failed
-            };
-            (status, Some(code))
-        }
-        Err(_) => (TaskStatus::Failed, None),
+        Ok(WaitStatus::Exited(_, 0)) => (TaskStatus::Completed, Some(0)),
+        Ok(WaitStatus::Exited(_, code)) => (TaskStatus::Failed, Some(code)),
+        Ok(WaitStatus::Signaled(_, signal, _)) => (TaskStatus::Failed, Some(-(signal as i32))),
+        _ => (TaskStatus::Failed, None),
     }
 }
 
