@@ -27,8 +27,13 @@ else
 fi
 export VMSCHED_DB=$dir/vmsched.db
 
+# The VMs are made up: a binary that checks libvirt when VMs are registered has --no-check.
+check=()
+case $("$BIN" vms add --help) in
+*--no-check*) check=(--no-check) ;;
+esac
 for i in 1 2 3 4 5 6 7 8; do
-    "$BIN" vms add "w$i" -c test:///default --domain "d$i" --snapshot s 2>/dev/null
+    "$BIN" vms add "w$i" -c test:///default --domain "d$i" --snapshot s "${check[@]}" 2>/dev/null
 done
 
 awk -v steps="$STEPS" 'BEGIN {
@@ -70,5 +75,5 @@ sort -n "$dir/writer.ms" | awk '{ms[NR] = $1} END {
 echo "steps stored: $(sqlite3 "$VMSCHED_DB" 'SELECT count(*) FROM steps'), database $(wc -c <"$VMSCHED_DB") bytes"
 printf '[[vm]]\nname = "w9"\nuri = "test:///default"\ndomain = "d9"\nsnapshot = "s"\n' >"$dir/lab.toml"
 start=$(date +%s%N)
-"$BIN" vms import --dry-run "$dir/lab.toml" >/dev/null 2>&1
+"$BIN" vms import --dry-run "${check[@]}" "$dir/lab.toml" >/dev/null 2>&1
 echo "vms import --dry-run (copies the database): $((($(date +%s%N) - start) / 1000000)) ms"

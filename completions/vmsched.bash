@@ -1902,7 +1902,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__vms__subcmd__add)
-            opts="-c -v -q -h -V --uri --domain --snapshot --kind --role --hostname --description --reason --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-c -v -q -h -V --uri --domain --snapshot --kind --role --hostname --description --reason --no-check --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2062,7 +2062,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__vms__subcmd__import)
-            opts="-v -q -h -V --prune --dry-run --force --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-v -q -h -V --prune --dry-run --force --no-check --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2156,7 +2156,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__vms__subcmd__set)
-            opts="-c -v -q -h -V --status --role --kind --snapshot --uri --domain --hostname --description --ready-cmd --no-ready-cmd --reason --force --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-c -v -q -h -V --status --role --kind --snapshot --uri --domain --hostname --description --ready-cmd --no-ready-cmd --reason --force --no-check --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

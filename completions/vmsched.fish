@@ -76,6 +76,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l no-check -d 'Do not ask libvirt whether the domain and snapshot exist, nor learn the domain\'s UUID (which refuses a second spelling of its URI)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l no-progress -d 'Never show progress bars or spinners'
@@ -97,6 +98,7 @@ json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l no-ready-cmd -d 'Remove the readiness command'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l force -d 'Override the sibling and busy checks, and claim `idle` without libvirt\'s confirmation (recorded)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l no-check -d 'With --uri, --domain or --snapshot: do not ask libvirt whether the new domain and snapshot exist, nor learn the domain\'s UUID (which refuses a second spelling of its URI)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l no-progress -d 'Never show progress bars or spinners'
@@ -133,6 +135,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l prune -d 'Remove VMs the file does not list'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l dry-run -d 'Show what would change, change nothing'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l force -d 'Change the uri, domain or snapshot of VMs in use, and with --prune remove VMs even with work (cancels their queued tasks)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l no-check -d 'Do not ask libvirt whether the listed domains and snapshots exist, nor learn the domains\' UUIDs (which refuse a second spelling of a URI)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l no-progress -d 'Never show progress bars or spinners'

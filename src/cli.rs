@@ -147,6 +147,10 @@ pub struct VmAddArgs {
     /// Why (recorded in the history)
     #[arg(long)]
     pub reason: Option<String>,
+    /// Do not ask libvirt whether the domain and snapshot exist, nor learn the domain's UUID
+    /// (which refuses a second spelling of its URI)
+    #[arg(long)]
+    pub no_check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +192,10 @@ pub struct VmSetArgs {
     /// Override the sibling and busy checks, and claim `idle` without libvirt's confirmation (recorded)
     #[arg(long)]
     pub force: bool,
+    /// With --uri, --domain or --snapshot: do not ask libvirt whether the new domain and snapshot
+    /// exist, nor learn the domain's UUID (which refuses a second spelling of its URI)
+    #[arg(long)]
+    pub no_check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +236,10 @@ pub struct VmImportArgs {
     /// work (cancels their queued tasks)
     #[arg(long)]
     pub force: bool,
+    /// Do not ask libvirt whether the listed domains and snapshots exist, nor learn the
+    /// domains' UUIDs (which refuse a second spelling of a URI)
+    #[arg(long)]
+    pub no_check: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -172,6 +172,10 @@ impl Hypervisor for Libvirt {
         })
     }
 
+    fn uuid(&self, domain: &str) -> Result<String, HvError> {
+        self.read(domain, &format!("UUID of `{domain}`"), Domain::uuid_string)
+    }
+
     fn snapshots(&self, domain: &str) -> Result<Vec<String>, HvError> {
         let what = format!("snapshots of `{domain}`");
         let mut names = self.read(domain, &what, |dom| {

@@ -8,6 +8,7 @@ mod tests;
 mod transport;
 
 pub use libvirt::{Libvirt, DEFAULT_OP_TIMEOUT};
+pub use transport::runs_named_program;
 
 /// A domain and its state, as `virsh list --all` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +107,10 @@ pub trait Hypervisor {
 
     /// The domain's current snapshot, `None` when it has none (virDomainSnapshotCurrent).
     fn current_snapshot(&self, domain: &str) -> Result<Option<String>, HvError>;
+
+    /// The domain's UUID, as libvirt prints it (virDomainGetUUIDString): the same domain
+    /// under any spelling of its host's URI.
+    fn uuid(&self, domain: &str) -> Result<String, HvError>;
 
     /// The names of the domain's snapshots, sorted (virDomainListAllSnapshots).
     fn snapshots(&self, domain: &str) -> Result<Vec<String>, HvError>;

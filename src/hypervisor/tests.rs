@@ -107,6 +107,8 @@ fn reads_state_and_snapshots_of_a_domain() {
     assert_eq!(lv.current_snapshot("debian").unwrap(), None);
     assert_eq!(lv.snapshots("win10").unwrap(), ["wtb", "wtb-de", "wtb-fr"]);
     assert_eq!(lv.snapshots("debian").unwrap(), Vec::<String>::new());
+    let uuid = "10101010-0000-4000-8000-000000000010";
+    assert_eq!(lv.uuid("win10").unwrap(), uuid);
 }
 
 #[test]
@@ -148,6 +150,7 @@ fn an_unknown_domain_is_no_domain_everywhere() {
     assert_eq!(kind(lv.domain_state("nope")), HvErrorKind::NoDomain);
     assert_eq!(kind(lv.current_snapshot("nope")), HvErrorKind::NoDomain);
     assert_eq!(kind(lv.snapshots("nope")), HvErrorKind::NoDomain);
+    assert_eq!(kind(lv.uuid("nope")), HvErrorKind::NoDomain);
     assert_eq!(kind(lv.revert("nope", "wtb")), HvErrorKind::NoDomain);
     assert_eq!(kind(lv.power_off("nope")), HvErrorKind::NoDomain);
 }

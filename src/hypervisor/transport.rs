@@ -52,6 +52,19 @@ impl Transport {
     }
 }
 
+/// Whether connecting to `uri` makes libvirt run a local program that the URI itself names:
+/// the `ext` transport's `command=` (or one given to `ssh`). Such a URI is connected to only
+/// to do the work it was registered for, never merely to check it: whoever wrote it (in an
+/// inventory, say) chose the program.
+pub fn runs_named_program(uri: &str) -> bool {
+    url::Url::parse(uri).is_ok_and(|url| {
+        url.scheme()
+            .rsplit_once('+')
+            .is_some_and(|(_, t)| t == "ext")
+            || url.query_pairs().any(|(key, _)| key == "command")
+    })
+}
+
 /// This process's children now, to tell those an attempt starts from those it found.
 pub(super) fn children() -> HashSet<Proc> {
     process::children().into_iter().collect()
@@ -85,6 +98,26 @@ mod tests {
             "test:///default",
         ] {
             assert_eq!(Transport::of(uri), None, "{uri}");
+        }
+    }
+
+    #[test]
+    fn ext_and_command_run_a_program_the_uri_names() {
+        for uri in [
+            "qemu+ext:///system?command=/opt/bin/connect",
+            "test+ext:///default",
+            "qemu+ssh://h1/system?command=/opt/bin/myssh",
+        ] {
+            assert!(runs_named_program(uri), "{uri}");
+        }
+        for uri in [
+            "qemu:///system",
+            "qemu+ssh://root@h1/system?no_tty=1",
+            "qemu+unix:///system?socket=/tmp/s",
+            "test:///default",
+            "nonsense",
+        ] {
+            assert!(!runs_named_program(uri), "{uri}");
         }
     }
 

@@ -21,6 +21,7 @@ fn sample() -> VmRow {
         errors: 2,
         ready_cmd: Some(vec!["ping".to_string(), "-c1".to_string()]),
         last_check: Some("2024-05-01T12:00:00Z".to_string()),
+        domain_uuid: Some("10101010-0000-4000-8000-000000000007".to_string()),
         ..VmRow::new("w7", "qemu+ssh://root@h1/system", "win7", "wtb")
     }
 }
@@ -42,6 +43,8 @@ fn vm_rows_round_trip() {
     assert_eq!(names(vms::list(conn).unwrap()), ["a", "w7"]);
     assert_eq!(names(vms::of_domain(conn, "win7").unwrap()), ["a", "w7"]);
     assert!(names(vms::of_domain(conn, "other").unwrap()).is_empty());
+    let uuid = vm.domain_uuid.as_deref().unwrap();
+    assert_eq!(names(vms::of_uuid(conn, uuid).unwrap()), ["w7"]);
     vms::delete(conn, "w7").unwrap();
     let err = vms::require(conn, "w7").unwrap_err();
     assert_eq!(exit_code(&err), exit::USAGE);

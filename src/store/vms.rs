@@ -30,6 +30,9 @@ pub struct VmRow {
     pub ready_cmd: Option<Vec<String>>,
     /// Last monitor check of an offline VM (RFC 3339 UTC).
     pub last_check: Option<String>,
+    /// The UUID libvirt gave for its domain when a registration checked it (`None`: not
+    /// checked), to refuse a second spelling of the domain's URI.
+    pub domain_uuid: Option<String>,
     /// The `operations` row of its child as recorded; it may have ended.
     pub operation: Option<i64>,
     /// That operation while its `ended` is NULL.
@@ -79,6 +82,7 @@ impl VmRow {
             errors: 0,
             ready_cmd: None,
             last_check: None,
+            domain_uuid: None,
             operation: None,
             live: None,
         }
@@ -120,7 +124,7 @@ impl VmRow {
 
 const SELECT: &str = "SELECT v.name, v.kind, v.role, v.status, v.uri, v.domain, v.snapshot,
         v.hostname, v.description, v.errors, v.ready_cmd, v.last_check, v.operation,
-        o.id, o.kind, o.pid, o.start_time, o.deadline, o.boot_deadline_ms
+        v.domain_uuid, o.id, o.kind, o.pid, o.start_time, o.deadline, o.boot_deadline_ms
     FROM vms v LEFT JOIN operations o ON o.id = v.operation AND o.ended IS NULL";
 
 /// Parses a stored status or role word; a bad one is a conversion error naming the column.
@@ -136,15 +140,15 @@ fn from_row(r: &Row) -> rusqlite::Result<VmRow> {
         .map(|json| serde_json::from_str(&json))
         .transpose()
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(10, Type::Text, e.into()))?;
-    let live = match r.get::<_, Option<i64>>(13)? {
+    let live = match r.get::<_, Option<i64>>(14)? {
         Some(id) => Some(LiveOp {
             id,
-            kind: r.get(14)?,
-            pid: r.get(15)?,
-            start_time: r.get(16)?,
+            kind: r.get(15)?,
+            pid: r.get(16)?,
+            start_time: r.get(17)?,
             deadline: Deadline {
-                wall: r.get(17)?,
-                boot_ms: r.get(18)?,
+                wall: r.get(18)?,
+                boot_ms: r.get(19)?,
             },
         }),
         None => None,
@@ -162,6 +166,7 @@ fn from_row(r: &Row) -> rusqlite::Result<VmRow> {
         errors: r.get(9)?,
         ready_cmd,
         last_check: r.get(11)?,
+        domain_uuid: r.get(13)?,
         operation: r.get(12)?,
         live,
     })
@@ -201,6 +206,14 @@ pub fn of_domain(conn: &Connection, domain: &str) -> Result<Vec<VmRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Every VM whose domain libvirt gave this UUID, by name.
+pub fn of_uuid(conn: &Connection, uuid: &str) -> Result<Vec<VmRow>> {
+    let sql = format!("{SELECT} WHERE v.domain_uuid = ?1 ORDER BY v.name");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([uuid], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Writes every column of `vm` under its name: `insert` adds the row, `update` replaces it.
 fn save(conn: &Connection, vm: &VmRow, sql: &str) -> Result<()> {
     let ready_cmd = vm
@@ -223,7 +236,8 @@ fn save(conn: &Connection, vm: &VmRow, sql: &str) -> Result<()> {
             vm.errors,
             ready_cmd,
             vm.last_check,
-            vm.operation
+            vm.operation,
+            vm.domain_uuid
         ],
     )?;
     Ok(())
@@ -235,8 +249,8 @@ pub fn insert(conn: &Connection, vm: &VmRow) -> Result<()> {
         conn,
         vm,
         "INSERT INTO vms (name, kind, role, status, uri, domain, snapshot, hostname,
-            description, errors, ready_cmd, last_check, operation)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            description, errors, ready_cmd, last_check, operation, domain_uuid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )
 }
 
@@ -247,7 +261,7 @@ pub fn update(conn: &Connection, vm: &VmRow) -> Result<()> {
         vm,
         "UPDATE vms SET kind = ?2, role = ?3, status = ?4, uri = ?5, domain = ?6, snapshot = ?7,
             hostname = ?8, description = ?9, errors = ?10, ready_cmd = ?11, last_check = ?12,
-            operation = ?13
+            operation = ?13, domain_uuid = ?14
          WHERE name = ?1",
     )
 }

@@ -20,7 +20,8 @@ fn nothing(_: &Lab) -> Guard {
 
 /// The example inventory plus the inventory files the cases import.
 fn example(lab: &Lab) -> Guard {
-    lab.run(&["vms", "import", &example_inventory()]).ok();
+    lab.run(&["vms", "import", "--no-check", &example_inventory()])
+        .ok();
     let vm = |name: &str, uri: &str| {
         format!(
             "[[vm]]\nname = \"{name}\"\nuri = \"{uri}\"\ndomain = \"{name}\"\nsnapshot = \"s\"\n"
@@ -83,20 +84,20 @@ fn locked(lab: &Lab) -> Guard {
 const CASES: &[Case] = &[
     Case { setup: example, args: &["vms", "set", "nope", "--status", "off"], code: 2, error: "unknown VM `nope`" },
     Case { setup: example, args: &["vms", "remove", "nope"], code: 2, error: "unknown VM `nope`" },
-    Case { setup: example, args: &["vms", "add", "w10", "-c", "qemu:///system", "--domain", "x", "--snapshot", "s"], code: 2, error: "VM `w10` already exists" },
+    Case { setup: example, args: &["vms", "add", "w10", "-c", "qemu:///system", "--domain", "x", "--snapshot", "s", "--no-check"], code: 2, error: "VM `w10` already exists" },
     Case { setup: example, args: &["vms", "add", "bad name", "-c", "qemu:///system", "--domain", "x", "--snapshot", "s"], code: 2, error: "invalid VM name `bad name`" },
     Case { setup: example, args: &["vms", "set", "w10", "--status", "bogus"], code: 2, error: "invalid value 'bogus' for '--status <STATUS>'" },
     Case { setup: example, args: &["vms", "set", "w10", "--status", "running"], code: 2, error: "status `running` cannot be set by hand" },
     Case { setup: example, args: &["vms", "list", "--role", "boss"], code: 2, error: "unknown role `boss`" },
     Case { setup: example, args: &["vms", "add", "x", "-c", "nonsense", "--domain", "x", "--snapshot", "s"], code: 2, error: "malformed URI `nonsense`" },
     Case { setup: example, args: &["vms", "add", "x", "-c", "qemu+ssh://h1", "--domain", "x", "--snapshot", "s"], code: 2, error: "malformed URI `qemu+ssh://h1`: no path" },
-    Case { setup: example, args: &["vms", "add", "x", "-c", "qemu://localhost/system", "--domain", "win10", "--snapshot", "s"], code: 2, error: "domain `win10` is already registered as `qemu:///system` (VM `w10`)" },
+    Case { setup: example, args: &["vms", "add", "x", "-c", "qemu://localhost/system", "--domain", "win10", "--snapshot", "s", "--no-check"], code: 2, error: "domain `win10` is already registered as `qemu:///system` (VM `w10`)" },
     Case { setup: example, args: &["vms", "set", "w10"], code: 2, error: "the following required arguments were not provided" },
     Case { setup: example, args: &["vms", "import", "{dir}/malformed.toml"], code: 2, error: "malformed.toml` line 2: invalid table header" },
     Case { setup: example, args: &["vms", "import", "{dir}/unknown.toml"], code: 2, error: "unknown.toml` line 6, field `bogus`: unknown field `bogus`" },
     Case { setup: example, args: &["vms", "import", "{dir}/negative.toml"], code: 2, error: "negative.toml` line 2, field `max_active`: invalid value: integer `-1`" },
     Case { setup: example, args: &["vms", "import", "{dir}/partial.toml"], code: 2, error: "partial.toml` line 8, field `uri`: malformed URI" },
-    Case { setup: example, args: &["vms", "import", "{dir}/alias.toml"], code: 2, error: "alias.toml` line 3, field `uri`: domain `win7` is already registered as `qemu:///system`" },
+    Case { setup: example, args: &["vms", "import", "--no-check", "{dir}/alias.toml"], code: 2, error: "alias.toml` line 3, field `uri`: domain `win7` is already registered as `qemu:///system`" },
     Case { setup: example, args: &["vms", "import", "{dir}/none.toml"], code: 2, error: "cannot read `" },
     Case { setup: example, args: &["jobs", "submit", "--vm", "w10", "--task-timeout", "9223372036854775807", "--", "true"], code: 2, error: "9223372036854775807 is not in 1..=4294967295" },
     Case { setup: example, args: &["hosts", "set", "localhost", "--max-active", "-1"], code: 2, error: "invalid limit `--max-active -1`: limits are 0 or more" },
@@ -119,7 +120,7 @@ const CASES: &[Case] = &[
     Case { setup: nothing, args: &["vms", "list"], code: 2, error: "no database at `" },
     Case { setup: newer, args: &["vms", "list"], code: 2, error: "has schema version 99, newer than this vmsched knows" },
     Case { setup: example, args: &["--db", "{dir}", "vms", "list"], code: 1, error: "cannot open database `" },
-    Case { setup: example, args: &["--db", "/proc/vmsched.db", "vms", "add", "x", "-c", "qemu:///system", "--domain", "x", "--snapshot", "s"], code: 1, error: "cannot create database `/proc/vmsched.db`" },
+    Case { setup: example, args: &["--db", "/proc/vmsched.db", "vms", "add", "x", "-c", "qemu:///system", "--domain", "x", "--snapshot", "s", "--no-check"], code: 1, error: "cannot create database `/proc/vmsched.db`" },
     Case { setup: locked, args: ADD_X, code: 1, error: "database is busy: another vmsched held it longer than 300ms" },
     Case { setup: w10_idle, args: &["vms", "set", "w10_fr", "--status", "dirty"], code: 3, error: "VM `w10` of domain `win10` is `idle`" },
     Case { setup: win7_has_work, args: &["vms", "remove", "win7"], code: 3, error: "VM `win7` has work: 1 queued and 0 running tasks" },

@@ -12,7 +12,8 @@ fn idle_lab(lab: Lab, vms: &[&str]) -> Lab {
     lab.run(&["settings", "set", "event_passes", "false"]).ok();
     for vm in vms {
         let add = ["vms", "add", vm, "-c", "test:///default", "--domain", vm];
-        lab.run(&[&add[..], &["--snapshot", "s"]].concat()).ok();
+        lab.run(&[&add[..], &["--snapshot", "s", "--no-check"]].concat())
+            .ok();
         lab.run(&["vms", "set", vm, "--status", "idle"]).ok();
     }
     let n = vms.len().to_string();

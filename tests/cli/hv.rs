@@ -88,7 +88,7 @@ fn run() -> String {
 /// No hypervisor for `test`: under `CI=true` the test fails with `why`; elsewhere it says on
 /// stderr that it is skipped and why, past libtest's capture (`eprintln!` output of a passing
 /// test is never shown), and passes.
-fn unavailable(test: &str, why: &str) -> Option<Hypervisor> {
+pub fn unavailable(test: &str, why: &str) -> Option<Hypervisor> {
     if std::env::var("CI").is_ok_and(|ci| ci == "true") {
         panic!("{test}: {why} (CI=true: a hypervisor is required)");
     }

@@ -4,6 +4,9 @@ use crate::inventory::cells;
 use crate::support::{example_inventory, Lab, Run};
 use serde_json::json;
 
+/// The example inventory's domains exist nowhere: its imports do not ask libvirt.
+const NO_CHECK: &str = "--no-check";
+
 /// The example inventory with some text replaced, written in the lab as `name`.
 fn edited_example(lab: &Lab, name: &str, edits: &[(&str, &str)]) -> String {
     let mut text = std::fs::read_to_string(example_inventory()).unwrap();
@@ -17,7 +20,14 @@ fn edited_example(lab: &Lab, name: &str, edits: &[(&str, &str)]) -> String {
 #[test]
 fn import_creates_updates_and_is_idempotent() {
     let lab = Lab::new();
-    let args = ["vms", "import", &example_inventory(), "--format", "json"];
+    let args = [
+        "vms",
+        "import",
+        &example_inventory(),
+        "--format",
+        "json",
+        NO_CHECK,
+    ];
     let changes = lab.run(&args).ok().json();
     let changes = changes.as_array().unwrap();
     assert_eq!(changes.len(), 8);
@@ -29,12 +39,14 @@ fn import_creates_updates_and_is_idempotent() {
         changes[7],
         json!({"action": "limits", "target": "localhost", "detail": "max_active=3"})
     );
-    let run = lab.run(&["vms", "import", &example_inventory()]).ok();
+    let run = lab
+        .run(&["vms", "import", &example_inventory(), NO_CHECK])
+        .ok();
     assert_eq!(run.stdout, "");
     assert!(run.stderr.ends_with("made 0 changes\n"), "{}", run.stderr);
     let edits = [("wtb-fr", "wtb-fr2"), ("max_active = 3", "max_active = 4")];
     let file = edited_example(&lab, "lab2.toml", &edits);
-    let table = lab.run(&["vms", "import", &file]).ok().stdout;
+    let table = lab.run(&["vms", "import", &file, NO_CHECK]).ok().stdout;
     let rows: Vec<Vec<&str>> = table.lines().skip(2).map(cells).collect();
     assert_eq!(
         rows,
@@ -60,7 +72,7 @@ fn an_import_update_follows_the_rules_of_vms_set() {
         .ok();
     let file = edited_example(&lab, "lab2.toml", &[("wtb-fr", "wtb-fr2")]);
     let before = lab.dump();
-    let run = lab.run(&["vms", "import", &file]).code(3);
+    let run = lab.run(&["vms", "import", &file, NO_CHECK]).code(3);
     let error = run.one_line_error();
     assert!(
         error.contains("lab2.toml` line 22, field `name`"),
@@ -68,14 +80,14 @@ fn an_import_update_follows_the_rules_of_vms_set() {
     );
     assert!(error.contains("VM `w10_fr` while it is `idle`"), "{error}");
     assert_eq!(lab.dump(), before);
-    lab.run(&["vms", "import", &file, "--force"]).ok();
+    lab.run(&["vms", "import", &file, "--force", NO_CHECK]).ok();
 }
 
 #[test]
 fn dry_run_changes_nothing() {
     let lab = Lab::new();
     let run = lab
-        .run(&["vms", "import", &example_inventory(), "--dry-run"])
+        .run(&["vms", "import", &example_inventory(), "--dry-run", NO_CHECK])
         .ok();
     assert_eq!(
         run.stdout.lines().filter(|l| l.contains(" add ")).count(),
@@ -91,7 +103,15 @@ fn dry_run_changes_nothing() {
     let file = edited_example(&lab, "lab2.toml", &[("wtb-fr", "wtb-fr2")]);
     let before = lab.dump();
     let run = lab
-        .run(&["vms", "import", &file, "--dry-run", "--format", "json"])
+        .run(&[
+            "vms",
+            "import",
+            &file,
+            "--dry-run",
+            "--format",
+            "json",
+            NO_CHECK,
+        ])
         .ok();
     assert_eq!(run.json()[0]["detail"], "snapshot=wtb-fr2");
     assert_eq!(lab.dump(), before);
@@ -104,7 +124,15 @@ fn dry_run_takes_no_write_lock() {
     let before = lab.dump();
     let writer = rusqlite::Connection::open(&lab.db).unwrap();
     writer.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let dry_run = ["vms", "import", &file, "--dry-run", "--format", "json"];
+    let dry_run = [
+        "vms",
+        "import",
+        &file,
+        "--dry-run",
+        "--format",
+        "json",
+        NO_CHECK,
+    ];
     let run = Run::from(
         lab.cmd(&dry_run)
             .env("VMSCHED_BUSY_TIMEOUT_MS", "100")
@@ -114,7 +142,7 @@ fn dry_run_takes_no_write_lock() {
     let run = run.ok();
     assert_eq!(run.json()[0]["detail"], "snapshot=wtb-fr2");
     let real = Run::from(
-        lab.cmd(&["vms", "import", &file])
+        lab.cmd(&["vms", "import", &file, NO_CHECK])
             .env("VMSCHED_BUSY_TIMEOUT_MS", "100")
             .output()
             .unwrap(),
@@ -134,7 +162,9 @@ fn prune_removes_unlisted_vms_under_the_remove_rule() {
     let file = lab.write("one.toml", one);
     lab.task(1, "win7", "queued");
     let before = lab.dump();
-    let run = lab.run(&["vms", "import", &file, "--prune"]).code(3);
+    let run = lab
+        .run(&["vms", "import", &file, "--prune", NO_CHECK])
+        .code(3);
     let error = run.one_line_error();
     assert!(
         error.contains("one.toml` --prune: VM `win7` has work"),
@@ -143,7 +173,7 @@ fn prune_removes_unlisted_vms_under_the_remove_rule() {
     assert_eq!(lab.dump(), before);
     let run = lab
         .run(&[
-            "vms", "import", &file, "--prune", "--force", "--format", "json",
+            "vms", "import", &file, "--prune", "--force", "--format", "json", NO_CHECK,
         ])
         .ok();
     let changes = run.json();

@@ -67,6 +67,7 @@ fn add_and_list_in_table_and_json() {
         "test VM",
         "--reason",
         "first",
+        "--no-check",
     ];
     let run = lab.run(&add).ok();
     assert_eq!(run.stderr, "added VM `t1` on `localhost` (off)\n");
@@ -82,6 +83,7 @@ fn add_and_list_in_table_and_json() {
         "d",
         "--snapshot",
         "s",
+        "--no-check",
     ])
     .ok();
     let header = "Name Kind Role Status Host Domain Snapshot Errors Operation";

@@ -26,5 +26,6 @@ mod qemu;
 mod scenarios;
 mod soak;
 mod support;
+mod vms_check;
 mod vms_set;
 mod wrong_snapshot;

@@ -218,10 +218,12 @@ impl Lab {
         ));
     }
 
-    /// A lab whose database holds the example inventory (`examples/lab.toml`).
+    /// A lab whose database holds the example inventory (`examples/lab.toml`), whose domains
+    /// exist nowhere.
     pub fn example() -> Lab {
         let lab = Lab::new();
-        lab.run(&["vms", "import", &example_inventory()]).ok();
+        lab.run(&["vms", "import", "--no-check", &example_inventory()])
+            .ok();
         lab
     }
 
@@ -272,7 +274,7 @@ pub fn lab_uri() -> String {
     )
 }
 
-/// `vms add x` on `qemu:///system`: a command that creates the database.
+/// `vms add x` on `qemu:///system`, unchecked: a command that creates the database.
 pub const ADD_X: &[&str] = &[
     "vms",
     "add",
@@ -283,6 +285,7 @@ pub const ADD_X: &[&str] = &[
     "x",
     "--snapshot",
     "s",
+    "--no-check",
 ];
 
 /// The example inventory shipped in `examples/`.

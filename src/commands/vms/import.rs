@@ -1,6 +1,7 @@
 //! `vmsched vms import FILE.toml`: creates and updates the VMs and host limits an inventory
 //! lists, under the rules of `vms add` and `vms set`, all or nothing in one transaction.
 
+use super::check::{check, Checked};
 use super::rules::{change, check_fields, create, remove};
 use crate::cli::{Format, VmImportArgs};
 use crate::commands::{hosts, read_text, toml_place};
@@ -97,20 +98,31 @@ pub fn import(ctx: &Ctx, args: &VmImportArgs, out: &mut dyn Write) -> Result<()>
     let file = args.file.display().to_string();
     let text = read_text(&args.file, &format!("`{file}`"))?;
     let inventory = parse(&file, &text)?;
+    let source = Source {
+        file: &file,
+        text: &text,
+    };
+    let listed = listed(&inventory, &source)?;
+    let checked = if args.no_check {
+        Checked::default()
+    } else {
+        check(ctx, &listed).or_else(|refusal| {
+            let span = inventory.vm[refusal.index].span(refusal.field);
+            source.at(span, Err(refusal.error.into()))
+        })?
+    };
     let mut store = match (args.dry_run, ctx.db.exists()) {
         (true, false) => Store::scratch()?,
         (true, true) => ctx.open(Mode::Existing)?.in_memory_copy()?,
         (false, _) => ctx.open(Mode::Create)?,
     };
-    let source = Source {
-        file: &file,
-        text: &text,
-    };
-    let (changes, kill) =
-        store.write_if(!args.dry_run, |tx| apply(tx, &inventory, args, &source))?;
+    let (changes, kill) = store.write_if(!args.dry_run, |tx| {
+        apply(tx, &inventory, &listed, &checked, args, &source)
+    })?;
     if !args.dry_run {
         crate::process::kill_all(&kill);
     }
+    checked.warn(&ctx.out);
     if ctx.out.format == Format::Json {
         output::json(out, &changes)?;
     } else if !changes.is_empty() {
@@ -150,11 +162,33 @@ impl Source<'_> {
     }
 }
 
-/// Applies the inventory inside the transaction; the first error aborts it all.
-/// Returns the changes, and the processes of the workers that `--prune --force` stopped.
+/// The VMs the inventory lists, as new rows, once their fields are valid and their names
+/// unique: checked before libvirt is asked and before any transaction.
+fn listed(inv: &Inventory, src: &Source) -> Result<Vec<VmRow>> {
+    let mut names = BTreeSet::new();
+    let mut listed = Vec::new();
+    for entry in &inv.vm {
+        let vm = entry.apply(VmRow::new("", "", "", ""));
+        if let Err((field, message)) = check_fields(&vm) {
+            return src.at(entry.span(field), Err(bad_input(message).into()));
+        }
+        if !names.insert(vm.name.clone()) {
+            let duplicate = bad_input(format!("VM `{}` is listed twice", vm.name));
+            return src.at(entry.name.span(), Err(duplicate.into()));
+        }
+        listed.push(vm);
+    }
+    Ok(listed)
+}
+
+/// Applies the inventory (its entries and their rows from `listed`) inside the transaction;
+/// the first error aborts it all. Returns the changes, and the processes of the workers that
+/// `--prune --force` stopped.
 fn apply(
     tx: &Conn,
     inv: &Inventory,
+    listed: &[VmRow],
+    checked: &Checked,
     args: &VmImportArgs,
     src: &Source,
 ) -> Result<(Vec<Change>, Vec<Proc>)> {
@@ -163,23 +197,15 @@ fn apply(
     let reason = Some(reason.as_str());
     let mut changes = Vec::new();
     let mut kill = Vec::new();
-    let mut listed = BTreeSet::new();
-    for entry in &inv.vm {
-        let vm = entry.apply(VmRow::new("", "", "", ""));
-        if let Err((field, message)) = check_fields(&vm) {
-            return src.at(entry.span(field), Err(bad_input(message).into()));
-        }
-        if !listed.insert(vm.name.clone()) {
-            let duplicate = bad_input(format!("VM `{}` is listed twice", vm.name));
-            return src.at(entry.name.span(), Err(duplicate.into()));
-        }
+    for (entry, vm) in inv.vm.iter().zip(listed) {
         let (action, detail) = match vms::get(tx, &vm.name)? {
             None => {
+                let vm = checked.stamp(None, vm.clone());
                 src.at(entry.uri.span(), create(tx, &vm, &user, reason))?;
                 ("add", format!("{} {} {}", vm.uri, vm.domain, vm.snapshot))
             }
             Some(old) => {
-                let new = entry.apply(old.clone());
+                let new = checked.stamp(Some(&old), entry.apply(old.clone()));
                 let summary = change(tx, &old, &new, false, args.force, &user, reason);
                 match src.at(entry.name.span(), summary)? {
                     Some(summary) => ("update", summary),
@@ -189,7 +215,7 @@ fn apply(
         };
         changes.push(Change {
             action,
-            target: vm.name,
+            target: vm.name.clone(),
             detail,
         });
     }
@@ -212,9 +238,10 @@ fn apply(
         }
     }
     if args.prune {
+        let names: BTreeSet<&str> = listed.iter().map(|vm| vm.name.as_str()).collect();
         for vm in vms::list(tx)?
             .into_iter()
-            .filter(|vm| !listed.contains(&vm.name))
+            .filter(|vm| !names.contains(vm.name.as_str()))
         {
             let removed = remove(tx, &vm.name, args.force, &user, reason)
                 .with_context(|| format!("`{}` --prune", src.file))?;

@@ -1,5 +1,6 @@
 //! `vmsched vms add|set|remove|list|import`: the VM instances of the inventory.
 
+mod check;
 pub mod import;
 mod rules;
 
@@ -13,7 +14,8 @@ use crate::store::vms::{self, VmRow};
 use crate::store::Mode;
 use crate::Ctx;
 use anyhow::Result;
-use rules::{change, check_fields, create, remove};
+use check::{check, Checked};
+use rules::{change, check_fields, create, moved, remove};
 use serde::Serialize;
 use std::io::Write;
 
@@ -37,9 +39,16 @@ fn add(ctx: &Ctx, args: VmAddArgs) -> Result<()> {
         ..VmRow::new(&args.name, &args.uri, &args.domain, &args.snapshot)
     };
     check_fields(&vm).map_err(|(_, message)| bad_input(message))?;
+    let checked = if args.no_check {
+        Checked::default()
+    } else {
+        check(ctx, std::slice::from_ref(&vm)).map_err(|r| r.error)?
+    };
+    let vm = checked.stamp(None, vm);
     let user = current_user();
     let mut store = ctx.open(Mode::Create)?;
     store.write(|tx| create(tx, &vm, &user, args.reason.as_deref()))?;
+    checked.warn(&ctx.out);
     ctx.out.say(format_args!(
         "added VM `{}` on `{}` (off)",
         vm.name,
@@ -61,13 +70,20 @@ fn set(ctx: &Ctx, args: &VmSetArgs) -> Result<()> {
     }
     let user = current_user();
     let mut store = ctx.open(Mode::Existing)?;
+    let old = vms::require(store.conn(), &args.name)?;
+    let new = edited(&old, args);
     if args.status == Some(VmStatus::Idle) && !args.force {
-        let vm = edited(&vms::require(store.conn(), &args.name)?, args);
-        confirm_idle(ctx, &vm)?;
+        confirm_idle(ctx, &new)?;
     }
+    let checked = if args.no_check || !moved(&old, &new) {
+        Checked::default()
+    } else {
+        check_fields(&new).map_err(|(_, message)| bad_input(message))?;
+        check(ctx, &[new]).map_err(|r| r.error)?
+    };
     let summary = store.write(|tx| {
         let old = vms::require(tx, &args.name)?;
-        let new = edited(&old, args);
+        let new = checked.stamp(Some(&old), edited(&old, args));
         check_fields(&new).map_err(|(_, message)| bad_input(message))?;
         let status_set = args.status.is_some();
         change(
@@ -80,6 +96,7 @@ fn set(ctx: &Ctx, args: &VmSetArgs) -> Result<()> {
             args.reason.as_deref(),
         )
     })?;
+    checked.warn(&ctx.out);
     match summary {
         Some(summary) => ctx.out.say(format_args!("VM `{}`: {summary}", args.name)),
         None => ctx.out.say(format_args!("VM `{}` unchanged", args.name)),
@@ -288,7 +305,8 @@ mod tests {
             timeout: std::time::Duration::from_secs(1),
         };
         let add = ["add", "w10", "-c", "qemu:///system", "--domain", "win10"];
-        assert_eq!(vms(&ctx, &[&add[..], &["--snapshot", "wtb"]].concat()), "");
+        let add = [&add[..], &["--snapshot", "wtb", "--no-check"]].concat();
+        assert_eq!(vms(&ctx, &add), "");
         assert_eq!(vms(&ctx, &["list", "--name"]), "w10\n");
         ctx.out.format = Format::Json;
         let list: serde_json::Value = serde_json::from_str(&vms(&ctx, &["list"])).unwrap();

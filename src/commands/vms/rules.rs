@@ -1,6 +1,7 @@
 //! The inventory rules `vms add|set|remove` and `vms import` share: valid fields, one
-//! spelling of a domain's URI, at most one instance in use per domain, no identity change of an
-//! instance in use, no removal of a VM with work. Each runs inside the caller's transaction.
+//! spelling of a domain's URI (by its text, and by the UUID libvirt gave), at most one instance
+//! in use per domain, no identity change of an instance in use, no removal of a VM with work.
+//! Each runs inside the caller's transaction.
 
 use crate::commands::admin_op::release;
 use crate::exit::{bad_input, refused};
@@ -34,7 +35,7 @@ pub(super) fn check_fields(vm: &VmRow) -> Result<(), (&'static str, String)> {
 }
 
 /// Registers a new VM and records `added`. Exit 2 when the name is taken or its domain is
-/// registered under another spelling of its URI.
+/// registered under another spelling of its URI (`check_spelling`, `check_uuid`).
 pub(super) fn create(conn: &Conn, vm: &VmRow, user: &str, reason: Option<&str>) -> Result<()> {
     if vms::get(conn, &vm.name)?.is_some() {
         return Err(bad_input(format!("VM `{}` already exists", vm.name))
@@ -42,6 +43,7 @@ pub(super) fn create(conn: &Conn, vm: &VmRow, user: &str, reason: Option<&str>) 
             .into());
     }
     check_spelling(conn, vm)?;
+    check_uuid(conn, vm)?;
     vms::insert(conn, vm)?;
     let added = Some(VmStatus::Off);
     record(conn, vm, (None, added), "added", user, reason)
@@ -49,7 +51,7 @@ pub(super) fn create(conn: &Conn, vm: &VmRow, user: &str, reason: Option<&str>) 
 
 /// Applies an edit under the safety rules and records it; `status_set` marks an admin status
 /// change, recorded even when the status stays. Returns the change in words (`None`: nothing
-/// changed).
+/// changed; a domain UUID that a check learned is stored all the same, unrecorded).
 pub(super) fn change(
     conn: &Conn,
     old: &VmRow,
@@ -64,11 +66,20 @@ pub(super) fn change(
         .into_iter()
         .collect();
     words.extend(field_changes(old, new));
-    if words.is_empty() {
+    let uuid_changed = new.domain_uuid != old.domain_uuid;
+    if words.is_empty() && !uuid_changed {
         return Ok(None);
     }
-    if (&old.uri, &old.domain) != (&new.uri, &new.domain) {
+    let key_changed = (&old.uri, &old.domain) != (&new.uri, &new.domain);
+    if key_changed {
         check_spelling(conn, new)?;
+    }
+    if key_changed || uuid_changed {
+        check_uuid(conn, new)?;
+    }
+    if words.is_empty() {
+        vms::update(conn, new)?;
+        return Ok(None);
     }
     if force {
         words.push("forced".to_string());
@@ -132,6 +143,30 @@ fn check_spelling(conn: &Conn, vm: &VmRow) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Refuses (exit 2) a domain whose UUID, as libvirt gave it, is that of a domain registered
+/// under another (uri, domain) key: two URIs that reach one daemon (a host name and its IP)
+/// would make one domain two, and ownership would not hold. Nothing to compare without a UUID.
+fn check_uuid(conn: &Conn, vm: &VmRow) -> Result<()> {
+    let Some(uuid) = &vm.domain_uuid else {
+        return Ok(());
+    };
+    let other = vms::of_uuid(conn, uuid)?
+        .into_iter()
+        .find(|o| o.name != vm.name && (&o.uri, &o.domain) != (&vm.uri, &vm.domain));
+    let Some(other) = other else {
+        return Ok(());
+    };
+    Err(bad_input(format!(
+        "VM `{}`: domain `{}` on `{}` is domain `{}` of VM `{}` on `{}` (same UUID {uuid})",
+        vm.name, vm.domain, vm.uri, other.domain, other.name, other.uri
+    ))
+    .hint(format!(
+        "spell it as VM `{}` does: `-c {} --domain {}`",
+        other.name, other.uri, other.domain
+    ))
+    .into())
 }
 
 /// The rules `--force` overrides (exit 3): no status or identity change under a live
@@ -207,7 +242,7 @@ fn end_dead_op(conn: &Conn, vm: &VmRow, user: &str) -> Result<()> {
 }
 
 /// The edit changes the VM's uri, domain or snapshot.
-fn moved(old: &VmRow, new: &VmRow) -> bool {
+pub(super) fn moved(old: &VmRow, new: &VmRow) -> bool {
     (&old.uri, &old.domain, &old.snapshot) != (&new.uri, &new.domain, &new.snapshot)
 }
 

@@ -58,6 +58,7 @@ impl CrashLab {
                 vm,
                 "--snapshot",
                 "s",
+                "--no-check",
             ];
             lab.run(&args).ok();
         }
