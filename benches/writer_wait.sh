@@ -19,7 +19,10 @@
 # usage: benches/writer_wait.sh [VMSCHED]   (default: $CARGO_TARGET_DIR or target, /release/vmsched)
 # env:   SIZES (default "300 1000"), CMD (the task command, default "sleep 30"),
 #        WRITER: settings (default: `vmsched settings set max_errors 3`) or submit
-#        (`vmsched jobs submit --vm vm1 -- true`), WRITER_BUSY_MS (the writer's
+#        (`vmsched jobs submit --vm vm1 -- true`), or sqlite (one python3 process that keeps a
+#        connection open and writes a setting in its own `BEGIN IMMEDIATE` transaction every
+#        5 ms: the wait for the database alone, without a process start per write, which a
+#        pass starting a thousand workers slows down on two cores), WRITER_BUSY_MS (the writer's
 #        VMSCHED_BUSY_TIMEOUT_MS, default 600000, so it waits instead of failing; 10000 is what
 #        every other vmsched command gets), LEAD (seconds of writer before the pass, default 2),
 #        AFTER (seconds of writer after it, default 10)
@@ -40,9 +43,9 @@ WRITER_BUSY_MS=${WRITER_BUSY_MS:-600000}
 LEAD=${LEAD:-2}
 AFTER=${AFTER:-10}
 case $WRITER in
-settings | submit) ;;
+settings | submit | sqlite) ;;
 *)
-    echo "WRITER must be settings or submit" >&2
+    echo "WRITER must be settings, submit or sqlite" >&2
     exit 2
     ;;
 esac
@@ -66,9 +69,32 @@ write_once() {
     esac
 }
 
+# The same lines from one open connection (WRITER=sqlite).
+sqlite_loop() {
+    python3 - "$VMSCHED_DB" "$work/stop" "$WRITER_BUSY_MS" <<'PY'
+import os, sqlite3, sys, time
+db, stop, busy = sys.argv[1], sys.argv[2], int(sys.argv[3])
+conn = sqlite3.connect(db, timeout=busy / 1000, isolation_level=None)
+while not os.path.exists(stop):
+    start, rc = time.time(), 0
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('max_errors', '3')")
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        rc = 1
+    print(f"{start:.6f} {time.time():.6f} {rc}", flush=True)
+    time.sleep(0.005)
+PY
+}
+
 # One line per write until $work/stop exists: start, end, exit code.
 writer_loop() {
     local start rc
+    if [ "$WRITER" = sqlite ]; then
+        sqlite_loop
+        return
+    fi
     while [ ! -e "$work/stop" ]; do
         start=$EPOCHREALTIME
         rc=0
