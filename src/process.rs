@@ -113,7 +113,8 @@ pub fn recorded_alive(process: Option<Proc>) -> bool {
 
 /// Kills each victim with the process group and the session it leads: a worker leads its
 /// session, and the task command it started leads a group inside it, so nothing of a stopped
-/// or dead attempt survives, even a command whose group was not recorded yet. A victim alive
+/// or dead attempt survives: a task's command runs in a group inside its worker's session. A
+/// victim alive
 /// under another start time is a reused pid and is left alone; when the leader is gone, what
 /// is left of its group and session is killed (Linux never reuses a pid that still names a
 /// group or session with live members, so those members are ours). `/proc` is read once,

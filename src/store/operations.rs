@@ -17,13 +17,10 @@ pub struct Operation {
     /// `revert`, `poweroff`, `monitor`, `task`, or an admin's `revert`/`poweroff`.
     pub kind: String,
     pub process: Option<Proc>,
-    /// A task command's process group leader.
-    pub group: Option<Proc>,
     pub deadline: Deadline,
     pub ended: Option<String>,
     pub result: Option<String>,
     pub task: Option<(i64, u32, u32)>,
-    pub displaced: Option<String>,
     pub by_user: String,
 }
 
@@ -34,14 +31,13 @@ pub struct NewOperation<'a> {
     pub kind: &'a str,
     pub deadline: Deadline,
     pub task: Option<(i64, u32, u32)>,
-    pub displaced: Option<&'a str>,
     pub by_user: &'a str,
     /// Set when the acting process is known now (admin commands act themselves).
     pub process: Option<Proc>,
 }
 
-const COLUMNS: &str = "id, vm, kind, pid, start_time, pgid, pgid_start, deadline, ended, result, \
-                       job, step, task, displaced, by_user, boot_deadline_ms";
+const COLUMNS: &str =
+    "id, vm, kind, pid, start_time, deadline, ended, result, job, step, task, by_user, boot_deadline_ms";
 
 fn proc_of(pid: Option<i64>, start: Option<i64>) -> Option<Proc> {
     Some(Proc {
@@ -51,25 +47,23 @@ fn proc_of(pid: Option<i64>, start: Option<i64>) -> Option<Proc> {
 }
 
 fn from_row(r: &Row) -> rusqlite::Result<Operation> {
-    let job: Option<i64> = r.get(10)?;
+    let job: Option<i64> = r.get(8)?;
     Ok(Operation {
         id: r.get(0)?,
         vm: r.get(1)?,
         kind: r.get(2)?,
         process: proc_of(r.get(3)?, r.get(4)?),
-        group: proc_of(r.get(5)?, r.get(6)?),
         deadline: Deadline {
-            wall: r.get(7)?,
-            boot_ms: r.get(15)?,
+            wall: r.get(5)?,
+            boot_ms: r.get(12)?,
         },
-        ended: r.get(8)?,
-        result: r.get(9)?,
+        ended: r.get(6)?,
+        result: r.get(7)?,
         task: match job {
-            Some(job) => Some((job, r.get(11)?, r.get(12)?)),
+            Some(job) => Some((job, r.get(9)?, r.get(10)?)),
             None => None,
         },
-        displaced: r.get(13)?,
-        by_user: r.get(14)?,
+        by_user: r.get(11)?,
     })
 }
 
@@ -80,8 +74,8 @@ pub fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
         None => (None, None, None),
     };
     conn.prepare_cached("INSERT INTO operations (vm, kind, pid, start_time, deadline, boot_deadline_ms, created, job, step, task,
-             displaced, by_user)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")?.execute(
+             by_user)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(
         params![
             op.vm,
             op.kind,
@@ -93,7 +87,6 @@ pub fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
             job,
             step,
             task,
-            op.displaced,
             op.by_user
         ],
     )?;
@@ -107,13 +100,6 @@ pub fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
 pub fn set_process(conn: &Connection, id: i64, process: Proc) -> Result<()> {
     conn.prepare_cached("UPDATE operations SET pid = ?1, start_time = ?2 WHERE id = ?3")?
         .execute(params![process.pid, process.start_time, id])?;
-    Ok(())
-}
-
-/// Records a task command's process group.
-pub fn set_group(conn: &Connection, id: i64, group: Proc) -> Result<()> {
-    conn.prepare_cached("UPDATE operations SET pgid = ?1, pgid_start = ?2 WHERE id = ?3")?
-        .execute(params![group.pid, group.start_time, id])?;
     Ok(())
 }
 
@@ -187,7 +173,7 @@ const STOPPED: &str = "killed: ";
 /// to kill once the transaction has committed.
 pub fn stop(conn: &Connection, op: &Operation, why: &str) -> Result<Vec<Proc>> {
     end_op(conn, op.id, &format!("{STOPPED}{why}"))?;
-    Ok(op.process.into_iter().chain(op.group).collect())
+    Ok(op.process.into_iter().collect())
 }
 
 /// The processes of operations stopped within the last day (the pass kills those that still
@@ -201,10 +187,7 @@ pub fn stopped_recently(conn: &Connection) -> Result<Vec<Proc>> {
     let ops = stmt
         .query_map([since], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(ops
-        .into_iter()
-        .flat_map(|op| op.process.into_iter().chain(op.group))
-        .collect())
+    Ok(ops.into_iter().filter_map(|op| op.process).collect())
 }
 
 /// Ends an operation with its result and detaches it from its VM.

@@ -1,7 +1,8 @@
 //! The task worker: runs the task's argument vector (never a shell string) in its log folder,
-//! stdin from /dev/null, output to the attempt's log, in its own process group (recorded, so a
-//! pass can kill what is left of a dead attempt). It waits for the command without polling (a
-//! timer thread kills the group at the timeout), and holds no database connection meanwhile.
+//! stdin from /dev/null, output to the attempt's log, in its own process group inside the
+//! worker's session (a pass that finds the worker dead kills that session, command included).
+//! It waits for the command without polling (a timer thread kills the group at the timeout),
+//! as a fresh image that holds no database connection meanwhile.
 //! It is the child subreaper of everything the command starts, so when the command ends,
 //! normally or not, whatever it left behind is killed, even a process that started a session
 //! of its own: nothing of a finished task keeps acting on a domain that a sibling may get
@@ -15,10 +16,10 @@
 //! once. A check that cannot reach libvirt counts as a try, like a command that cannot start.
 
 use crate::model::{keeps_state, TaskStatus, VmStatus};
-use crate::process::{self, Proc};
+use crate::process;
 use crate::store::deadline::boot_ms;
 use crate::store::jobs::{self, attempts};
-use crate::store::operations::{self, set_group, transition, Errors, Operation};
+use crate::store::operations::{self, transition, Errors, Operation};
 use crate::store::{settings, vms, Mode, Store};
 use crate::workers::data_dir;
 use anyhow::{Context, Result};
@@ -85,13 +86,9 @@ pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Stor
         Ok(child) => child,
         Err(err) => return not_started(&mut store, op, &format!("{err:#}")).map(|()| store),
     };
-    // Test hook for the crash tests: a worker that dies between starting its command and
-    // recording the command's group.
+    // Test hook for the crash tests: a worker that dies right after starting its command.
     if std::env::var_os("VMSCHED_FAULT").is_some_and(|v| v == "task-started") {
         std::process::abort();
-    }
-    if let Some(group) = Proc::of(i64::from(child.id())) {
-        super::write(&mut store, op, |tx| set_group(tx, op.id, group))?;
     }
     let db = store.path().to_path_buf();
     let deadline = boot_ms().saturating_add((task.timeout.min(u64::MAX / 2000) * 1000) as i64);

@@ -18,12 +18,12 @@ fn wait_for<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-/// A task worker killed after starting its command but before recording the command's
-/// process group (the test hook `VMSCHED_FAULT=task-started` aborts it right there): the pass
-/// that finds the worker dead must still kill the command (it is in the worker's session), not
-/// let it run on while the task is retried.
+/// A task worker killed right after starting its command (the test hook
+/// `VMSCHED_FAULT=task-started` aborts it there): the pass that finds the worker dead must
+/// still kill the command (it is in the worker's session), not let it run on while the task is
+/// retried.
 #[test]
-fn a_task_command_dies_with_a_worker_killed_before_recording_its_group() {
+fn a_task_command_dies_with_a_worker_killed_right_after_starting_it() {
     let lab = Lab::new();
     lab.run(&[
         "vms",
@@ -54,11 +54,6 @@ fn a_task_command_dies_with_a_worker_killed_before_recording_its_group() {
             .ok()
             .and_then(|t| t.trim().parse().ok())
     });
-    assert_eq!(
-        lab.rows("SELECT pgid IS NULL FROM operations WHERE kind = 'task'"),
-        ["1"],
-        "the worker recorded the group"
-    );
     assert!(
         start_time(command).is_some(),
         "the command outlives its worker"

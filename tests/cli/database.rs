@@ -48,7 +48,7 @@ fn migrate_leaves_a_current_database_alone() {
     let before = lab.dump();
     let run = lab.run(&["migrate"]).ok();
     let expected = format!(
-        "database `{}` is at schema version 5: nothing to migrate\n",
+        "database `{}` is at schema version 6: nothing to migrate\n",
         lab.db.display()
     );
     assert_eq!(run.stderr, expected);
@@ -65,13 +65,13 @@ fn migrate_upgrades_a_version_1_database_in_place() {
     let before = lab.dump();
     let error = lab.run(&["vms", "list"]).code(2).one_line_error();
     assert!(
-        error.contains("has schema version 1, older than this vmsched's (5)"),
+        error.contains("has schema version 1, older than this vmsched's (6)"),
         "{error}"
     );
     assert_eq!(lab.dump(), before, "a refused command changed the database");
     let run = lab.run(&["migrate"]).ok();
     let expected = format!(
-        "migrated database `{}` from schema version 1 to 5\n",
+        "migrated database `{}` from schema version 1 to 6\n",
         lab.db.display()
     );
     assert_eq!(run.stderr, expected);
@@ -200,7 +200,7 @@ fn a_newer_database_is_refused_untouched() {
         let run = lab.run(args).code(2);
         assert!(run
             .one_line_error()
-            .contains("has schema version 99, newer than this vmsched knows (5)"));
+            .contains("has schema version 99, newer than this vmsched knows (6)"));
         assert_eq!(std::fs::read(&lab.db).unwrap(), bytes, "{args:?}");
     }
 }

@@ -28,7 +28,7 @@ pub struct Op {
     pub id: String,
     pub kind: String,
     pub pid: i64,
-    /// The task command's process group (0 until the task worker records it).
+    /// A task's command, which leads its process group (0 for other operations).
     pub pgid: i64,
 }
 
@@ -73,7 +73,7 @@ impl CrashLab {
     /// The live operation of `vm`.
     pub fn op(&self, vm: &str) -> Op {
         let rows = self.lab.rows(&format!(
-            "SELECT o.id, o.kind, o.pid, coalesce(o.pgid, 0) FROM operations o
+            "SELECT o.id, o.kind, o.pid FROM operations o
              JOIN vms v ON v.operation = o.id WHERE v.name = '{vm}' AND o.ended IS NULL"
         ));
         let row = rows
@@ -84,12 +84,16 @@ impl CrashLab {
             id: f[0].into(),
             kind: f[1].into(),
             pid: f[2].parse().unwrap(),
-            pgid: f[3].parse().unwrap(),
+            pgid: std::fs::read_to_string(self.lab.path().join("command.pid"))
+                .ok()
+                .and_then(|pid| pid.trim().parse().ok())
+                .unwrap_or(0),
         }
     }
 
     /// Makes `vm` idle, submits a task on it that sleeps, and runs a pass that starts it;
-    /// returns the task's operation once its command's process group is recorded. While the
+    /// returns the task's operation once its command runs (it writes its pid, which is its
+    /// process group, to `command.pid` in the lab folder). While the
     /// task starts, the VM's URI is libvirt's in-process test driver, on which the snapshot
     /// check before a task proves nothing and is skipped (the silent socket would hold it up
     /// for the whole `--timeout`); then it is the silent socket again, for the reverts that
@@ -98,7 +102,12 @@ impl CrashLab {
         self.lab
             .run(&["vms", "set", vm, "--status", "idle", "--force"])
             .ok();
-        let command = ["sh", "-c", "echo started; sleep 60; echo not killed"];
+        let pid_file = self.lab.path().join("command.pid");
+        let script = format!(
+            "echo $$ > '{}'; echo started; sleep 60; echo not killed",
+            pid_file.display()
+        );
+        let command = ["sh", "-c", &script];
         self.lab
             .run(&[&["jobs", "submit", "--vm", vm, "--"], &command[..]].concat())
             .ok();
@@ -111,7 +120,7 @@ impl CrashLab {
         };
         set_uri("test:///default");
         self.lab.pass(&[]);
-        wait_for("the task's process group", || self.op(vm).pgid != 0);
+        wait_for("the task's command", || self.op(vm).pgid != 0);
         set_uri(uri);
         let op = self.op(vm);
         assert_eq!(op.kind, "task");

@@ -135,7 +135,7 @@ fn a_reused_pid_is_not_mistaken_for_our_worker_nor_killed() {
     wait_for("the worker and its command to die", || {
         gone(op.pid) && gone(op.pgid)
     });
-    // An unrelated process that leads its own group, now under the recorded pids.
+    // An unrelated process that leads its own group, now under the recorded pid.
     let mut other = std::process::Command::new("sleep")
         .arg("60")
         .process_group(0)
@@ -143,10 +143,7 @@ fn a_reused_pid_is_not_mistaken_for_our_worker_nor_killed() {
         .unwrap();
     let pid = i64::from(other.id());
     let start = Proc::of(pid).unwrap().start_time + 1;
-    crash.set_op(
-        &op,
-        &format!("pid = {pid}, start_time = {start}, pgid = {pid}, pgid_start = {start}"),
-    );
+    crash.set_op(&op, &format!("pid = {pid}, start_time = {start}"));
     crash.lab.pass(&[]);
     assert_task_worker_died(&crash);
     std::thread::sleep(Duration::from_millis(200));
