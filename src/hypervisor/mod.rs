@@ -123,23 +123,24 @@ pub trait Hypervisor {
     fn power_off(&self, domain: &str) -> Result<(), HvError>;
 }
 
-/// What libvirt shows of a domain that is not running `snapshot` (its state and current
-/// snapshot, in words); `None` when it runs `snapshot`, the only state in which a VM instance
-/// may be idle or run a task.
+/// What libvirt shows of a domain whose current snapshot is not `snapshot` (its state and
+/// current snapshot, in words); `None` when it is: the only case in which a VM instance may be
+/// idle or run a task. The state alone does not decide: a snapshot taken of a domain that was
+/// off leaves it off after a revert, and it is still that instance's state.
 pub fn mismatch(
     hv: &impl Hypervisor,
     domain: &str,
     snapshot: &str,
 ) -> Result<Option<String>, HvError> {
-    let state = hv.domain_state(domain)?;
     let current = hv.current_snapshot(domain)?;
-    Ok(match (state, current) {
-        (DomainState::Running, Some(current)) if current == snapshot => None,
-        (state, current) => Some(format!(
-            "domain `{domain}` is {state} with current snapshot {}",
-            current.map_or("(none)".to_string(), |c| format!("`{c}`"))
-        )),
-    })
+    if current.as_deref() == Some(snapshot) {
+        return Ok(None);
+    }
+    let state = hv.domain_state(domain)?;
+    Ok(Some(format!(
+        "domain `{domain}` is {state} with current snapshot {}",
+        current.map_or("(none)".to_string(), |c| format!("`{c}`"))
+    )))
 }
 
 /// Connects to a libvirt URI: `timeout` bounds connecting and read-only calls, `op_timeout`
