@@ -38,6 +38,7 @@ pub fn cancel(ctx: &Ctx, args: &JobCancelArgs, out: &mut dyn Write) -> Result<()
         for task in &running {
             kill.extend(attempts::cancel_running(tx, task, &user)?);
         }
+        jobs::roll_up(tx, args.id)?;
         let job = found(jobs::job(tx, args.id)?, args.id)?;
         Ok((job, Some((canceled.len() + running.len(), kill))))
     })?;

@@ -58,6 +58,17 @@ pub fn attempt(conn: &Connection, (job, step, no): TaskKey) -> Result<Attempt> {
 /// task that is no longer running (canceled meanwhile) keeps its status.
 pub fn finish(
     conn: &Connection,
+    key: TaskKey,
+    status: TaskStatus,
+    exit_code: Option<i32>,
+) -> Result<()> {
+    record_end(conn, key, status, exit_code)?;
+    roll_up(conn, key.0)
+}
+
+/// `finish` without the roll-up, for a caller that ends many tasks of one job.
+fn record_end(
+    conn: &Connection,
     (job, step, no): TaskKey,
     status: TaskStatus,
     exit_code: Option<i32>,
@@ -67,7 +78,7 @@ pub fn finish(
          WHERE job = ?4 AND step = ?5 AND no = ?6 AND status = 'running'",
     )?
     .execute(params![status.as_str(), exit_code, now(), job, step, no])?;
-    roll_up(conn, job)
+    Ok(())
 }
 
 /// Ends an attempt that gave no result of the command's own (the worker died, the command
@@ -103,7 +114,8 @@ pub fn retry_status(
 }
 
 /// Cancels a running task: ends its worker's operation (the VM becomes dirty) and the task.
-/// Returns the worker and command processes, to kill once the transaction has committed.
+/// Returns the worker's processes, to kill once the transaction has committed. The caller
+/// rolls the job up (once, however many tasks it cancels).
 pub fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> Result<Vec<Proc>> {
     let key = (task.job, task.step, task.no);
     let mut kill = Vec::new();
@@ -123,7 +135,7 @@ pub fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> Result<V
         )?;
         kill = operations::stop(conn, &op, "canceled")?;
     }
-    finish(conn, key, TaskStatus::Canceled, None)?;
+    record_end(conn, key, TaskStatus::Canceled, None)?;
     Ok(kill)
 }
 
