@@ -2,6 +2,7 @@
 //! refusal of a database newer than the binary or of a file that is not a vmsched database.
 
 use crate::support::{example_inventory, Lab, ADD_X};
+use vmsched::store::SCHEMA_VERSION;
 
 #[test]
 fn only_create_commands_make_a_database() {
@@ -48,7 +49,7 @@ fn migrate_leaves_a_current_database_alone() {
     let before = lab.dump();
     let run = lab.run(&["migrate"]).ok();
     let expected = format!(
-        "database `{}` is at schema version 6: nothing to migrate\n",
+        "database `{}` is at schema version {SCHEMA_VERSION}: nothing to migrate\n",
         lab.db.display()
     );
     assert_eq!(run.stderr, expected);
@@ -65,13 +66,15 @@ fn migrate_upgrades_a_version_1_database_in_place() {
     let before = lab.dump();
     let error = lab.run(&["vms", "list"]).code(2).one_line_error();
     assert!(
-        error.contains("has schema version 1, older than this vmsched's (6)"),
+        error.contains(&format!(
+            "has schema version 1, older than this vmsched's ({SCHEMA_VERSION})"
+        )),
         "{error}"
     );
     assert_eq!(lab.dump(), before, "a refused command changed the database");
     let run = lab.run(&["migrate"]).ok();
     let expected = format!(
-        "migrated database `{}` from schema version 1 to 6\n",
+        "migrated database `{}` from schema version 1 to {SCHEMA_VERSION}\n",
         lab.db.display()
     );
     assert_eq!(run.stderr, expected);
@@ -198,9 +201,9 @@ fn a_newer_database_is_refused_untouched() {
     ];
     for args in commands {
         let run = lab.run(args).code(2);
-        assert!(run
-            .one_line_error()
-            .contains("has schema version 99, newer than this vmsched knows (6)"));
+        assert!(run.one_line_error().contains(&format!(
+            "has schema version 99, newer than this vmsched knows ({SCHEMA_VERSION})"
+        )));
         assert_eq!(std::fs::read(&lab.db).unwrap(), bytes, "{args:?}");
     }
 }
