@@ -383,6 +383,9 @@ pub struct JobLogArgs {
     /// Only this task of the step
     #[arg(requires = "step")]
     pub task: Option<u32>,
+    /// The log of this attempt (1 is the first) [default: each task's latest]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub attempt: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

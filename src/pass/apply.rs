@@ -8,7 +8,7 @@ use crate::process::Proc;
 use crate::scheduler::{Action, Plan};
 use crate::store::deadline::Deadline;
 use crate::store::history::{self, Entry};
-use crate::store::jobs::{self, attempts};
+use crate::store::jobs::{self, attempts, attempts::NoResult};
 use crate::store::operations::{self, NewOperation, Operation};
 use crate::store::{vms, Conn};
 use anyhow::Result;
@@ -194,7 +194,7 @@ impl Writer<'_> {
 
     /// Ends a running task's attempt without a result of its own.
     fn end_attempt(&mut self, vm: &str, task: (i64, u32, u32), status: TaskStatus) -> Result<()> {
-        attempts::end_without_result(self.conn, task, status)?;
+        attempts::end_without_result(self.conn, task, status, NoResult::WorkerDied)?;
         self.touched.insert(task.0);
         let (job, step, no) = task;
         let what = match status {

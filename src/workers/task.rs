@@ -18,7 +18,7 @@
 use crate::model::{keeps_state, TaskStatus, VmStatus};
 use crate::process;
 use crate::store::deadline::boot_ms;
-use crate::store::jobs::{self, attempts};
+use crate::store::jobs::{self, attempts, attempts::NoResult};
 use crate::store::operations::{self, transition, Errors, Operation};
 use crate::store::{settings, vms, Mode, Store};
 use crate::workers::data_dir;
@@ -42,18 +42,18 @@ pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Stor
     let key @ (job, step, no) = op.task.context("task operation without a task")?;
     let task = attempts::attempt(store.conn(), key)?;
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
+    let log = data_dir(store.path()).join(&task.log);
+    let folder = log.parent().context("log path")?.to_path_buf();
     if keeps_state(&vm.uri) {
         match check(store.path(), timeout, op.id) {
             Ok(None) => {}
-            Ok(Some(shows)) => return wrong_snapshot(&mut store, op, &shows).map(|()| store),
+            Ok(Some(shows)) => return wrong_snapshot(&mut store, op, &log, &shows).map(|()| store),
             Err(err) => {
                 let why = format!("cannot check the snapshot: {err:#}");
-                return not_started(&mut store, op, &why).map(|()| store);
+                return not_started(&mut store, op, &log, &why).map(|()| store);
             }
         }
     }
-    let log = data_dir(store.path()).join(&task.log);
-    let folder = log.parent().context("log path")?.to_path_buf();
     // Orphans of the command come to this process, not to init, so they can be found.
     nix::sys::prctl::set_child_subreaper(true).context("cannot become a subreaper")?;
     let started = std::fs::create_dir_all(&folder)
@@ -84,7 +84,7 @@ pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Stor
         });
     let child = match started {
         Ok(child) => child,
-        Err(err) => return not_started(&mut store, op, &format!("{err:#}")).map(|()| store),
+        Err(err) => return not_started(&mut store, op, &log, &format!("{err:#}")).map(|()| store),
     };
     // Test hook for the crash tests: a worker that dies right after starting its command.
     if std::env::var_os("VMSCHED_FAULT").is_some_and(|v| v == "task-started") {
@@ -223,11 +223,12 @@ fn check(db: &Path, timeout: Duration, id: i64) -> Result<Option<String>> {
 /// The domain does not run the VM's snapshot: the command must not start. The VM becomes
 /// dirty (so the next pass reverts or powers it off) and the task goes back to the queue
 /// without using a try: the attempt says nothing about the task.
-fn wrong_snapshot(store: &mut Store, op: &Operation, shows: &str) -> Result<()> {
+fn wrong_snapshot(store: &mut Store, op: &Operation, log: &Path, shows: &str) -> Result<()> {
     let key @ (job, step, no) = op.task.context("task operation without a task")?;
+    note(log, &format!("wrong snapshot: {shows}"));
     let detail = format!("dirty wrong snapshot, task {job}/{step}/{no} not started: {shows}");
     super::write(store, op, |tx| {
-        attempts::requeue_uncounted(tx, key)?;
+        attempts::requeue_uncounted(tx, key, NoResult::WrongSnapshot)?;
         transition(
             tx,
             op,
@@ -241,13 +242,15 @@ fn wrong_snapshot(store: &mut Store, op: &Operation, shows: &str) -> Result<()> 
     Ok(())
 }
 
-/// The command could not be started: the attempt does not count as the command's result.
-fn not_started(store: &mut Store, op: &Operation, why: &str) -> Result<()> {
+/// The command could not be started: the attempt does not count as the command's result, and
+/// its log says why.
+fn not_started(store: &mut Store, op: &Operation, log: &Path, why: &str) -> Result<()> {
     let key @ (job, step, no) = op.task.context("task operation without a task")?;
+    note(log, why);
     let max_tries = settings::load(store.conn())?.max_task_tries;
     super::write(store, op, |tx| {
         let status = attempts::retry_status(tx, key, max_tries)?;
-        attempts::end_without_result(tx, key, status)?;
+        attempts::end_without_result(tx, key, status, NoResult::NotStarted)?;
         jobs::roll_up(tx, job)?;
         let detail = format!("dirty task {job}/{step}/{no} {status}: {why}");
         transition(
@@ -261,4 +264,28 @@ fn not_started(store: &mut Store, op: &Operation, why: &str) -> Result<()> {
         )
     })?;
     Ok(())
+}
+
+/// Appends why the command did not start to the attempt's log (`vmsched: not started: ...`),
+/// so `jobs log` shows it where the command's output would be. Best effort: a log that cannot
+/// be written (its folder is the reason) leaves the history line as the only record.
+fn note(log: &Path, why: &str) {
+    use std::io::Write;
+    let written = log
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+        })
+        .and_then(|mut file| writeln!(file, "vmsched: not started: {why}"));
+    if let Err(err) = written {
+        eprintln!(
+            "{} cannot write `{}`: {err}",
+            crate::store::now(),
+            log.display()
+        );
+    }
 }

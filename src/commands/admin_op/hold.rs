@@ -8,7 +8,7 @@ use crate::ownership::{admit, AdminOp, Displace, Refusal, Siblings};
 use crate::process::Proc;
 use crate::store::deadline::Deadline;
 use crate::store::history::{self, Entry};
-use crate::store::jobs::{self, attempts};
+use crate::store::jobs::{self, attempts, attempts::NoResult};
 use crate::store::operations::{self, NewOperation};
 use crate::store::settings;
 use crate::store::vms::{self, VmRow};
@@ -155,11 +155,11 @@ pub(crate) fn release(
     }
     for task in attempts::running_on(conn, &vm.name)? {
         let status = if alive {
-            attempts::requeue_uncounted(conn, task)?;
+            attempts::requeue_uncounted(conn, task, NoResult::Stopped)?;
             TaskStatus::Queued
         } else {
             let status = attempts::retry_status(conn, task, max_tries)?;
-            attempts::end_without_result(conn, task, status)?;
+            attempts::end_without_result(conn, task, status, NoResult::WorkerDied)?;
             jobs::roll_up(conn, task.0)?;
             status
         };

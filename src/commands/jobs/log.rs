@@ -1,18 +1,20 @@
-//! `jobs log ID [STEP TASK]`: print the log of every attempt of a job's tasks.
+//! `jobs log ID [STEP TASK] [--attempt N]`: print the log of one attempt of a job's tasks.
 
 use super::found;
 use crate::cli::JobLogArgs;
 use crate::exit;
+use crate::store::jobs::attempts::{self, AttemptRow};
 use crate::store::jobs::{self, TaskRow};
 use crate::store::Mode;
 use crate::Ctx;
 use anyhow::Result;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Prints each selected task's logs, one per attempt, each under a `== job 1 step 1 task 2
-/// (w7), try 1 ==` line. Tasks without a log yet and missing files are reported on stderr;
-/// a missing file makes the exit code 1 once everything else is printed.
+/// Prints each selected task's log of its latest attempt (or of attempt `--attempt N`), under
+/// a `== job 1 step 1 task 2 (w7), attempt 1 ==` line. Tasks without that attempt are reported
+/// on stderr (bad input when no selected task has it); a missing file makes the exit code 1
+/// once everything else is printed.
 pub fn log(ctx: &Ctx, args: &JobLogArgs, out: &mut dyn Write) -> Result<u8> {
     let store = ctx.open(Mode::Existing)?;
     let detail = found(jobs::load(store.conn(), args.id)?, args.id)?;
@@ -31,52 +33,60 @@ pub fn log(ctx: &Ctx, args: &JobLogArgs, out: &mut dyn Write) -> Result<u8> {
         };
         return Err(exit::bad_input(what).into());
     }
+    // In (step, task, attempt) order, as the binary search below needs.
+    let history = attempts::of_job(store.conn(), args.id)?;
+    let chosen: Vec<(&TaskRow, Option<&AttemptRow>)> = tasks
+        .into_iter()
+        .map(|task| {
+            let number = args.attempt.unwrap_or(task.attempts);
+            let key = (task.step, task.no, number);
+            let found = history.binary_search_by_key(&key, |a| (a.step, a.task, a.no));
+            (task, found.ok().map(|i| &history[i]))
+        })
+        .collect();
+    if let Some(n) = args.attempt {
+        if chosen.iter().all(|(_, attempt)| attempt.is_none()) {
+            let what = match (args.step, args.task) {
+                (Some(step), Some(task)) => format!("job {} step {step} task {task}", args.id),
+                _ => format!("no task of job {}", args.id),
+            };
+            return Err(exit::bad_input(format!("{what} has no attempt {n}"))
+                .hint("`vmsched jobs show ID` lists each task's attempts")
+                .into());
+        }
+    }
     let base = store.path().parent().unwrap_or(Path::new("."));
     let mut missing = false;
-    for task in tasks {
+    for (task, attempt) in chosen {
         let name = format!(
             "job {} step {} task {} ({})",
             task.job, task.step, task.no, task.vm
         );
-        let Some(log) = &task.log else {
-            ctx.out.say(format_args!("{name} has no log yet"));
+        let Some(attempt) = attempt else {
+            match args.attempt {
+                Some(n) => ctx.out.say(format_args!("{name} has no attempt {n}")),
+                None => ctx.out.say(format_args!("{name} has no log yet")),
+            }
             continue;
         };
-        for (attempt, path) in attempts(&base.join(log), task) {
-            match std::fs::read(&path) {
-                Ok(text) => {
-                    writeln!(out, "== {name}, try {attempt} ==")?;
-                    out.write_all(&text)?;
-                    if !text.is_empty() && !text.ends_with(b"\n") {
-                        writeln!(out)?;
-                    }
+        let path = base.join(&attempt.log);
+        match std::fs::read(&path) {
+            Ok(text) => {
+                writeln!(out, "== {name}, attempt {} ==", attempt.no)?;
+                out.write_all(&text)?;
+                if !text.is_empty() && !text.ends_with(b"\n") {
+                    writeln!(out)?;
                 }
-                Err(e) => {
-                    ctx.out.warn(format_args!(
-                        "{name}, try {attempt}: cannot read `{}`: {e}",
-                        path.display()
-                    ));
-                    missing = true;
-                }
+            }
+            Err(e) => {
+                ctx.out.warn(format_args!(
+                    "{name}, attempt {}: cannot read `{}`: {e}",
+                    attempt.no,
+                    path.display()
+                ));
+                missing = true;
             }
         }
     }
     Ok(if missing { exit::FAILED } else { exit::OK })
-}
-
-/// The log of every attempt up to the recorded latest one, `<task>.<try>.log` in the same
-/// folder (docs/interfaces.md, "Tasks as they run"). A log named otherwise is the only one.
-fn attempts(latest: &Path, task: &TaskRow) -> Vec<(u32, PathBuf)> {
-    let name = latest.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let prefix = format!("{}.", task.no);
-    let last: Option<u32> = name
-        .strip_prefix(&prefix)
-        .and_then(|rest| rest.strip_suffix(".log"))
-        .and_then(|n| n.parse().ok());
-    match last {
-        Some(last) => (1..=last)
-            .map(|n| (n, latest.with_file_name(format!("{}.{n}.log", task.no))))
-            .collect(),
-        None => vec![(task.tries.saturating_add(1), latest.to_path_buf())],
-    }
 }

@@ -4,6 +4,7 @@ use super::{found, shell_line};
 use crate::cli::{Format, JobListArgs};
 use crate::model::TaskStatus;
 use crate::output::{self, local_time};
+use crate::store::jobs::attempts::{self, AttemptRow};
 use crate::store::jobs::{self, JobRow, StepDetail, TaskRow};
 use crate::store::Mode;
 use crate::Ctx;
@@ -46,6 +47,18 @@ struct TaskJson<'a> {
     log: Option<&'a str>,
     started: Option<&'a str>,
     ended: Option<&'a str>,
+    /// Every attempt, first to latest: its length is the task's attempt count.
+    attempts: Vec<AttemptJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct AttemptJson<'a> {
+    no: u32,
+    started: Option<&'a str>,
+    ended: Option<&'a str>,
+    result: Option<&'a str>,
+    exit_code: Option<i64>,
+    log: &'a str,
 }
 
 impl<'a, S> JobJson<'a, S> {
@@ -106,9 +119,14 @@ pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
 pub fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open(Mode::Existing)?;
     let detail = found(jobs::load(store.conn(), id)?, id)?;
+    let history = attempts::of_job(store.conn(), id)?;
     let task_count = detail.steps.iter().map(|s| s.tasks.len() as u32).sum();
     if ctx.out.format == Format::Json {
-        let steps: Vec<_> = detail.steps.iter().map(step_json).collect();
+        let steps: Vec<_> = detail
+            .steps
+            .iter()
+            .map(|s| step_json(s, &history))
+            .collect();
         return output::json(out, &JobJson::new(&detail.job, steps, task_count));
     }
     let job = &detail.job;
@@ -128,7 +146,7 @@ pub fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
     }
     writeln!(out)?;
     let mut table = output::table([
-        "Step", "Task", "VM", "Status", "Tries", "Exit", "Log", "Started", "Ended",
+        "Step", "Task", "VM", "Status", "Tries", "Attempts", "Exit", "Log", "Started", "Ended",
     ]);
     for task in detail.steps.iter().flat_map(|s| &s.tasks) {
         table.add_row([
@@ -137,13 +155,38 @@ pub fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
             task.vm.clone(),
             task.status.to_string(),
             task.tries.to_string(),
-            task.exit_code.map_or("-".into(), |c| c.to_string()),
+            task.attempts.to_string(),
+            exit_code(task.exit_code),
             task.log.clone().unwrap_or_else(|| "-".into()),
             local_time(task.started.as_deref()),
             local_time(task.ended.as_deref()),
         ]);
     }
+    output::print_table(out, &table)?;
+    if history.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let mut table = output::table([
+        "Step", "Task", "Attempt", "Result", "Exit", "Log", "Started", "Ended",
+    ]);
+    for attempt in &history {
+        table.add_row([
+            attempt.step.to_string(),
+            attempt.task.to_string(),
+            attempt.no.to_string(),
+            attempt.result.clone().unwrap_or_else(|| "running".into()),
+            exit_code(attempt.exit_code),
+            attempt.log.clone(),
+            local_time(attempt.started.as_deref()),
+            local_time(attempt.ended.as_deref()),
+        ]);
+    }
     output::print_table(out, &table)
+}
+
+fn exit_code(code: Option<i64>) -> String {
+    code.map_or("-".into(), |c| c.to_string())
 }
 
 /// A header line per step: `Step 2:` then name, dependency, status, timeout and command.
@@ -157,7 +200,7 @@ fn step_line(detail: &StepDetail) -> (String, String) {
     (format!("Step {}", step.no), value)
 }
 
-fn step_json(detail: &StepDetail) -> StepJson<'_> {
+fn step_json<'a>(detail: &'a StepDetail, history: &'a [AttemptRow]) -> StepJson<'a> {
     let step = &detail.step;
     StepJson {
         no: step.no,
@@ -166,11 +209,26 @@ fn step_json(detail: &StepDetail) -> StepJson<'_> {
         status: step.status,
         command: &step.command,
         timeout: step.timeout,
-        tasks: detail.tasks.iter().map(task_json).collect(),
+        tasks: detail.tasks.iter().map(|t| task_json(t, history)).collect(),
     }
 }
 
-fn task_json(task: &TaskRow) -> TaskJson<'_> {
+fn task_json<'a>(task: &'a TaskRow, history: &'a [AttemptRow]) -> TaskJson<'a> {
+    // `history` is in (step, task, attempt) order: the task's attempts are one slice of it.
+    let key = (task.step, task.no);
+    let first = history.partition_point(|a| (a.step, a.task) < key);
+    let end = history.partition_point(|a| (a.step, a.task) <= key);
+    let attempts = history[first..end]
+        .iter()
+        .map(|a| AttemptJson {
+            no: a.no,
+            started: a.started.as_deref(),
+            ended: a.ended.as_deref(),
+            result: a.result.as_deref(),
+            exit_code: a.exit_code,
+            log: &a.log,
+        })
+        .collect();
     TaskJson {
         no: task.no,
         vm: &task.vm,
@@ -180,5 +238,6 @@ fn task_json(task: &TaskRow) -> TaskJson<'_> {
         log: task.log.as_deref(),
         started: task.started.as_deref(),
         ended: task.ended.as_deref(),
+        attempts,
     }
 }

@@ -9,7 +9,7 @@ use crate::model::{check_name, check_text, domain_identity, host_key, VmState, V
 use crate::ownership::Siblings;
 use crate::process::Proc;
 use crate::store::history::{self, Entry};
-use crate::store::jobs::attempts;
+use crate::store::jobs::attempts::{self, NoResult};
 use crate::store::settings;
 use crate::store::vms::{self, VmRow};
 use crate::store::{operations, Conn};
@@ -313,7 +313,7 @@ pub(super) fn remove(
     }
     let running = attempts::running_on(conn, name)?;
     for &task @ (job, step, no) in &running {
-        attempts::requeue_uncounted(conn, task)?;
+        attempts::requeue_uncounted(conn, task, NoResult::Stopped)?;
         let detail = format!("task {job}/{step}/{no} stopped: VM removed");
         record(conn, &vm, (status, status), &detail, user, reason)?;
     }

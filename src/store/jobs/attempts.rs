@@ -1,6 +1,9 @@
 //! A task's attempts: started by a pass, ended by its worker or by a pass that found the
 //! worker gone. A single end rolls its job up at once; `start` and `end_without_result` leave
 //! that to the caller, so a pass that changes many tasks of one job rolls it up once.
+//! Each attempt has a row in `attempts` (numbered from 1 per task) and a log of its own,
+//! `logs/<job>/<step>/<task>.<attempt>.log`: every start counts, a requeue that uses no try
+//! included, so no attempt's log overwrites another's.
 
 use super::{roll_up, TaskRow};
 use crate::model::{TaskStatus, VmStatus};
@@ -21,20 +24,108 @@ pub struct Attempt {
     pub log: String,
 }
 
-/// Marks the task running with the log of its next try (`logs/<job>/<step>/<task>.<try>.log`)
+/// How an attempt ended without a result of the command's own (the command's own results are
+/// the task statuses `completed`, `failed`, `timeout`, and `canceled`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoResult {
+    /// The command could not start (or the snapshot could not be checked); its log says why.
+    NotStarted,
+    /// The domain did not run the VM's snapshot, so the command was not started.
+    WrongSnapshot,
+    /// The worker died; a pass (or an admin command) found it gone.
+    WorkerDied,
+    /// An admin command stopped the worker (`--force`, a removed VM).
+    Stopped,
+}
+
+impl NoResult {
+    /// The word stored in `attempts.result` and shown by `jobs show`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoResult::NotStarted => "not-started",
+            NoResult::WrongSnapshot => "wrong-snapshot",
+            NoResult::WorkerDied => "worker-died",
+            NoResult::Stopped => "stopped",
+        }
+    }
+}
+
+/// A row of `attempts`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttemptRow {
+    pub step: u32,
+    pub task: u32,
+    /// 1 for the task's first attempt.
+    pub no: u32,
+    /// RFC 3339 UTC; `None` for an attempt recorded before attempts had rows.
+    pub started: Option<String>,
+    pub ended: Option<String>,
+    /// `None` while the attempt runs: a task status or a `NoResult` word (or `unknown`).
+    pub result: Option<String>,
+    pub exit_code: Option<i64>,
+    /// Relative to the database's folder.
+    pub log: String,
+}
+
+/// Marks the task running with a new attempt and its log (`logs/<job>/<step>/<task>.<n>.log`)
 /// and returns its timeout. The caller rolls the job up.
 pub fn start(conn: &Connection, (job, step, no): TaskKey) -> Result<u64> {
-    let (tries, timeout): (u32, u64) = conn
+    let (attempts, timeout): (u32, u64) = conn
         .prepare_cached(
-            "SELECT tries, timeout FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3",
+            "SELECT attempts, timeout FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3",
         )?
         .query_row(params![job, step, no], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let log = format!("logs/{job}/{step}/{no}.{}.log", tries.saturating_add(1));
-    conn.prepare_cached("UPDATE tasks SET status = 'running', started = ?1, ended = NULL, exit_code = NULL, log = ?2
-         WHERE job = ?3 AND step = ?4 AND no = ?5")?.execute(
-        params![now(), log, job, step, no],
+    let attempt = attempts.saturating_add(1);
+    let log = format!("logs/{job}/{step}/{no}.{attempt}.log");
+    let started = now();
+    conn.prepare_cached("UPDATE tasks SET status = 'running', started = ?1, ended = NULL, exit_code = NULL, log = ?2, attempts = ?3
+         WHERE job = ?4 AND step = ?5 AND no = ?6")?.execute(
+        params![started, log, attempt, job, step, no],
     )?;
+    // OR REPLACE only matters once the count saturates, four billion attempts on.
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO attempts (job, step, task, no, started, log) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![job, step, no, attempt, started, log])?;
     Ok(timeout)
+}
+
+/// Records how the task's latest attempt ended, unless it has ended already (a task canceled
+/// while its command ran keeps `canceled` when the command's result comes in).
+fn end_attempt(
+    conn: &Connection,
+    (job, step, no): TaskKey,
+    result: &str,
+    exit_code: Option<i32>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE attempts SET ended = ?1, result = ?2, exit_code = ?3
+         WHERE job = ?4 AND step = ?5 AND task = ?6 AND ended IS NULL AND result IS NULL
+           AND no = (SELECT attempts FROM tasks WHERE job = ?4 AND step = ?5 AND no = ?6)",
+    )?
+    .execute(params![now(), result, exit_code, job, step, no])?;
+    Ok(())
+}
+
+/// Every attempt of a job's tasks, by step, task and attempt.
+pub fn of_job(conn: &Connection, job: i64) -> Result<Vec<AttemptRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT step, task, no, started, ended, result, exit_code, log FROM attempts
+         WHERE job = ?1 ORDER BY step, task, no",
+    )?;
+    let rows = stmt.query_map([job], |r| {
+        Ok(AttemptRow {
+            step: r.get(0)?,
+            task: r.get(1)?,
+            no: r.get(2)?,
+            started: r.get(3)?,
+            ended: r.get(4)?,
+            result: r.get(5)?,
+            exit_code: r.get(6)?,
+            log: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The command, timeout and log of a task's current attempt.
@@ -69,10 +160,11 @@ pub fn finish(
 /// `finish` without the roll-up, for a caller that ends many tasks of one job.
 fn record_end(
     conn: &Connection,
-    (job, step, no): TaskKey,
+    key @ (job, step, no): TaskKey,
     status: TaskStatus,
     exit_code: Option<i32>,
 ) -> Result<()> {
+    end_attempt(conn, key, status.as_str(), exit_code)?;
     conn.prepare_cached(
         "UPDATE tasks SET status = ?1, exit_code = ?2, ended = ?3
          WHERE job = ?4 AND step = ?5 AND no = ?6 AND status = 'running'",
@@ -82,13 +174,15 @@ fn record_end(
 }
 
 /// Ends an attempt that gave no result of the command's own (the worker died, the command
-/// could not start): the try counts, and the task is requeued (`queued`) or ends with
-/// `status` (e.g. `boterror`). The caller rolls the job up.
+/// could not start), as `how`: the try counts, and the task is requeued (`queued`) or ends
+/// with `status` (e.g. `boterror`). The caller rolls the job up.
 pub fn end_without_result(
     conn: &Connection,
-    (job, step, no): TaskKey,
+    key @ (job, step, no): TaskKey,
     status: TaskStatus,
+    how: NoResult,
 ) -> Result<()> {
+    end_attempt(conn, key, how.as_str(), None)?;
     let ended = (status != TaskStatus::Queued).then(now);
     conn.prepare_cached("UPDATE tasks SET status = ?1, tries = MIN(tries + 1, 4294967295), ended = ?2, started = CASE WHEN ?1 = 'queued' THEN NULL ELSE started END
          WHERE job = ?3 AND step = ?4 AND no = ?5")?.execute(
@@ -149,8 +243,14 @@ pub fn running_on(conn: &Connection, vm: &str) -> Result<Vec<TaskKey>> {
 }
 
 /// Puts a running task back in the queue without counting a try: an admin stopped it
-/// (`revert --force`), so the attempt says nothing about the task.
-pub fn requeue_uncounted(conn: &Connection, (job, step, no): TaskKey) -> Result<()> {
+/// (`revert --force`) or its domain was not on the snapshot, so the attempt says nothing about
+/// the task. The attempt still counts, and ends as `how`.
+pub fn requeue_uncounted(
+    conn: &Connection,
+    key @ (job, step, no): TaskKey,
+    how: NoResult,
+) -> Result<()> {
+    end_attempt(conn, key, how.as_str(), None)?;
     conn.prepare_cached(
         "UPDATE tasks SET status = 'queued', started = NULL, ended = NULL, exit_code = NULL
          WHERE job = ?1 AND step = ?2 AND no = ?3 AND status = 'running'",

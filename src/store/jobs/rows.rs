@@ -44,8 +44,10 @@ pub struct TaskRow {
     pub status: TaskStatus,
     /// Seconds.
     pub timeout: u64,
-    /// Attempts that ended without the command's own result.
+    /// Attempts that ended without the command's own result: what decides `boterror`.
     pub tries: u32,
+    /// Every start (or try to start) of the command, however it ended.
+    pub attempts: u32,
     pub started: Option<String>,
     pub ended: Option<String>,
     pub exit_code: Option<i64>,
@@ -56,7 +58,7 @@ pub struct TaskRow {
 pub(super) const JOB_COLUMNS: &str = "id, priority, status, user, remarks, submitted, ended";
 pub(super) const STEP_COLUMNS: &str = "job, no, name, previous, status, timeout, command";
 pub(super) const TASK_COLUMNS: &str =
-    "job, step, no, vm, status, timeout, tries, started, ended, exit_code, log";
+    "job, step, no, vm, status, timeout, tries, started, ended, exit_code, log, attempts";
 
 /// Reads a `jobs` row selected with `JOB_COLUMNS`.
 pub(super) fn job_row(r: &Row) -> rusqlite::Result<JobRow> {
@@ -99,6 +101,7 @@ pub(super) fn task_row(r: &Row) -> rusqlite::Result<TaskRow> {
         ended: r.get(8)?,
         exit_code: r.get(9)?,
         log: r.get(10)?,
+        attempts: r.get(11)?,
     })
 }
 

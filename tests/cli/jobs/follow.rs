@@ -94,7 +94,7 @@ fn wait_sees_the_job_end() {
 }
 
 #[test]
-fn log_prints_every_attempt() {
+fn log_prints_the_latest_attempt_or_the_one_asked_for() {
     let lab = lab_with_vms(&["w7", "w8"]);
     submit(&lab, &["--vm", "w7", "--vm", "w8", "--", "true"]);
     std::fs::create_dir_all(lab.path().join("logs/1/1")).unwrap();
@@ -106,30 +106,47 @@ fn log_prints_every_attempt() {
         1,
         1,
         TaskStatus::Completed,
-        "log = 'logs/1/1/1.2.log', tries = 1",
+        "log = 'logs/1/1/1.2.log', tries = 1, attempts = 2",
+    );
+    lab.sql(
+        "INSERT INTO attempts (job, step, task, no, result, log) VALUES
+         (1, 1, 1, 1, 'worker-died', 'logs/1/1/1.1.log'), (1, 1, 1, 2, 'completed', 'logs/1/1/1.2.log')",
     );
     let run = lab.run(&["jobs", "log", "1"]).ok();
     assert_eq!(
         run.stdout,
-        "== job 1 step 1 task 1 (w7), try 1 ==\nworker died\n== job 1 step 1 task 1 (w7), try 2 ==\nall good\n"
+        "== job 1 step 1 task 1 (w7), attempt 2 ==\nall good\n"
     );
     assert_eq!(run.stderr, "job 1 step 1 task 2 (w8) has no log yet\n");
-    let run = lab.run(&["jobs", "log", "1", "1", "1"]).ok();
-    assert_eq!(run.stderr, "");
-    let abs = lab.path().join("logs/1/1/2.1.log");
-    set_task(
-        &lab,
-        1,
-        1,
-        2,
-        TaskStatus::Running,
-        &format!("log = '{}'", abs.display()),
+    let run = lab
+        .run(&["jobs", "log", "1", "1", "1", "--attempt", "1"])
+        .ok();
+    assert_eq!(
+        run.stdout,
+        "== job 1 step 1 task 1 (w7), attempt 1 ==\nworker died\n"
     );
+    assert_eq!(run.stderr, "");
+    let run = lab.run(&["jobs", "log", "1", "--attempt", "2"]).ok();
+    assert_eq!(run.stderr, "job 1 step 1 task 2 (w8) has no attempt 2\n");
+    let run = lab
+        .run(&["jobs", "log", "1", "1", "1", "--attempt", "3"])
+        .code(2);
+    assert_eq!(
+        run.one_line_error(),
+        "error: job 1 step 1 task 1 has no attempt 3"
+    );
+    lab.run(&["jobs", "log", "1", "--attempt", "0"]).code(2);
+    let abs = lab.path().join("logs/1/1/2.1.log");
+    set_task(&lab, 1, 1, 2, TaskStatus::Running, "attempts = 1");
+    lab.sql(&format!(
+        "INSERT INTO attempts (job, step, task, no, log) VALUES (1, 1, 2, 1, '{}')",
+        abs.display()
+    ));
     let run = lab.run(&["jobs", "log", "1", "1", "2"]).code(1);
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr
-            .starts_with("warning: job 1 step 1 task 2 (w8), try 1: cannot read `"),
+            .starts_with("warning: job 1 step 1 task 2 (w8), attempt 1: cannot read `"),
         "{}",
         run.stderr
     );

@@ -55,6 +55,14 @@ fn submit(lab: &Lab, args: &[&str]) -> i64 {
     lab.run(&all).ok().json()["id"].as_i64().expect("a job id")
 }
 
+/// Writes an executable shell script in the lab folder; returns its path.
+fn script(lab: &Lab, name: &str, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = lab.write(name, &format!("#!/bin/sh\n{body}\n"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
 /// `jobs show ID` in JSON.
 fn show(lab: &Lab, id: i64) -> Value {
     let id = id.to_string();

@@ -1,22 +1,28 @@
 //! `jobs list` and `jobs show`, as tables and as JSON.
 
-use super::{lab_with_vms, set_task, show, submit};
+use super::{lab_with_vms, script, set_task, show, submit};
 use crate::support::Lab;
 use serde_json::json;
 use vmsched::model::TaskStatus;
 
-/// Two jobs with fixed times: job 1 (two steps, its first task completed) and job 2 (ended
-/// failed).
+/// Two jobs with fixed times: job 1 (two steps, its first task completed at its second
+/// attempt, after a worker died) and job 2 (ended failed).
 fn lab_with_jobs() -> Lab {
     let lab = lab_with_vms(&["build", "w7", "w8"]);
+    script(&lab, "build.sh", "true");
     let file = lab.write(
         "job.toml",
         "remarks = \"nightly\"\n[[step]]\nname = \"build\"\nvms = [\"build\"]\ncommand = [\"./build.sh\", \"--all\"]\n\
-         [[step]]\nname = \"test\"\nafter = \"build\"\nvms = [\"w7\", \"w8\"]\ncommand = [\"run\", \"a b\"]\ntimeout = 60\n",
+         [[step]]\nname = \"test\"\nafter = \"build\"\nvms = [\"w7\", \"w8\"]\ncommand = [\"echo\", \"a b\"]\ntimeout = 60\n",
     );
     submit(&lab, &["--file", &file]);
     submit(&lab, &["--vm", "w8", "--priority", "1", "--", "false"]);
-    set_task(&lab, 1, 1, 1, TaskStatus::Completed, "tries = 1, exit_code = 0, log = 'logs/1/1/1.2.log', started = '2024-05-01T10:00:00Z', ended = '2024-05-01T10:05:00Z'");
+    set_task(&lab, 1, 1, 1, TaskStatus::Completed, "tries = 1, attempts = 2, exit_code = 0, log = 'logs/1/1/1.2.log', started = '2024-05-01T10:00:00Z', ended = '2024-05-01T10:05:00Z'");
+    lab.sql(
+        "INSERT INTO attempts (job, step, task, no, started, ended, result, exit_code, log) VALUES
+         (1, 1, 1, 1, '2024-05-01T09:59:30Z', '2024-05-01T09:59:50Z', 'worker-died', NULL, 'logs/1/1/1.1.log'),
+         (1, 1, 1, 2, '2024-05-01T10:00:00Z', '2024-05-01T10:05:00Z', 'completed', 0, 'logs/1/1/1.2.log');",
+    );
     set_task(&lab, 2, 1, 1, TaskStatus::Failed, "exit_code = 1");
     let conn = rusqlite::Connection::open(&lab.db).unwrap();
     conn.execute_batch(
@@ -71,9 +77,11 @@ fn list_json() {
 fn show_table() {
     let lab = lab_with_jobs();
     let run = lab.run(&["jobs", "show", "1"]).ok();
+    let build = lab.path().join("build.sh");
     assert_eq!(
         run.stdout,
-        "\
+        format!(
+            "\
 Id:         1
 Status:     running
 Priority:   5
@@ -81,15 +89,22 @@ User:       tester
 Remarks:    nightly
 Submitted:  2024-05-01 09:59:00
 Ended:      -
-Step 1:     build, completed, timeout 300s: ./build.sh --all
-Step 2:     test, after step 1, queued, timeout 60s: run 'a b'
+Step 1:     build, completed, timeout 300s: {} --all
+Step 2:     test, after step 1, queued, timeout 60s: echo 'a b'
 
-  Step   Task   VM      Status      Tries   Exit   Log                Started               Ended
------------------------------------------------------------------------------------------------------------------
-  1      1      build   completed   1       0      logs/1/1/1.2.log   2024-05-01 10:00:00   2024-05-01 10:05:00
-  2      1      w7      queued      0       -      -                  -                     -
-  2      2      w8      queued      0       -      -                  -                     -
-"
+  Step   Task   VM      Status      Tries   Attempts   Exit   Log                Started               Ended
+----------------------------------------------------------------------------------------------------------------------------
+  1      1      build   completed   1       2          0      logs/1/1/1.2.log   2024-05-01 10:00:00   2024-05-01 10:05:00
+  2      1      w7      queued      0       0          -      -                  -                     -
+  2      2      w8      queued      0       0          -      -                  -                     -
+
+  Step   Task   Attempt   Result        Exit   Log                Started               Ended
+-------------------------------------------------------------------------------------------------------------
+  1      1      1         worker-died   -      logs/1/1/1.1.log   2024-05-01 09:59:30   2024-05-01 09:59:50
+  1      1      2         completed     0      logs/1/1/1.2.log   2024-05-01 10:00:00   2024-05-01 10:05:00
+",
+            build.display()
+        )
     );
 }
 
@@ -106,10 +121,25 @@ fn show_json() {
                 "command": ["false"], "timeout": 300,
                 "tasks": [{"no": 1, "vm": "w8", "status": "failed", "tries": 0, "exit_code": 1,
                            "log": null, "started": "2024-05-01T10:00:30Z",
-                           "ended": "2024-05-01T10:01:00Z"}]
+                           "ended": "2024-05-01T10:01:00Z", "attempts": []}]
             }],
             "tasks": 1
         })
+    );
+    let job = show(&lab, 1);
+    assert_eq!(
+        job["steps"][0]["tasks"][0]["attempts"],
+        json!([
+            {"no": 1, "started": "2024-05-01T09:59:30Z", "ended": "2024-05-01T09:59:50Z",
+             "result": "worker-died", "exit_code": null, "log": "logs/1/1/1.1.log"},
+            {"no": 2, "started": "2024-05-01T10:00:00Z", "ended": "2024-05-01T10:05:00Z",
+             "result": "completed", "exit_code": 0, "log": "logs/1/1/1.2.log"}
+        ])
+    );
+    assert_eq!(
+        job["steps"][1]["tasks"][0]["attempts"],
+        json!([]),
+        "a queued task has none"
     );
 }
 
