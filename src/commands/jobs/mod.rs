@@ -3,6 +3,7 @@
 mod cancel;
 pub mod jobfile;
 mod log;
+mod program;
 mod show;
 mod submit;
 mod wait;

@@ -1,6 +1,7 @@
 //! `jobs submit`: one command on some VMs (a one-step job), or the steps of a job file.
 
 use super::jobfile::{self, JobFile, NamedVms, DEFAULT_PRIORITY, DEFAULT_TIMEOUT};
+use super::program;
 use crate::cli::{Format, JobSubmitArgs};
 use crate::commands::read_text;
 use crate::exit;
@@ -11,6 +12,7 @@ use crate::store::{vms, Mode};
 use crate::Ctx;
 use anyhow::Result;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// Parses, checks and orders the job against the VMs as they are, then stores it in one short
 /// transaction that only checks the VMs again and writes, so a refused job leaves nothing
@@ -26,10 +28,11 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
     let mut store = ctx.open(Mode::Existing)?;
     let names = vms::names(store.conn())?;
     let known = |vm: &str| Ok(names.contains(vm));
-    let file = match &source {
+    let mut file = match &source {
         Some((name, text)) => jobfile::parse(name, text, &known)?,
         None => one_step(&args, &known)?,
     };
+    resolve_programs(&mut file, args.file.as_deref())?;
     let job = NewJob {
         priority: args.priority.unwrap_or(file.priority),
         user: args.user.clone().unwrap_or_else(current_user),
@@ -44,6 +47,29 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
     match ctx.out.format {
         Format::Table => writeln!(out, "job {id} submitted")?,
         Format::Json => output::json(out, &serde_json::json!({ "id": id }))?,
+    }
+    Ok(())
+}
+
+/// Resolves each step's program (`program::resolve`): against the job file's folder for a job
+/// file, else the current directory. A refusal names the file and step.
+fn resolve_programs(file: &mut JobFile, job_file: Option<&Path>) -> Result<()> {
+    let base = match job_file.and_then(Path::parent) {
+        Some(folder) => folder.to_path_buf(),
+        None => PathBuf::new(),
+    };
+    for step in &mut file.steps {
+        let program = &mut step.command[0];
+        *program = program::resolve(program, &base).map_err(|mut e| {
+            if let (Some(path), Some(name)) = (job_file, &step.name) {
+                e.message = format!(
+                    "job file `{}`, step `{name}`: {}",
+                    path.display(),
+                    e.message
+                );
+            }
+            e
+        })?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `jobs submit`: one-step jobs, job files, and every refused input.
 
-use super::{lab_with_vms, show, submit};
+use super::{lab_with_vms, script, show, submit};
 use crate::support::texts;
 use serde_json::json;
 
@@ -68,6 +68,8 @@ fn one_step_job_table_and_json() {
 #[test]
 fn job_file_steps_are_numbered_in_dependency_order() {
     let lab = lab_with_vms(&["build", "w10", "w10_fr"]);
+    script(&lab, "run-tests.sh", "true");
+    script(&lab, "build.sh", "true");
     let file = lab.write("job.toml", JOB_FILE);
     assert_eq!(submit(&lab, &["--file", &file]), 1);
     let job = show(&lab, 1);
