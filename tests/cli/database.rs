@@ -86,12 +86,18 @@ fn migrate_upgrades_a_version_1_database_in_place() {
             .collect()
     };
     // The VMs' new last column, `domain_uuid`, is NULL: they were never checked with libvirt.
+    // The tasks' new last column, `attempts`, is 0: they never started.
     let after: String = lab
         .dump()
         .lines()
-        .map(|l| match l.strip_prefix("vms: ") {
-            Some(vm) => format!("vms: {}\n", vm.strip_suffix("|NULL").expect("no UUID")),
-            None => format!("{l}\n"),
+        .map(|l| {
+            if let Some(vm) = l.strip_prefix("vms: ") {
+                format!("vms: {}\n", vm.strip_suffix("|NULL").expect("no UUID"))
+            } else if let Some(task) = l.strip_prefix("tasks: ") {
+                format!("tasks: {}\n", task.strip_suffix("|0").expect("no attempts"))
+            } else {
+                format!("{l}\n")
+            }
         })
         .collect();
     assert_eq!(kept(&after), kept(&before));

@@ -136,8 +136,16 @@ fn workers_start_without_libvirt() {
 fn passes_started_by_events_leave_the_alert_lines_to_cron() {
     let lab = idle_lab(Lab::with_event_passes(), &["w1"]);
     lab.run(&["settings", "set", "max_task_tries", "1"]).ok();
-    lab.run(&["jobs", "submit", "--vm", "w1", "--", "/nonexistent/program"])
+    // A program that is gone by the time the task starts.
+    let program = lab.write("gone.sh", "#!/bin/sh\n");
+    std::fs::set_permissions(
+        &program,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    lab.run(&["jobs", "submit", "--vm", "w1", "--", &program])
         .ok();
+    std::fs::remove_file(&program).unwrap();
     jobs_end(&lab);
     assert_eq!(lab.rows("SELECT status FROM tasks"), ["boterror"]);
     let cron = lab.run(&["schedule-once"]).ok();

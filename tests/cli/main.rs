@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_ops;
+mod attempts;
 mod bad_input;
 mod chaos;
 mod concurrency;

@@ -283,3 +283,63 @@ fn insert_load_list_and_active_round_trip() {
     assert_eq!(done[0].job.id, second);
     assert!(load(store.conn(), 99).unwrap().is_none());
 }
+
+#[test]
+fn the_attempts_migration_numbers_the_attempts_made_before_it() {
+    let conn = Connection::open_in_memory().unwrap();
+    let migrations = crate::store::MIGRATIONS;
+    let at = migrations
+        .iter()
+        .position(|sql| sql.contains("CREATE TABLE attempts"))
+        .unwrap();
+    for sql in &migrations[..at] {
+        conn.execute_batch(sql).unwrap();
+    }
+    // Logs were named by try: `<task>.<tries + 1>.log`.
+    conn.execute_batch(
+        "INSERT INTO jobs (id, user, submitted) VALUES (1, 'a', 't');
+         INSERT INTO steps (job, no, command) VALUES (1, 1, '[\"true\"]');
+         INSERT INTO tasks (job, step, no, vm, status, tries, started, ended, exit_code, log) VALUES
+           (1, 1, 1, 'a', 'completed', 2, 's', 'e', 0, 'logs/1/1/1.3.log'),
+           (1, 1, 2, 'b', 'running', 0, 's', NULL, NULL, 'logs/1/1/2.1.log'),
+           (1, 1, 3, 'c', 'queued', 1, NULL, NULL, NULL, 'logs/1/1/3.1.log'),
+           (1, 1, 4, 'd', 'queued', 0, NULL, NULL, NULL, NULL),
+           (1, 1, 5, 'e', 'failed', 0, 's', 'e', 1, '/elsewhere/e.log');",
+    )
+    .unwrap();
+    conn.execute_batch(migrations[at]).unwrap();
+    let counts: Vec<(u32, u32)> = conn
+        .prepare("SELECT no, attempts FROM tasks ORDER BY no")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(counts, [(1, 3), (2, 1), (3, 1), (4, 0), (5, 1)]);
+    let rows = attempts::of_job(&conn, 1).unwrap();
+    let seen: Vec<_> = rows
+        .iter()
+        .map(|a| {
+            let (started, result) = (a.started.as_deref(), a.result.as_deref());
+            (a.task, a.no, started, result, a.exit_code, a.log.as_str())
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (1, 1, None, Some("unknown"), None, "logs/1/1/1.1.log"),
+            (1, 2, None, Some("unknown"), None, "logs/1/1/1.2.log"),
+            (
+                1,
+                3,
+                Some("s"),
+                Some("completed"),
+                Some(0),
+                "logs/1/1/1.3.log"
+            ),
+            (2, 1, Some("s"), None, None, "logs/1/1/2.1.log"),
+            (3, 1, None, Some("unknown"), None, "logs/1/1/3.1.log"),
+            (5, 1, Some("s"), Some("failed"), Some(1), "/elsewhere/e.log"),
+        ]
+    );
+}

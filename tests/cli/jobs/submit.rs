@@ -271,3 +271,71 @@ fn a_missing_database_is_refused_and_not_created() {
         assert_eq!(lab.dump(), "<no database>");
     }
 }
+
+/// The program stored for job `id`'s first step.
+fn program(lab: &crate::support::Lab, id: i64) -> serde_json::Value {
+    show(lab, id)["steps"][0]["command"][0].clone()
+}
+
+#[test]
+fn a_relative_program_is_stored_absolute_and_a_bare_name_as_given() {
+    let lab = lab_with_vms(&["w7"]);
+    std::fs::create_dir(lab.path().join("bin")).unwrap();
+    let path = script(&lab, "bin/run-tests.sh", "true");
+    let id = submit(&lab, &["--vm", "w7", "--", "./bin/run-tests.sh", "--quick"]);
+    assert_eq!(program(&lab, id), json!(path));
+    assert_eq!(show(&lab, id)["steps"][0]["command"][1], "--quick");
+    let id = submit(&lab, &["--vm", "w7", "--", "bin/../bin/run-tests.sh"]);
+    assert_eq!(
+        program(&lab, id),
+        json!(lab.path().join("bin/../bin/run-tests.sh"))
+    );
+    let id = submit(&lab, &["--vm", "w7", "--", "sh", "-c", "true"]);
+    assert_eq!(
+        program(&lab, id),
+        "sh",
+        "a bare name is looked up at run time"
+    );
+}
+
+#[test]
+fn a_missing_or_unusable_program_is_refused_and_nothing_written() {
+    let lab = lab_with_vms(&["w7"]);
+    lab.write("plain.sh", "#!/bin/sh\n");
+    std::fs::create_dir(lab.path().join("folder")).unwrap();
+    let before = lab.dump();
+    let missing = lab.path().join("run-tests.sh");
+    for (program, error) in [
+        ("./run-tests.sh", format!("error: program `{}` does not exist", missing.display())),
+        ("./plain.sh", format!("error: program `{}` is not executable", lab.path().join("plain.sh").display())),
+        ("./folder", format!("error: program `{}` is not a file", lab.path().join("folder").display())),
+        ("no-such-program", "error: program `no-such-program` is not on the task's PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)".to_string()),
+    ] {
+        let run = lab.refused(&["jobs", "submit", "--vm", "w7", "--", program], 2);
+        assert_eq!(run.one_line_error(), error, "{program}");
+        assert!(run.stderr.contains("\nhint: "), "{program}: {}", run.stderr);
+    }
+    assert_eq!(lab.dump(), before);
+}
+
+#[test]
+fn a_job_files_programs_are_taken_from_its_folder() {
+    let lab = lab_with_vms(&["build", "w10", "w10_fr"]);
+    std::fs::create_dir(lab.path().join("nightly")).unwrap();
+    let tests = script(&lab, "nightly/run-tests.sh", "true");
+    let build = script(&lab, "nightly/build.sh", "true");
+    let file = lab.write("nightly/job.toml", JOB_FILE);
+    // The lab folder (the current directory) holds no scripts: the file's folder is used.
+    let id = submit(&lab, &["--file", &file]);
+    let steps = &show(&lab, id)["steps"];
+    assert_eq!(steps[0]["command"], json!([build, "--all"]));
+    assert_eq!(steps[1]["command"], json!([tests, "--quick"]));
+    std::fs::remove_file(&build).unwrap();
+    let before = lab.dump();
+    let run = lab.refused(&["jobs", "submit", "--file", &file], 2);
+    assert_eq!(
+        run.one_line_error(),
+        format!("error: job file `{file}`, step `build`: program `{build}` does not exist")
+    );
+    assert_eq!(lab.dump(), before);
+}
