@@ -1366,12 +1366,16 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__jobs__subcmd__log)
-            opts="-v -q -h -V --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-v -q -h -V --attempt --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --attempt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

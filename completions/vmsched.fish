@@ -293,6 +293,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s V -l version -d 'Print version'
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -l attempt -d 'The log of this attempt (1 is the first) [default: each task\'s latest]' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
