@@ -8,7 +8,8 @@
 //! of its own: nothing of a finished task keeps acting on a domain that a sibling may get
 //! next. The exit decides the task's status; the VM becomes dirty, errors reset. A command
 //! that cannot start is an infrastructure failure: requeued while tries remain, else
-//! boterror. It runs in `vmsched-worker`, a program without libvirt.
+//! boterror, and its attempt's log says why. It runs in `vmsched-worker`, a program without
+//! libvirt.
 //!
 //! Right before the command starts, a short-lived `vmsched worker --check` asks libvirt
 //! whether the domain runs this VM's snapshot (docs/rules.md §7). If not, the command does not
