@@ -57,13 +57,26 @@ fn assert_all_completed_right(lab: &Lab) {
         let log = std::fs::read_to_string(lab.path().join(fields[2])).unwrap();
         assert!(log.starts_with("saw "), "{log}");
     }
+    // The command's own line; an attempt the check refused says `vmsched: not started: ...`.
     let wrong = lab.path().join("logs");
     let logs = std::process::Command::new("grep")
-        .args(["-rl", "wrong snapshot"])
+        .args(["-rl", "^wrong snapshot"])
         .arg(&wrong)
         .output()
         .unwrap();
     assert!(logs.stdout.is_empty(), "a task saw a wrong snapshot");
+}
+
+/// Task 1/1/1's first attempt was refused by the check, and its log says so.
+fn assert_first_attempt_refused(lab: &Lab) {
+    let first = lab.rows("SELECT result, log FROM attempts WHERE job = 1 AND no = 1");
+    let fields: Vec<&str> = first[0].split('|').collect();
+    assert_eq!(fields[0], "wrong-snapshot");
+    let log = std::fs::read_to_string(lab.path().join(fields[1])).unwrap();
+    assert!(
+        log.starts_with("vmsched: not started: wrong snapshot: "),
+        "{log}"
+    );
 }
 
 #[test]
@@ -94,6 +107,7 @@ fn an_admin_cannot_claim_idle_on_a_siblings_snapshot() {
     submit(&lab, "a2");
     let alerts = drive(&lab);
     assert_all_completed_right(&lab);
+    assert_first_attempt_refused(&lab);
     assert_eq!(
         alerts
             .iter()
@@ -124,6 +138,7 @@ fn a_revert_behind_vmscheds_back_starts_no_task() {
     submit(&lab, "a1");
     drive(&lab);
     assert_all_completed_right(&lab);
+    assert_first_attempt_refused(&lab);
     assert_eq!(domain.current_snapshot(), "s1");
 }
 

@@ -11,6 +11,7 @@ use crate::store::jobs::{self, NewJob, NewStep};
 use crate::store::{vms, Mode};
 use crate::Ctx;
 use anyhow::Result;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -52,14 +53,21 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
 }
 
 /// Resolves each step's program (`program::resolve`): against the job file's folder for a job
-/// file, else the current directory. A refusal names the file and step.
+/// file, else the current directory. A refusal names the file and step. Each distinct program
+/// is looked up once: a job file may have tens of thousands of steps running the same one.
 fn resolve_programs(file: &mut JobFile, job_file: Option<&Path>) -> Result<()> {
     let base = match job_file.and_then(Path::parent) {
         Some(folder) => folder.to_path_buf(),
         None => PathBuf::new(),
     };
+    let mut resolved = HashMap::new();
     for step in &mut file.steps {
         let program = &mut step.command[0];
+        if let Some(known) = resolved.get(program) {
+            *program = String::clone(known);
+            continue;
+        }
+        let given = program.clone();
         *program = program::resolve(program, &base).map_err(|mut e| {
             if let (Some(path), Some(name)) = (job_file, &step.name) {
                 e.message = format!(
@@ -70,6 +78,7 @@ fn resolve_programs(file: &mut JobFile, job_file: Option<&Path>) -> Result<()> {
             }
             e
         })?;
+        resolved.insert(given, program.clone());
     }
     Ok(())
 }

@@ -24,8 +24,8 @@ pub struct Attempt {
     pub log: String,
 }
 
-/// How an attempt ended without a result of the command's own (the command's own results are
-/// the task statuses `completed`, `failed`, `timeout`, and `canceled`).
+/// How an attempt ended without a result of the command's own (an attempt that has one ends
+/// with the task's status, `completed`, `failed` or `timeout`, or `canceled` by `jobs cancel`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoResult {
     /// The command could not start (or the snapshot could not be checked); its log says why.
