@@ -46,12 +46,18 @@ pub fn log(ctx: &Ctx, args: &JobLogArgs, out: &mut dyn Write) -> Result<u8> {
         .collect();
     if let Some(n) = args.attempt {
         if chosen.iter().all(|(_, attempt)| attempt.is_none()) {
+            let id = args.id;
             let what = match (args.step, args.task) {
-                (Some(step), Some(task)) => format!("job {} step {step} task {task}", args.id),
-                _ => format!("no task of job {}", args.id),
+                (Some(step), Some(task)) => {
+                    format!("job {id} step {step} task {task} has no attempt {n}")
+                }
+                (Some(step), None) => format!("no task of job {id} step {step} has attempt {n}"),
+                _ => format!("no task of job {id} has attempt {n}"),
             };
-            return Err(exit::bad_input(format!("{what} has no attempt {n}"))
-                .hint("`vmsched jobs show ID` lists each task's attempts")
+            return Err(exit::bad_input(what)
+                .hint(format!(
+                    "`vmsched jobs show {id}` lists each task's attempts"
+                ))
                 .into());
         }
     }

@@ -135,6 +135,11 @@ fn log_prints_the_latest_attempt_or_the_one_asked_for() {
         run.one_line_error(),
         "error: job 1 step 1 task 1 has no attempt 3"
     );
+    let run = lab.run(&["jobs", "log", "1", "--attempt", "3"]).code(2);
+    assert_eq!(
+        run.one_line_error(),
+        "error: no task of job 1 has attempt 3"
+    );
     lab.run(&["jobs", "log", "1", "--attempt", "0"]).code(2);
     let abs = lab.path().join("logs/1/1/2.1.log");
     set_task(&lab, 1, 1, 2, TaskStatus::Running, "attempts = 1");
