@@ -15,7 +15,7 @@ use crate::model::{State, TaskStatus, VmStatus};
 use lab::{Lab, Vm};
 pub use ownership::{Group, Registration, Standing};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 pub use waits::TaskWait;
 
@@ -210,6 +210,46 @@ fn decide(state: &State) -> (Plan, Lab<'_>, tasks::Scheduled) {
             .collect(),
     };
     (plan, lab, scheduled)
+}
+
+/// What a host holds now: its enabled VMs by stored status, counted as a pass counts them
+/// against the host's limits (docs/rules.md §1.3, §3), and the queued tasks of its VMs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct HostCounts {
+    /// Powered on: idle, sleeping, reverting, running or dirty.
+    pub active: u32,
+    pub idle: u32,
+    pub sleeping: u32,
+    pub reverting: u32,
+    pub running: u32,
+    pub dirty: u32,
+    pub queued: u32,
+}
+
+/// The counts of every host key that has a VM, for `hosts list`.
+pub fn host_counts(state: &State) -> BTreeMap<String, HostCounts> {
+    let lab = Lab::new(state);
+    let mut out: BTreeMap<String, HostCounts> = BTreeMap::new();
+    for vm in &lab.vms {
+        let host = &lab.hosts[vm.host_ix];
+        out.entry(vm.host.clone()).or_insert(HostCounts {
+            active: host.active,
+            idle: host.idle,
+            sleeping: host.sleeping,
+            reverting: host.reverting,
+            running: host.running,
+            dirty: host.dirty,
+            queued: 0,
+        });
+    }
+    for view in &lab.tasks {
+        if let (TaskStatus::Queued, Some(i)) = (view.task.status, view.vm) {
+            if let Some(counts) = out.get_mut(&lab.vms[i].host) {
+                counts.queued += 1;
+            }
+        }
+    }
+    out
 }
 
 /// The runnable and next-step needs that got neither a start nor a revert, in need order, so an
