@@ -400,6 +400,19 @@ pub struct JobLogArgs {
 pub enum DomainsCommand {
     /// One entry per domain: instances, owner, live state and a verdict
     Show(DomainsShowArgs),
+    /// A monitoring probe of the verdicts: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, a
+    /// summary line first (-q: only that line)
+    Check(DomainsCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DomainsCheckArgs {
+    /// Only this host key
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Only this domain
+    #[arg(long)]
+    pub domain: Option<String>,
 }
 
 #[derive(Debug, Args)]
