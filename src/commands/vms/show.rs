@@ -23,7 +23,7 @@ struct ShowJson<'a> {
     last_error: Option<LastError>,
     last_monitor: Option<&'a str>,
     /// Why the VM waits, or the action the next pass takes on it (`None`: neither).
-    next_pass: Option<String>,
+    plan: Option<String>,
     waiting: Vec<TaskWait>,
 }
 
@@ -39,7 +39,7 @@ pub(super) fn show(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
         let vm = vms::require(tx, name)?;
         Ok((vm, vms::last_failure(tx, name)?, waits::read(tx)?))
     })?;
-    let next_pass = waits
+    let plan = waits
         .plan
         .waiting
         .iter()
@@ -59,7 +59,7 @@ pub(super) fn show(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
         ready_cmd: vm.ready_cmd.as_deref(),
         last_error: failure.map(|(time, detail)| LastError { time, detail }),
         last_monitor: vm.last_check.as_deref(),
-        next_pass,
+        plan,
         waiting,
     };
     if ctx.out.format == Format::Json {
@@ -102,6 +102,6 @@ fn lines(vm: &VmRow, shown: &ShowJson) -> Vec<(&'static str, String)> {
         ("Last error", last_error),
         ("Last monitor", local_time(vm.last_check.as_deref())),
         ("Operation", operation),
-        ("Next pass", or_dash(shown.next_pass.as_deref())),
+        ("Plan", or_dash(shown.plan.as_deref())),
     ]
 }
