@@ -89,6 +89,12 @@ Step 2:     test, after step 1, queued, timeout 60s: run 'a b'
   1      1      build   completed   1       0      logs/1/1/1.2.log   2024-05-01 10:00:00   2024-05-01 10:05:00
   2      1      w7      queued      0       -      -                  -                     -
   2      2      w8      queued      0       -      -                  -                     -
+
+Waiting:
+  Job   Step   Task   VM   Reason
+----------------------------------------------------------------
+  1     2      1      w7   next pass: revert w7
+  1     2      2      w8   revert limit reached on h1 (1 of 1)
 "
     );
 }
@@ -108,7 +114,8 @@ fn show_json() {
                            "log": null, "started": "2024-05-01T10:00:30Z",
                            "ended": "2024-05-01T10:01:00Z"}]
             }],
-            "tasks": 1
+            "tasks": 1,
+            "waiting": []
         })
     );
 }
