@@ -18,6 +18,21 @@ pub struct TaskWait {
     pub reason: String,
 }
 
+impl Plan {
+    /// What the plan says of each VM it speaks of: why it waits, else `next pass: ` and the
+    /// last action it takes on it, as a dry-run prints it.
+    pub fn said(&self) -> HashMap<&str, String> {
+        let mut said = HashMap::new();
+        for action in &self.actions {
+            said.insert(action.vm(), format!("next pass: {action}"));
+        }
+        for waiting in &self.waiting {
+            said.insert(waiting.vm.as_str(), waiting.reason.clone());
+        }
+        said
+    }
+}
+
 /// The queued tasks that `plan` does not start, in task order.
 pub(crate) fn tasks(lab: &Lab, scheduled: &Scheduled, plan: &Plan) -> Vec<TaskWait> {
     let started: HashSet<(i64, u32, u32)> = plan
@@ -30,14 +45,7 @@ pub(crate) fn tasks(lab: &Lab, scheduled: &Scheduled, plan: &Plan) -> Vec<TaskWa
             _ => None,
         })
         .collect();
-    // What the plan says of each VM: why it waits, else the last action it takes on it.
-    let mut said: HashMap<&str, String> = HashMap::new();
-    for action in &plan.actions {
-        said.insert(action.vm(), format!("next pass: {action}"));
-    }
-    for waiting in &plan.waiting {
-        said.insert(&waiting.vm, waiting.reason.clone());
-    }
+    let said = plan.said();
     let mut out = Vec::new();
     for held in &scheduled.held {
         let job = lab.jobs[held.job].job;

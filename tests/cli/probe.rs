@@ -1,9 +1,9 @@
 //! CLI tests of `domains check`, the monitoring probe: its states and exit codes (0 OK,
 //! 1 WARNING, 2 CRITICAL, 3 UNKNOWN), the summary line first, `-q`, and vmsched's own failures
-//! (bad arguments, a missing database, a file that is not one) as UNKNOWN.
+//! (bad arguments, a missing or locked database, a file that is not one) as UNKNOWN.
 
 use crate::domains::{add, status, troubled_lab, WINDOWS};
-use crate::support::{Lab, ADD_X};
+use crate::support::{Lab, Run, ADD_X};
 
 #[test]
 fn critical_names_every_bad_verdict_worst_first_then_the_table() {
@@ -57,6 +57,25 @@ fn vmsched_failing_itself_is_unknown() {
     assert!(run.stdout.starts_with("UNKNOWN: "), "{}", run.stdout);
     std::fs::remove_file(&lab.db).unwrap();
     lab.run(ADD_X).ok();
+    // A database another process holds locked past the busy timeout.
+    let holder = rusqlite::Connection::open(&lab.db).unwrap();
+    holder
+        .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; DELETE FROM settings;")
+        .unwrap();
+    let mut probe = lab.cmd(&["domains", "check"]);
+    let run = Run::from(
+        probe
+            .env("VMSCHED_BUSY_TIMEOUT_MS", "100")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stdout.starts_with("UNKNOWN: ") && run.stdout.contains("locked"),
+        "{}",
+        run.stdout
+    );
+    drop(holder);
     // Bad arguments, before or after the subcommand's words.
     for args in [
         &["domains", "check", "--bogus"][..],

@@ -39,16 +39,7 @@ pub(super) fn show(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
         let vm = vms::require(tx, name)?;
         Ok((vm, vms::last_failure(tx, name)?, waits::read(tx)?))
     })?;
-    let plan = waits
-        .plan
-        .waiting
-        .iter()
-        .find(|w| w.vm == vm.name)
-        .map(|w| w.reason.clone())
-        .or_else(|| {
-            let mut actions = waits.plan.actions.iter().filter(|a| a.vm() == vm.name);
-            actions.next_back().map(|a| format!("next pass: {a}"))
-        });
+    let plan = waits.plan.said().remove(vm.name.as_str());
     let waiting: Vec<TaskWait> = waits
         .tasks
         .into_iter()
