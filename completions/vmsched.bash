@@ -64,11 +64,17 @@ _vmsched() {
             vmsched,worker)
                 cmd="vmsched__subcmd__worker"
                 ;;
+            vmsched__subcmd__domains,check)
+                cmd="vmsched__subcmd__domains__subcmd__check"
+                ;;
             vmsched__subcmd__domains,help)
                 cmd="vmsched__subcmd__domains__subcmd__help"
                 ;;
             vmsched__subcmd__domains,show)
                 cmd="vmsched__subcmd__domains__subcmd__show"
+                ;;
+            vmsched__subcmd__domains__subcmd__help,check)
+                cmd="vmsched__subcmd__domains__subcmd__help__subcmd__check"
                 ;;
             vmsched__subcmd__domains__subcmd__help,help)
                 cmd="vmsched__subcmd__domains__subcmd__help__subcmd__help"
@@ -124,6 +130,9 @@ _vmsched() {
             vmsched__subcmd__help,worker)
                 cmd="vmsched__subcmd__help__subcmd__worker"
                 ;;
+            vmsched__subcmd__help__subcmd__domains,check)
+                cmd="vmsched__subcmd__help__subcmd__domains__subcmd__check"
+                ;;
             vmsched__subcmd__help__subcmd__domains,show)
                 cmd="vmsched__subcmd__help__subcmd__domains__subcmd__show"
                 ;;
@@ -174,6 +183,9 @@ _vmsched() {
                 ;;
             vmsched__subcmd__help__subcmd__vms,set)
                 cmd="vmsched__subcmd__help__subcmd__vms__subcmd__set"
+                ;;
+            vmsched__subcmd__help__subcmd__vms,show)
+                cmd="vmsched__subcmd__help__subcmd__vms__subcmd__show"
                 ;;
             vmsched__subcmd__hosts,help)
                 cmd="vmsched__subcmd__hosts__subcmd__help"
@@ -283,6 +295,9 @@ _vmsched() {
             vmsched__subcmd__vms,set)
                 cmd="vmsched__subcmd__vms__subcmd__set"
                 ;;
+            vmsched__subcmd__vms,show)
+                cmd="vmsched__subcmd__vms__subcmd__show"
+                ;;
             vmsched__subcmd__vms__subcmd__help,add)
                 cmd="vmsched__subcmd__vms__subcmd__help__subcmd__add"
                 ;;
@@ -300,6 +315,9 @@ _vmsched() {
                 ;;
             vmsched__subcmd__vms__subcmd__help,set)
                 cmd="vmsched__subcmd__vms__subcmd__help__subcmd__set"
+                ;;
+            vmsched__subcmd__vms__subcmd__help,show)
+                cmd="vmsched__subcmd__vms__subcmd__help__subcmd__show"
                 ;;
             *)
                 ;;
@@ -394,7 +412,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__domains)
-            opts="-v -q -h -V --db --format --timeout --verbose --quiet --no-progress --help --version show help"
+            opts="-v -q -h -V --db --format --timeout --verbose --quiet --no-progress --help --version show check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,9 +437,57 @@ _vmsched() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        vmsched__subcmd__domains__subcmd__help)
-            opts="show help"
+        vmsched__subcmd__domains__subcmd__check)
+            opts="-v -q -h -V --host --domain --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vmsched__subcmd__domains__subcmd__help)
+            opts="show check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vmsched__subcmd__domains__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -538,8 +604,22 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__help__subcmd__domains)
-            opts="show"
+            opts="show check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vmsched__subcmd__help__subcmd__domains__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -874,7 +954,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__help__subcmd__vms)
-            opts="add set remove list import"
+            opts="add set remove list show import"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -944,6 +1024,20 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__help__subcmd__vms__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vmsched__subcmd__help__subcmd__vms__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1880,7 +1974,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__vms)
-            opts="-v -q -h -V --db --format --timeout --verbose --quiet --no-progress --help --version add set remove list import help"
+            opts="-v -q -h -V --db --format --timeout --verbose --quiet --no-progress --help --version add set remove list show import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1968,7 +2062,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__vms__subcmd__help)
-            opts="add set remove list import help"
+            opts="add set remove list show import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2065,6 +2159,20 @@ _vmsched() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vmsched__subcmd__vms__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vmsched__subcmd__vms__subcmd__import)
             opts="-v -q -h -V --prune --dry-run --force --no-check --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2092,7 +2200,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__vms__subcmd__list)
-            opts="-v -q -h -V --role --status --domain --name --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-v -q -h -V --role --status --domain --host --name --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2107,6 +2215,10 @@ _vmsched() {
                     return 0
                     ;;
                 --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2210,6 +2322,32 @@ _vmsched() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vmsched__subcmd__vms__subcmd__show)
+            opts="-v -q -h -V --db --format --timeout --verbose --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

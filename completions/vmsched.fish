@@ -49,21 +49,22 @@ complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "completions" -d 'Pr
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "worker" -d 'Carry out a released revert, power-off or monitor (started by vmsched-worker)'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -s q -l quiet -d 'Say only errors'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l no-progress -d 'Never show progress bars or spinners'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -f -a "add" -d 'Register a VM instance (it starts `off`)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -f -a "set" -d 'Change a VM instance'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -f -a "remove" -d 'Remove a VM instance'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -f -a "list" -d 'List VM instances'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -f -a "import" -d 'Create and update VMs and host limits from a TOML inventory'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -s q -l quiet -d 'Say only errors'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -l no-progress -d 'Never show progress bars or spinners'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -s V -l version -d 'Print version'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -f -a "add" -d 'Register a VM instance (it starts `off`)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -f -a "set" -d 'Change a VM instance'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -f -a "remove" -d 'Remove a VM instance'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -f -a "list" -d 'List VM instances'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -f -a "show" -d 'Show one VM instance in full, with why its queued tasks wait'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -f -a "import" -d 'Create and update VMs and host limits from a TOML inventory'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list show import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -s c -l uri -d 'libvirt connection URI, e.g. qemu+ssh://root@host1/system' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l domain -d 'libvirt domain name' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l snapshot -d 'The snapshot this instance reverts to' -r
@@ -118,6 +119,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l role -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l status -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l domain -d 'Only instances of this domain' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l host -d 'Only instances on this host key' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
@@ -128,6 +130,15 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from show" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from show" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON for scripts'"
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Say only errors'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from show" -l no-progress -d 'Never show progress bars or spinners'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
@@ -145,6 +156,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change a VM instance'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a VM instance'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from help" -f -a "list" -d 'List VM instances'
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one VM instance in full, with why its queued tasks wait'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from help" -f -a "import" -d 'Create and update VMs and host limits from a TOML inventory'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
@@ -310,17 +322,18 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Wait for a job to end (exit 0 when it completed)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "log" -d 'Print a job\'s task logs'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show check help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show check help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'Say only errors'
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -l no-progress -d 'Never show progress bars or spinners'
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -f -a "show" -d 'One entry per domain: instances, owner, live state and a verdict'
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show check help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show check help" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show check help" -s q -l quiet -d 'Say only errors'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show check help" -l no-progress -d 'Never show progress bars or spinners'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show check help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show check help" -s V -l version -d 'Print version'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show check help" -f -a "show" -d 'One entry per domain: instances, owner, live state and a verdict'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show check help" -f -a "check" -d 'A monitoring probe of the verdicts: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, a summary line first (-q: only that line)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l host -d 'Only this host key' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l domain -d 'Only this domain' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
@@ -334,7 +347,19 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from check" -l host -d 'Only this host key' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from check" -l domain -d 'Only this domain' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from check" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from check" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON for scripts'"
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from check" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Say only errors'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from check" -l no-progress -d 'Never show progress bars or spinners'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from help" -f -a "show" -d 'One entry per domain: instances, owner, live state and a verdict'
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from help" -f -a "check" -d 'A monitoring probe of the verdicts: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, a summary line first (-q: only that line)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l reason -d 'Why (recorded in the history)' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
@@ -477,6 +502,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from vms" -f -a "set" -d 'Change a VM instance'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from vms" -f -a "remove" -d 'Remove a VM instance'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from vms" -f -a "list" -d 'List VM instances'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from vms" -f -a "show" -d 'Show one VM instance in full, with why its queued tasks wait'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from vms" -f -a "import" -d 'Create and update VMs and host limits from a TOML inventory'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from hosts" -f -a "list" -d 'Every host key of the inventory with its effective limits'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from hosts" -f -a "set" -d 'Set limits of a host, or the global ones with \'*\''
@@ -489,4 +515,5 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "wait" -d 'Wait for a job to end (exit 0 when it completed)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "log" -d 'Print a job\'s task logs'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from domains" -f -a "show" -d 'One entry per domain: instances, owner, live state and a verdict'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from domains" -f -a "check" -d 'A monitoring probe of the verdicts: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, a summary line first (-q: only that line)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "export" -d 'Write the live state as a state file (JSON) on stdout'

@@ -115,6 +115,8 @@ pub enum VmsCommand {
     Remove(VmRemoveArgs),
     /// List VM instances
     List(VmListArgs),
+    /// Show one VM instance in full, with why its queued tasks wait
+    Show(VmShowArgs),
     /// Create and update VMs and host limits from a TOML inventory
     Import(VmImportArgs),
 }
@@ -217,9 +219,18 @@ pub struct VmListArgs {
     /// Only instances of this domain
     #[arg(long)]
     pub domain: Option<String>,
+    /// Only instances on this host key
+    #[arg(long)]
+    pub host: Option<String>,
     /// Print names only, one per line
     #[arg(long)]
     pub name: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VmShowArgs {
+    /// Instance name
+    pub name: String,
 }
 
 #[derive(Debug, Args)]
@@ -392,6 +403,19 @@ pub struct JobLogArgs {
 pub enum DomainsCommand {
     /// One entry per domain: instances, owner, live state and a verdict
     Show(DomainsShowArgs),
+    /// A monitoring probe of the verdicts: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, a
+    /// summary line first (-q: only that line)
+    Check(DomainsCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DomainsCheckArgs {
+    /// Only this host key
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Only this domain
+    #[arg(long)]
+    pub domain: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -5,8 +5,11 @@ use crate::cli::{Format, HostSetArgs, HostsCommand};
 use crate::exit::bad_input;
 use crate::model::{host_key, HostSpec, LimitSpec, Limits};
 use crate::output;
+use crate::pass;
+use crate::scheduler::{self, HostCounts};
 use crate::store::history::{self, current_user, Entry};
 use crate::store::hosts::{self, GLOBAL};
+use crate::store::settings;
 use crate::store::{vms, Conn, Mode};
 use crate::Ctx;
 use anyhow::Result;
@@ -183,15 +186,32 @@ struct HostJson {
     host: String,
     vms: usize,
     paused: bool,
+    /// What the host holds now (for `*`, every host together).
+    live: HostCounts,
     limits: BTreeMap<&'static str, LimitJson>,
 }
 
 /// Every host key of the inventory or of the `hosts` table, and `*` (the global limits,
-/// counting every VM), with effective limits and where they come from.
+/// counting every VM), with what each holds now and its effective limits and where they
+/// come from, all read in one transaction.
 fn list(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open(Mode::Existing)?;
-    let specs = hosts::load(store.conn())?;
-    let all = vms::list(store.conn())?;
+    let (specs, all, live) = store.read(|tx| {
+        let loaded = pass::judge(tx, &settings::load(tx)?)?;
+        let live = scheduler::host_counts(&loaded.state);
+        Ok((hosts::load(tx)?, vms::list(tx)?, live))
+    })?;
+    let total = live
+        .values()
+        .fold(HostCounts::default(), |sum, c| HostCounts {
+            active: sum.active + c.active,
+            idle: sum.idle + c.idle,
+            sleeping: sum.sleeping + c.sleeping,
+            reverting: sum.reverting + c.reverting,
+            running: sum.running + c.running,
+            dirty: sum.dirty + c.dirty,
+            queued: sum.queued + c.queued,
+        });
     let mut counts: BTreeMap<String, usize> = specs.keys().map(|h| (h.clone(), 0)).collect();
     counts.insert(GLOBAL.to_string(), all.len());
     for vm in &all {
@@ -231,10 +251,16 @@ fn list(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
                     )
                 })
                 .collect();
+            let counts = if host == GLOBAL {
+                total
+            } else {
+                live.get(&host).copied().unwrap_or_default()
+            };
             HostJson {
                 host,
                 vms,
                 paused: spec.paused,
+                live: counts,
                 limits,
             }
         })
@@ -242,9 +268,20 @@ fn list(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
     if ctx.out.format == Format::Json {
         return output::json(out, &rows);
     }
-    let mut table = output::table(["Host", "VMs", "Paused"].into_iter().chain(NAMES));
+    let header = [
+        "Host",
+        "VMs",
+        "Paused",
+        "Active",
+        "Running",
+        "Reverting",
+        "Queued",
+    ];
+    let mut table = output::table(header.into_iter().chain(NAMES));
     for row in &rows {
+        let l = row.live;
         let mut cells = vec![row.host.clone(), row.vms.to_string(), yes_no(row.paused)];
+        cells.extend([l.active, l.running, l.reverting, l.queued].map(|n| n.to_string()));
         for name in NAMES {
             let l = &row.limits[name];
             cells.push(match l.set.filter(|_| l.normalised) {

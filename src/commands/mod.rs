@@ -14,6 +14,7 @@ pub mod schedule;
 pub mod settings;
 pub mod state;
 pub mod vms;
+mod waits;
 
 use crate::cli::{Command, HostsCommand, JobsCommand, SettingsCommand, StateCommand, VmsCommand};
 use crate::Ctx;
@@ -37,7 +38,7 @@ pub fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> 
 fn asks_for_pass(command: &Command) -> bool {
     match command {
         Command::Vms(VmsCommand::Import(args)) => !args.dry_run,
-        Command::Vms(VmsCommand::List(_)) => false,
+        Command::Vms(VmsCommand::List(_) | VmsCommand::Show(_)) => false,
         Command::Vms(_) => true,
         Command::Hosts(HostsCommand::Set(_))
         | Command::Settings(SettingsCommand::Set(_))

@@ -7,7 +7,7 @@ use crate::cli::{Format, ScheduleArgs};
 use crate::model::State;
 use crate::output::{self, Output};
 use crate::pass::{self, owner};
-use crate::scheduler::{self, Action, Plan};
+use crate::scheduler::{self, Plan};
 use crate::store::{requests, settings, Mode, Store};
 use crate::{exit, lock, workers, Ctx};
 use anyhow::Result;
@@ -56,7 +56,7 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
     if ctx.out.verbose > 0 {
         // `-v`: what the passes did, for an admin running passes by hand.
         for action in passes.plans.iter().flat_map(|plan| &plan.actions) {
-            eprintln!("{}", describe(action));
+            eprintln!("{action}");
         }
     }
     report(&mut store, ctx.out)?;
@@ -108,7 +108,7 @@ pub fn print_plan(out_settings: Output, plan: &Plan, out: &mut dyn Write) -> Res
         return output::json(out, plan);
     }
     for action in &plan.actions {
-        writeln!(out, "{}", describe(action))?;
+        writeln!(out, "{action}")?;
     }
     let c = plan.counters;
     writeln!(
@@ -127,50 +127,4 @@ pub fn print_plan(out_settings: Output, plan: &Plan, out: &mut dyn Write) -> Res
         writeln!(out, "waiting: {} {}", waiting.vm, waiting.reason)?;
     }
     Ok(())
-}
-
-/// One line for an action, e.g. `revert w10_fr (displaces w10)`.
-fn describe(action: &Action) -> String {
-    match action {
-        Action::Mark { vm, status, reason } => format!("mark {vm} {status} ({reason})"),
-        Action::Fail {
-            vm,
-            job,
-            step,
-            task,
-            status,
-        } => format!("fail {vm} task {job}/{step}/{task} {status}"),
-        Action::Kill { vm, reason } => format!("kill {vm} worker ({reason})"),
-        Action::Requeue {
-            vm,
-            job,
-            step,
-            task,
-        } => format!("requeue {vm} task {job}/{step}/{task}"),
-        Action::Monitor { vm } => format!("monitor {vm}"),
-        Action::Start {
-            vm,
-            job,
-            step,
-            task,
-        } => format!("start {vm} task {job}/{step}/{task}"),
-        Action::Revert {
-            vm,
-            displaced: Some(owner),
-        } => format!("revert {vm} (displaces {owner})"),
-        Action::Revert {
-            vm,
-            displaced: None,
-        } => format!("revert {vm}"),
-        Action::Poweroff {
-            vm,
-            reason,
-            for_vm: Some(other),
-        } => format!("poweroff {vm} ({reason} for {other})"),
-        Action::Poweroff {
-            vm,
-            reason,
-            for_vm: None,
-        } => format!("poweroff {vm} ({reason})"),
-    }
 }

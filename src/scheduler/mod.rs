@@ -9,12 +9,15 @@ mod reverts;
 mod tasks;
 #[cfg(test)]
 mod tests;
+mod waits;
 
 use crate::model::{State, TaskStatus, VmStatus};
 use lab::{Lab, Vm};
 pub use ownership::{Group, Registration, Standing};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+pub use waits::TaskWait;
 
 /// One decision of a pass, in decision order (docs/interfaces.md, "Plan").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +70,71 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The VM the action is about.
+    pub fn vm(&self) -> &str {
+        match self {
+            Action::Mark { vm, .. }
+            | Action::Fail { vm, .. }
+            | Action::Kill { vm, .. }
+            | Action::Requeue { vm, .. }
+            | Action::Monitor { vm }
+            | Action::Start { vm, .. }
+            | Action::Revert { vm, .. }
+            | Action::Poweroff { vm, .. } => vm,
+        }
+    }
+}
+
+/// One line for an action, as `schedule-once --dry-run` prints it, e.g.
+/// `revert w10_fr (displaces w10)`.
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Mark { vm, status, reason } => write!(f, "mark {vm} {status} ({reason})"),
+            Action::Fail {
+                vm,
+                job,
+                step,
+                task,
+                status,
+            } => write!(f, "fail {vm} task {job}/{step}/{task} {status}"),
+            Action::Kill { vm, reason } => write!(f, "kill {vm} worker ({reason})"),
+            Action::Requeue {
+                vm,
+                job,
+                step,
+                task,
+            } => write!(f, "requeue {vm} task {job}/{step}/{task}"),
+            Action::Monitor { vm } => write!(f, "monitor {vm}"),
+            Action::Start {
+                vm,
+                job,
+                step,
+                task,
+            } => write!(f, "start {vm} task {job}/{step}/{task}"),
+            Action::Revert {
+                vm,
+                displaced: Some(owner),
+            } => write!(f, "revert {vm} (displaces {owner})"),
+            Action::Revert {
+                vm,
+                displaced: None,
+            } => write!(f, "revert {vm}"),
+            Action::Poweroff {
+                vm,
+                reason,
+                for_vm: Some(other),
+            } => write!(f, "poweroff {vm} ({reason} for {other})"),
+            Action::Poweroff {
+                vm,
+                reason,
+                for_vm: None,
+            } => write!(f, "poweroff {vm} ({reason})"),
+        }
+    }
+}
+
 /// Task counters of a pass (docs/rules.md §4.3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
@@ -106,6 +174,18 @@ pub struct Plan {
 /// Plans one pass: classification, monitors, task starts, reverts and sacrifices, then dirty
 /// power-offs (docs/rules.md §3–§6). Each phase sees the decisions of the ones before it.
 pub fn plan(state: &State) -> Plan {
+    decide(state).0
+}
+
+/// The plan of one pass and, for every queued task it does not start, why it waits: the
+/// commands that show waiting work ask the core, so they say what the next pass would.
+pub fn explain(state: &State) -> (Plan, Vec<TaskWait>) {
+    let (plan, lab, scheduled) = decide(state);
+    let waits = waits::tasks(&lab, &scheduled, &plan);
+    (plan, waits)
+}
+
+fn decide(state: &State) -> (Plan, Lab<'_>, tasks::Scheduled) {
     let (mut lab, mut actions) = classify::classify(state);
     actions.extend(classify::monitors(&mut lab));
     let mut scheduled = tasks::schedule(&mut lab);
@@ -117,7 +197,7 @@ pub fn plan(state: &State) -> Plan {
     ));
     actions.extend(reverts::power_off_dirty(&mut lab));
     let waiting = waiting(&lab, &scheduled, &actions);
-    Plan {
+    let plan = Plan {
         actions,
         counters: scheduled.counters,
         owners: ownership::owners(&lab),
@@ -128,7 +208,48 @@ pub fn plan(state: &State) -> Plan {
             .filter(|vm| vm.errors != vm.row.errors)
             .map(|vm| (vm.row.name.clone(), vm.errors))
             .collect(),
+    };
+    (plan, lab, scheduled)
+}
+
+/// What a host holds now: its enabled VMs by stored status, counted as a pass counts them
+/// against the host's limits (docs/rules.md §1.3, §3), and the queued tasks of its VMs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct HostCounts {
+    /// Powered on: idle, sleeping, reverting, running or dirty.
+    pub active: u32,
+    pub idle: u32,
+    pub sleeping: u32,
+    pub reverting: u32,
+    pub running: u32,
+    pub dirty: u32,
+    pub queued: u32,
+}
+
+/// The counts of every host key that has a VM, for `hosts list`.
+pub fn host_counts(state: &State) -> BTreeMap<String, HostCounts> {
+    let lab = Lab::new(state);
+    let mut out: BTreeMap<String, HostCounts> = BTreeMap::new();
+    for vm in &lab.vms {
+        let host = &lab.hosts[vm.host_ix];
+        out.entry(vm.host.clone()).or_insert(HostCounts {
+            active: host.active,
+            idle: host.idle,
+            sleeping: host.sleeping,
+            reverting: host.reverting,
+            running: host.running,
+            dirty: host.dirty,
+            queued: 0,
+        });
     }
+    for view in &lab.tasks {
+        if let (TaskStatus::Queued, Some(i)) = (view.task.status, view.vm) {
+            if let Some(counts) = out.get_mut(&lab.vms[i].host) {
+                counts.queued += 1;
+            }
+        }
+    }
+    out
 }
 
 /// The runnable and next-step needs that got neither a start nor a revert, in need order, so an

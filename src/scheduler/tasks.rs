@@ -118,6 +118,30 @@ pub(crate) struct Scheduled {
     pub starts: Vec<Action>,
     /// Why a needed VM got no action yet, by VM index; the first reason found stays.
     pub waits: BTreeMap<usize, String>,
+    /// Every queued task in task order, with what holds it, for `scheduler::explain`.
+    pub held: Vec<Held>,
+}
+
+/// A queued task of the pass and what it waits for before it can start (§4.2, §4.3).
+pub(crate) struct Held {
+    /// Its job in `Lab::jobs`.
+    pub job: usize,
+    pub step: u32,
+    /// The task in `Lab::tasks`.
+    pub task: usize,
+    pub hold: Hold,
+}
+
+/// What holds a queued task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Hold {
+    /// Its VM is disabled, in maintenance or unknown: only an admin can change that.
+    Blocked,
+    /// Its step is not runnable: the previous step (this number) has not completed; `next`
+    /// when its VM is prepared meanwhile (rank 1).
+    Step { previous: u32, next: bool },
+    /// Its step is runnable: the task waits for its VM only.
+    Vm,
 }
 
 /// Goes through the queued and running jobs in job order, then adds every enabled VM not in
@@ -159,9 +183,26 @@ fn schedule_job(lab: &mut Lab, j: usize, rank: u32, out: &mut Scheduled) {
             if lab.task_status(job.id, step.no, task) != TaskStatus::Queued {
                 continue;
             }
-            let Some(i) =
-                vm.filter(|&i| lab.vms[i].enabled() && lab.vms[i].status != VmStatus::Maintenance)
-            else {
+            let hold = match (step_rank, step.previous) {
+                (0, _) | (_, None) => Hold::Vm,
+                (rank, Some(previous)) => Hold::Step {
+                    previous,
+                    next: rank == 1,
+                },
+            };
+            let usable =
+                vm.filter(|&i| lab.vms[i].enabled() && lab.vms[i].status != VmStatus::Maintenance);
+            out.held.push(Held {
+                job: j,
+                step: step.no,
+                task: t,
+                hold: if usable.is_some() {
+                    hold
+                } else {
+                    Hold::Blocked
+                },
+            });
+            let Some(i) = usable else {
                 // The task cannot run until an admin acts: the step cannot finish either.
                 out.counters.blocked += 1;
                 ready = None;

@@ -180,3 +180,47 @@ fn only_an_unclaimed_lamb_owner_can_be_stolen_from() {
         Access::Denied(_)
     ));
 }
+
+#[test]
+fn explain_gives_each_queued_task_the_plans_words() {
+    // Job 1: a then n (next step), then z too early; job 2: a task on a retired VM; job 3
+    // on idle i, started, so no revert may run beside it.
+    let jobs = format!(
+        "[{},{},{}]",
+        job(1, &[&["a"], &["n"], &["z"]], true),
+        job(2, &[&["r"]], false),
+        job(3, &[&["i"]], false)
+    );
+    let s = state(
+        &[
+            ("a", "off", ""),
+            ("i", "idle", ""),
+            ("n", "off", ""),
+            ("r", "off", r#","role":"retired""#),
+            ("z", "off", ""),
+        ],
+        &jobs,
+    );
+    let (plan, waits) = super::explain(&s);
+    assert_eq!(plan, super::plan(&s));
+    let reasons: Vec<(i64, u32, &str, &str)> = waits
+        .iter()
+        .map(|w| (w.job, w.step, w.vm.as_str(), w.reason.as_str()))
+        .collect();
+    let limit = "revert limit reached on h1 (0 of 0 while a task runs)";
+    assert!(plan.waiting.iter().all(|w| w.reason == limit));
+    assert_eq!(
+        reasons,
+        [
+            (1, 1, "a", limit),
+            (
+                1,
+                2,
+                "n",
+                &*format!("waits for step 1 to complete; {limit}")
+            ),
+            (1, 3, "z", "waits for step 2 to complete"),
+            (2, 1, "r", "blocked: r is retired"),
+        ]
+    );
+}

@@ -321,3 +321,15 @@ pub fn set_errors(conn: &Connection, name: &str, errors: u32) -> Result<()> {
         .execute(params![errors, name])?;
     Ok(())
 }
+
+/// The latest history entry that took the VM offline (a revert, power-off, monitor or
+/// readiness check that failed), as (time, detail): its last error.
+pub fn last_failure(conn: &Connection, name: &str) -> Result<Option<(String, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT time, detail FROM history WHERE vm = ?1 AND new_status = 'offline'
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}

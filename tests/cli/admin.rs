@@ -39,8 +39,8 @@ fn hosts_list_says_where_each_limit_comes_from() {
         "{}",
         run.stderr
     );
-    let header = "Host VMs Paused max_active max_running max_reverting max_reverts_while_running \
-                  max_vms_when_idle";
+    let header = "Host VMs Paused Active Running Reverting Queued max_active max_running \
+                  max_reverting max_reverts_while_running max_vms_when_idle";
     let lines = table(&lab, &["hosts", "list"], header);
     assert_eq!(lines.len(), 5);
     assert_eq!(
@@ -49,6 +49,10 @@ fn hosts_list_says_where_each_limit_comes_from() {
             "*",
             "6",
             "no",
+            "0",
+            "0",
+            "0",
+            "0",
             "2",
             "(global)",
             "1",
@@ -61,7 +65,10 @@ fn hosts_list_says_where_each_limit_comes_from() {
             "(default)"
         ]
     );
-    assert_eq!(cells(&lines[3])[..5], ["h2:22", "0", "no", "0→1", "(host,"]);
+    assert_eq!(
+        cells(&lines[3])[..9],
+        ["h2:22", "0", "no", "0", "0", "0", "0", "0→1", "(host,"]
+    );
     assert!(lines[4].contains("0→3 (host, normalised)"), "{}", lines[4]);
     assert!(lines[4].contains("9→3 (host, normalised)"), "{}", lines[4]);
     let localhost = host(&lab, "localhost");

@@ -91,7 +91,7 @@ fn find<'a>(entries: &'a [Value], domain: &str) -> &'a Value {
 }
 
 /// unreachable, missing (no snapshot, no domain), conflict, drift and free in one lab.
-fn troubled_lab() -> Lab {
+pub fn troubled_lab() -> Lab {
     let lab = Lab::new();
     add_unchecked(
         &lab,

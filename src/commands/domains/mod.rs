@@ -1,11 +1,14 @@
 //! `vmsched domains show`: one entry per domain key of the inventory with its instances, its
 //! owner (docs/rules.md §5.1), what libvirt says of it, and a verdict (docs/interfaces.md, "domains show
-//! --format json"). Hosts are asked in parallel, each within `--timeout`.
+//! --format json"). Hosts are asked in parallel, each within `--timeout`. `domains check` is
+//! the same verdicts as a monitoring probe (`check`).
 
+mod check;
 mod live;
 mod report;
 mod verdict;
 
+pub use check::unknown;
 pub use live::Live;
 pub use verdict::{verdict, Verdict};
 
@@ -29,16 +32,27 @@ type Key = (String, String);
 pub fn run(ctx: &Ctx, command: DomainsCommand, out: &mut dyn Write) -> Result<u8> {
     match command {
         DomainsCommand::Show(args) => show(ctx, &args, out),
+        DomainsCommand::Check(args) => Ok(check::check(ctx, &args, out)),
     }
 }
 
-fn show(ctx: &Ctx, args: &DomainsShowArgs, out: &mut dyn Write) -> Result<u8> {
+/// The entry of every domain key on `host` (a host key) named `domain`, when given; libvirt
+/// is asked unless `no_live`. The database is read in one transaction and let go before
+/// libvirt is asked.
+fn entries(
+    ctx: &Ctx,
+    host: Option<&str>,
+    domain: Option<&str>,
+    no_live: bool,
+) -> Result<Vec<DomainJson>> {
     let store = ctx.open(Mode::Existing)?;
-    let host = args.host.as_deref().map(str::to_ascii_lowercase);
+    let host = host.map(str::to_ascii_lowercase);
+    let (all, max_errors) =
+        store.read(|tx| Ok((vms::list(tx)?, settings::load(tx)?.max_errors)))?;
+    drop(store);
     let mut keys: BTreeMap<Key, Vec<VmRow>> = BTreeMap::new();
-    for vm in vms::list(store.conn())? {
-        if host.as_ref().is_some_and(|h| vm.host() != *h)
-            || args.domain.as_ref().is_some_and(|d| vm.domain != *d)
+    for vm in all {
+        if host.as_ref().is_some_and(|h| vm.host() != *h) || domain.is_some_and(|d| vm.domain != d)
         {
             continue;
         }
@@ -46,20 +60,27 @@ fn show(ctx: &Ctx, args: &DomainsShowArgs, out: &mut dyn Write) -> Result<u8> {
             .or_default()
             .push(vm);
     }
-    let max_errors = settings::load(store.conn())?.max_errors;
-    drop(store);
-    let live = if args.no_live {
+    let live = if no_live {
         BTreeMap::new()
     } else {
         fetch(keys.keys(), ctx.timeout)
     };
-    let entries: Vec<DomainJson> = keys
+    Ok(keys
         .into_iter()
         .map(|(key, vms)| {
             let live = live.get(&key);
             entry(key, vms, max_errors, live)
         })
-        .collect();
+        .collect())
+}
+
+fn show(ctx: &Ctx, args: &DomainsShowArgs, out: &mut dyn Write) -> Result<u8> {
+    let entries = entries(
+        ctx,
+        args.host.as_deref(),
+        args.domain.as_deref(),
+        args.no_live,
+    )?;
     if ctx.out.format == Format::Json {
         output::json(out, &entries)?;
     } else {

@@ -17,7 +17,7 @@ use std::io::Write;
 #[derive(Serialize)]
 pub(super) struct DomainJson {
     uri: String,
-    domain: String,
+    pub(super) domain: String,
     host: String,
     owner: Option<String>,
     instances: Vec<InstanceJson>,

@@ -35,7 +35,7 @@ impl Verdict {
         matches!(self, Verdict::Ok | Verdict::Free)
     }
 
-    pub(super) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Unreachable => "unreachable",
             Verdict::Missing => "missing",

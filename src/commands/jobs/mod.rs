@@ -34,7 +34,7 @@ fn found<T>(job: Option<T>, id: i64) -> Result<T> {
 
 /// An argument vector as a shell would read it back, for tables only (the database keeps the
 /// vector itself).
-fn shell_line(argv: &[String]) -> String {
+pub(crate) fn shell_line(argv: &[String]) -> String {
     let quote = |arg: &String| {
         let plain = !arg.is_empty()
             && arg

@@ -2,11 +2,13 @@
 
 use super::{found, shell_line};
 use crate::cli::{Format, JobListArgs};
+use crate::commands::waits;
 use crate::model::TaskStatus;
 use crate::output::{self, local_time};
+use crate::scheduler::TaskWait;
 use crate::store::jobs::attempts::{self, AttemptRow};
 use crate::store::jobs::{self, JobRow, StepDetail, TaskRow};
-use crate::store::Mode;
+use crate::store::{Conn, Mode};
 use crate::Ctx;
 use anyhow::Result;
 use serde::Serialize;
@@ -115,11 +117,18 @@ pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
     output::print_table(out, &table)
 }
 
-/// `jobs show ID`: the job, then its steps and their tasks.
+/// `jobs show ID`: the job, then its steps and their tasks, then why its queued tasks wait.
+/// The job and the state the reasons come from are read in one transaction.
 pub fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open(Mode::Existing)?;
-    let detail = found(jobs::load(store.conn(), id)?, id)?;
-    let history = attempts::of_job(store.conn(), id)?;
+    let (detail, waiting, history) = store.read(|tx| {
+        Ok((
+            jobs::load(tx, id)?,
+            job_waits(tx, id)?,
+            attempts::of_job(tx, id)?,
+        ))
+    })?;
+    let detail = found(detail, id)?;
     let task_count = detail.steps.iter().map(|s| s.tasks.len() as u32).sum();
     if ctx.out.format == Format::Json {
         let steps: Vec<_> = detail
@@ -127,7 +136,8 @@ pub fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
             .iter()
             .map(|s| step_json(s, &history))
             .collect();
-        return output::json(out, &JobJson::new(&detail.job, steps, task_count));
+        let job = JobJson::new(&detail.job, steps, task_count);
+        return output::json(out, &ShownJson { job, waiting });
     }
     let job = &detail.job;
     let mut lines = vec![
@@ -163,6 +173,30 @@ pub fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
         ]);
     }
     output::print_table(out, &table)?;
+    print_attempts(out, &history)?;
+    waits::print(out, &waiting.iter().collect::<Vec<_>>())
+}
+
+/// `jobs show --format json`: the job and its waiting tasks.
+#[derive(Serialize)]
+struct ShownJson<'a, S> {
+    #[serde(flatten)]
+    job: JobJson<'a, S>,
+    waiting: Vec<TaskWait>,
+}
+
+/// Why each queued task of job `id` waits, as the next pass would say; none once it ended.
+fn job_waits(conn: &Conn, id: i64) -> Result<Vec<TaskWait>> {
+    if jobs::job(conn, id)?.is_none_or(|job| job.status.is_done()) {
+        return Ok(Vec::new());
+    }
+    let mut tasks = waits::read(conn)?.tasks;
+    tasks.retain(|wait| wait.job == id);
+    Ok(tasks)
+}
+
+/// The attempts of the job's tasks, first to latest, with how each ended.
+fn print_attempts(out: &mut dyn Write, history: &[AttemptRow]) -> Result<()> {
     if history.is_empty() {
         return Ok(());
     }
@@ -170,7 +204,7 @@ pub fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
     let mut table = output::table([
         "Step", "Task", "Attempt", "Result", "Exit", "Log", "Started", "Ended",
     ]);
-    for attempt in &history {
+    for attempt in history {
         table.add_row([
             attempt.step.to_string(),
             attempt.task.to_string(),

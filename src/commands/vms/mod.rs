@@ -3,12 +3,15 @@
 mod check;
 pub mod import;
 mod rules;
+mod show;
 
 use crate::cli::{Format, VmAddArgs, VmListArgs, VmRemoveArgs, VmSetArgs, VmsCommand};
+use crate::commands::waits;
 use crate::exit::{bad_input, refused};
 use crate::hypervisor;
-use crate::model::{keeps_state, Role, VmStatus};
+use crate::model::{keeps_state, Role, VmState, VmStatus};
 use crate::output;
+use crate::ownership::Siblings;
 use crate::store::history::current_user;
 use crate::store::vms::{self, VmRow};
 use crate::store::Mode;
@@ -26,6 +29,7 @@ pub fn run(ctx: &Ctx, command: VmsCommand, out: &mut dyn Write) -> Result<()> {
         VmsCommand::Set(args) => set(ctx, &args),
         VmsCommand::Remove(args) => remove_one(ctx, &args),
         VmsCommand::List(args) => list(ctx, &args, out),
+        VmsCommand::Show(args) => show::show(ctx, &args.name, out),
         VmsCommand::Import(args) => import::import(ctx, &args, out),
     }
 }
@@ -97,9 +101,58 @@ fn set(ctx: &Ctx, args: &VmSetArgs) -> Result<()> {
         )
     })?;
     checked.warn(&ctx.out);
+    let stops =
+        args.role.is_some_and(|r| !r.is_enabled()) || args.status == Some(VmStatus::Maintenance);
     match summary {
         Some(summary) => ctx.out.say(format_args!("VM `{}`: {summary}", args.name)),
         None => ctx.out.say(format_args!("VM `{}` unchanged", args.name)),
+    }
+    if stops {
+        warn_held(ctx, &store, &args.name)?;
+    }
+    Ok(())
+}
+
+/// After a VM was retired, deleted or put in maintenance: one warning line with how many of
+/// its queued tasks will wait, and one naming the siblings it keeps from their domain while
+/// it owns it, as the next pass will judge them.
+fn warn_held(ctx: &Ctx, store: &crate::store::Store, name: &str) -> Result<()> {
+    let waits = store.read(waits::read)?;
+    let state = &waits.loaded.state;
+    let Some(vm) = state.vms.iter().find(|vm| vm.name == name) else {
+        return Ok(());
+    };
+    let queued = |vm: &str| waits.tasks.iter().filter(|w| w.vm == vm).count();
+    let why = if vm.role.is_enabled() {
+        "in maintenance".to_string()
+    } else {
+        vm.role.to_string()
+    };
+    let mine = queued(name);
+    if mine > 0 {
+        ctx.out.warn(format_args!(
+            "{mine} queued tasks of `{name}` will wait while it is {why}"
+        ));
+    }
+    let domain: Vec<VmState> = state
+        .vms
+        .iter()
+        .filter(|v| v.uri == vm.uri && v.domain == vm.domain)
+        .cloned()
+        .collect();
+    let siblings = Siblings::of(&domain, state.max_errors);
+    let owner = siblings.owner().map(|i| domain[i].name.as_str());
+    let others: Vec<String> = domain
+        .iter()
+        .filter(|v| v.name != name && v.role.is_enabled())
+        .map(|v| format!("`{}` ({} queued tasks)", v.name, queued(&v.name)))
+        .collect();
+    if owner == Some(name) && !others.is_empty() {
+        ctx.out.warn(format_args!(
+            "`{name}` keeps domain `{}` while it is {why}: its siblings {} wait for it",
+            vm.domain,
+            others.join(", ")
+        ));
     }
     Ok(())
 }
@@ -206,11 +259,13 @@ struct ChildJson<'a> {
 
 fn list(ctx: &Ctx, args: &VmListArgs, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open(Mode::Existing)?;
+    let host = args.host.as_deref().map(str::to_ascii_lowercase);
     let vms: Vec<VmRow> = vms::list(store.conn())?
         .into_iter()
         .filter(|vm| args.role.is_none_or(|r| vm.role == r))
         .filter(|vm| args.status.is_none_or(|s| vm.status == s))
         .filter(|vm| args.domain.as_ref().is_none_or(|d| vm.domain == *d))
+        .filter(|vm| host.as_ref().is_none_or(|h| vm.host() == *h))
         .collect();
     if args.name {
         for vm in &vms {

@@ -102,6 +102,12 @@ Step 2:     test, after step 1, queued, timeout 60s: echo 'a b'
 -------------------------------------------------------------------------------------------------------------
   1      1      1         worker-died   -      logs/1/1/1.1.log   2024-05-01 09:59:30   2024-05-01 09:59:50
   1      1      2         completed     0      logs/1/1/1.2.log   2024-05-01 10:00:00   2024-05-01 10:05:00
+
+Waiting:
+  Job   Step   Task   VM   Reason
+----------------------------------------------------------------
+  1     2      1      w7   next pass: revert w7
+  1     2      2      w8   revert limit reached on h1 (1 of 1)
 ",
             build.display()
         )
@@ -123,7 +129,8 @@ fn show_json() {
                            "log": null, "started": "2024-05-01T10:00:30Z",
                            "ended": "2024-05-01T10:01:00Z", "attempts": []}]
             }],
-            "tasks": 1
+            "tasks": 1,
+            "waiting": []
         })
     );
     let job = show(&lab, 1);
