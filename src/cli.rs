@@ -1,8 +1,10 @@
 //! Command-line types only (clap derive): their doc comments feed `--help`, the man page and
 //! the shell completions. No logic lives here.
 
+use crate::complete;
 use crate::model::{Role, TaskStatus, VmStatus};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCandidates as Candidates;
 use std::path::PathBuf;
 
 /// Schedules test tasks onto libvirt virtual machines. Several VM instances may share one
@@ -136,7 +138,7 @@ pub struct VmAddArgs {
     #[arg(long, default_value = "win64")]
     pub kind: String,
     /// What work the instance is used for
-    #[arg(long, default_value = "base")]
+    #[arg(long, default_value = "base", add = Candidates::new(complete::roles))]
     pub role: Role,
     /// Guest address handed to tasks
     #[arg(long)]
@@ -160,11 +162,12 @@ pub struct VmAddArgs {
 ])))]
 pub struct VmSetArgs {
     /// Instance name
+    #[arg(add = Candidates::new(complete::vms))]
     pub name: String,
     /// New status (off, dirty, idle, offline, maintenance)
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::settable_statuses))]
     pub status: Option<VmStatus>,
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::roles))]
     pub role: Option<Role>,
     #[arg(long)]
     pub kind: Option<String>,
@@ -200,6 +203,7 @@ pub struct VmSetArgs {
 
 #[derive(Debug, Args)]
 pub struct VmRemoveArgs {
+    #[arg(add = Candidates::new(complete::vms))]
     pub name: String,
     /// Remove it even with work: stop its worker (a running task is requeued), cancel its queued tasks
     #[arg(long)]
@@ -210,12 +214,12 @@ pub struct VmRemoveArgs {
 
 #[derive(Debug, Args)]
 pub struct VmListArgs {
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::roles))]
     pub role: Option<Role>,
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::vm_statuses))]
     pub status: Option<VmStatus>,
     /// Only instances of this domain
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::domains))]
     pub domain: Option<String>,
     /// Print names only, one per line
     #[arg(long)]
@@ -257,6 +261,7 @@ pub enum HostsCommand {
 ])))]
 pub struct HostSetArgs {
     /// Host key (lower-cased host[:port]) or '*' for the global limits
+    #[arg(add = Candidates::new(complete::hosts))]
     pub host: String,
     /// VMs powered on at once
     #[arg(long, allow_negative_numbers = true)]
@@ -298,6 +303,7 @@ pub enum SettingsCommand {
 #[derive(Debug, Args)]
 pub struct SettingSetArgs {
     /// A key of `vmsched settings list`
+    #[arg(add = Candidates::new(complete::settings))]
     pub key: String,
     /// A non-negative integer
     pub value: String,
@@ -325,7 +331,8 @@ pub enum JobsCommand {
 #[derive(Debug, Args)]
 pub struct JobSubmitArgs {
     /// A VM to run the command on (repeatable)
-    #[arg(long = "vm", value_name = "VM", required_unless_present = "file")]
+    #[arg(long = "vm", value_name = "VM", required_unless_present = "file",
+          add = Candidates::new(complete::vms))]
     pub vms: Vec<String>,
     /// The job file (TOML) with steps
     #[arg(long, conflicts_with_all = ["vms", "command", "task_timeout"])]
@@ -350,17 +357,19 @@ pub struct JobSubmitArgs {
 #[derive(Debug, Args)]
 pub struct JobListArgs {
     /// Only jobs of this status
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::task_statuses))]
     pub status: Option<TaskStatus>,
 }
 
 #[derive(Debug, Args)]
 pub struct JobIdArgs {
+    #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
 }
 
 #[derive(Debug, Args)]
 pub struct JobCancelArgs {
+    #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
     /// Why (recorded in the history)
     #[arg(long)]
@@ -369,6 +378,7 @@ pub struct JobCancelArgs {
 
 #[derive(Debug, Args)]
 pub struct JobWaitArgs {
+    #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
     /// Give up after this many seconds (exit 1)
     #[arg(long, value_name = "SECS")]
@@ -377,6 +387,7 @@ pub struct JobWaitArgs {
 
 #[derive(Debug, Args)]
 pub struct JobLogArgs {
+    #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
     /// Only this step's tasks
     pub step: Option<u32>,
@@ -397,10 +408,10 @@ pub struct DomainsShowArgs {
     #[arg(long)]
     pub no_live: bool,
     /// Only this host key
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::hosts))]
     pub host: Option<String>,
     /// Only this domain
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::domains))]
     pub domain: Option<String>,
     /// Exit 1 when any verdict is neither ok nor free
     #[arg(long)]
@@ -410,6 +421,7 @@ pub struct DomainsShowArgs {
 #[derive(Debug, Args)]
 pub struct RevertArgs {
     /// The VM instance to revert to its snapshot
+    #[arg(add = Candidates::new(complete::vms))]
     pub vm: String,
     /// Take the domain from an idle, dirty or sleeping sibling (it becomes off)
     #[arg(long)]
@@ -426,6 +438,7 @@ pub struct RevertArgs {
 #[derive(Debug, Args)]
 pub struct PoweroffArgs {
     /// The VM instance whose domain to power off
+    #[arg(add = Candidates::new(complete::vms))]
     pub vm: String,
     /// Power off even when a sibling owns the domain (it becomes off) or an operation is live
     /// (stopped, its task requeued without using a try)
@@ -463,7 +476,7 @@ pub enum StateCommand {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::vms))]
     pub vm: Option<String>,
     /// Since a duration ago (<n>[smhd]) or an RFC 3339 time
     #[arg(long)]

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod exit;
 pub mod hypervisor;
 pub mod interrupt;
@@ -81,7 +82,7 @@ fn usage_error(text: &str) -> String {
 }
 
 /// `/var/lib/vmsched/vmsched.db` for root, else under `$XDG_STATE_HOME` (or `~/.local/state`).
-fn default_db() -> PathBuf {
+pub(crate) fn default_db() -> PathBuf {
     if nix::unistd::Uid::effective().is_root() {
         return PathBuf::from("/var/lib/vmsched/vmsched.db");
     }

@@ -2,13 +2,29 @@
 //! never drift from `--help`; the committed copies are checked by a test.
 
 use crate::cli::Cli;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::CommandFactory;
 use std::io::Write;
 
-/// Writes the completion script for `shell`.
+/// Writes the script that registers vmsched's completion with `shell`: on <TAB> it runs
+/// `vmsched` (found on PATH) with `COMPLETE` set, which answers from the database
+/// (`crate::complete`). The script names no path, so one copy serves every installation.
 pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<()> {
-    clap_complete::generate(shell, &mut Cli::command(), "vmsched", out);
+    let name = shell.to_string();
+    let shells = clap_complete::env::Shells::builtins();
+    let completer = shells
+        .completer(&name)
+        .with_context(|| format!("no completion for {name}"))?;
+    completer.write_registration(crate::complete::VAR, "vmsched", "vmsched", "vmsched", out)?;
+    if shell == clap_complete::Shell::Zsh {
+        // Autoloaded from `fpath` (as packages install it), the file's body runs on the first
+        // <TAB> and only registers the completer: complete that first <TAB> too. Sourced, it
+        // registers only.
+        writeln!(
+            out,
+            "[[ ${{funcstack[1]}} = _vmsched ]] && _clap_dynamic_completer_vmsched \"$@\""
+        )?;
+    }
     Ok(())
 }
 

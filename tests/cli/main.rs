@@ -6,6 +6,7 @@ mod admin;
 mod admin_ops;
 mod bad_input;
 mod chaos;
+mod completion;
 mod concurrency;
 mod corpus;
 mod counters;
