@@ -16,9 +16,8 @@ use std::path::PathBuf;
     version,
     propagate_version = true,
     max_term_width = 100,
-    after_long_help = "Environment: VMSCHED_DB and VMSCHED_FORMAT as --db and --format; \
-        VMSCHED_BUSY_TIMEOUT_MS, the milliseconds a write waits for another writer before \
-        failing (default 10000)."
+    after_long_help = "Exit status, environment, files, cron set-up and examples: \
+        `vmsched man | man -l -`."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -27,8 +26,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every subcommand takes.
+/// Options every subcommand takes, listed apart from a command's own.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]
     #[arg(
@@ -167,14 +167,19 @@ pub struct VmSetArgs {
     /// New status (off, dirty, idle, offline, maintenance)
     #[arg(long, add = Candidates::new(complete::settable_statuses))]
     pub status: Option<VmStatus>,
+    /// New role (retired and deleted VMs are never scheduled)
     #[arg(long, add = Candidates::new(complete::roles))]
     pub role: Option<Role>,
+    /// New kind: build, win32, win64, wine or any label
     #[arg(long)]
     pub kind: Option<String>,
+    /// New snapshot to revert to
     #[arg(long)]
     pub snapshot: Option<String>,
+    /// New libvirt connection URI
     #[arg(short = 'c', long)]
     pub uri: Option<String>,
+    /// New libvirt domain name
     #[arg(long)]
     pub domain: Option<String>,
     /// Guest address handed to tasks ('' clears it)
@@ -203,19 +208,23 @@ pub struct VmSetArgs {
 
 #[derive(Debug, Args)]
 pub struct VmRemoveArgs {
+    /// Instance name
     #[arg(add = Candidates::new(complete::vms))]
     pub name: String,
     /// Remove it even with work: stop its worker (a running task is requeued), cancel its queued tasks
     #[arg(long)]
     pub force: bool,
+    /// Why (recorded in the history)
     #[arg(long)]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct VmListArgs {
+    /// Only instances of this role
     #[arg(long, add = Candidates::new(complete::roles))]
     pub role: Option<Role>,
+    /// Only instances of this status
     #[arg(long, add = Candidates::new(complete::vm_statuses))]
     pub status: Option<VmStatus>,
     /// Only instances of this domain
@@ -363,12 +372,14 @@ pub struct JobListArgs {
 
 #[derive(Debug, Args)]
 pub struct JobIdArgs {
+    /// Job id
     #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
 }
 
 #[derive(Debug, Args)]
 pub struct JobCancelArgs {
+    /// Job id
     #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
     /// Why (recorded in the history)
@@ -378,6 +389,7 @@ pub struct JobCancelArgs {
 
 #[derive(Debug, Args)]
 pub struct JobWaitArgs {
+    /// Job id
     #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
     /// Give up after this many seconds (exit 1)
@@ -387,6 +399,7 @@ pub struct JobWaitArgs {
 
 #[derive(Debug, Args)]
 pub struct JobLogArgs {
+    /// Job id
     #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
     /// Only this step's tasks
@@ -476,6 +489,7 @@ pub enum StateCommand {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
+    /// Only this VM's rows
     #[arg(long, add = Candidates::new(complete::vms))]
     pub vm: Option<String>,
     /// Since a duration ago (<n>[smhd]) or an RFC 3339 time
@@ -508,6 +522,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
+    /// The shell to register completion with
     pub shell: clap_complete::Shell,
 }
 

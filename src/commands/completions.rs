@@ -32,15 +32,19 @@ pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<(
 /// the terminal that generates it.
 const MAN_WIDTH: usize = 100;
 
-/// Writes the man page (roff), subcommands included.
+/// Writes the man page (roff): the options, every subcommand's, then the sections of
+/// `manual` (which `--help` points to instead of an EXTRA section).
 pub fn man(out: &mut dyn Write) -> Result<()> {
-    let cmd = Cli::command().term_width(MAN_WIDTH);
+    let cmd = Cli::command()
+        .term_width(MAN_WIDTH)
+        .after_long_help(None::<&str>);
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
     writeln!(page, ".SH \"SUBCOMMAND OPTIONS\"")?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         render_sub(&mut page, sub, "vmsched")?;
     }
+    super::manual::render(&mut page)?;
     out.write_all(&page)?;
     Ok(())
 }

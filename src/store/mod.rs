@@ -37,10 +37,13 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// The variable that sets the busy timeout in milliseconds.
+pub const BUSY_TIMEOUT_VAR: &str = "VMSCHED_BUSY_TIMEOUT_MS";
+
 /// How long a writer waits for another one before failing with "database is busy": 10 s, or
 /// `VMSCHED_BUSY_TIMEOUT_MS` milliseconds (tests set it so a locked database fails fast).
 fn busy_timeout() -> Duration {
-    std::env::var("VMSCHED_BUSY_TIMEOUT_MS")
+    std::env::var(BUSY_TIMEOUT_VAR)
         .ok()
         .and_then(|ms| ms.parse().ok())
         .map_or(Duration::from_secs(10), Duration::from_millis)
