@@ -30,10 +30,11 @@ const JOBS: u32 = 200;
 /// The database of the command line being completed, set once per completion request.
 static DB: OnceLock<PathBuf> = OnceLock::new();
 
-/// Answers a completion request when `COMPLETE` is set (printing a registration script when
-/// no words follow); returns the exit code, or `None` for an ordinary run.
+/// Answers a completion request: `COMPLETE` set and the words after `--`, as the registration
+/// scripts call it. Returns the exit code, or `None` for an ordinary run: a `COMPLETE` that
+/// cron or a task's environment happens to hold does not turn `vmsched schedule-once` into one.
 pub fn from_env(args: Vec<OsString>) -> Option<u8> {
-    if std::env::var_os(VAR).is_none_or(|v| v.is_empty() || v == "0") {
+    if std::env::var_os(VAR).is_none_or(|v| v.is_empty() || v == "0") || args.get(1)? != "--" {
         return None;
     }
     let _ = DB.set(database(&args));

@@ -160,3 +160,38 @@ printf '%s\n' "${COMPREPLY[@]}""#,
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+/// A `COMPLETE` variable in an ordinary run's environment changes nothing.
+#[test]
+fn an_ordinary_run_ignores_a_stray_complete_variable() {
+    let lab = Lab::new();
+    lab.run(crate::support::ADD_X).ok();
+    for value in ["bash", "1"] {
+        let run = lab
+            .cmd(&["vms", "list", "--name"])
+            .env("COMPLETE", value)
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{run:?}");
+        assert_eq!(String::from_utf8_lossy(&run.stdout), "x\n");
+    }
+}
+
+/// A database another process holds locked offers no names, at once rather than after the
+/// busy timeout of commands.
+#[test]
+fn a_locked_database_offers_no_names_without_waiting() {
+    let lab = Lab::new();
+    lab.run(crate::support::ADD_X).ok();
+    let writer = rusqlite::Connection::open(&lab.db).unwrap();
+    writer
+        .execute_batch(
+            "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; UPDATE vms SET kind = kind;",
+        )
+        .unwrap();
+    let start = std::time::Instant::now();
+    assert_eq!(values(&lab, &["revert", ""]), Vec::<String>::new());
+    let took = start.elapsed();
+    assert!(took < std::time::Duration::from_secs(3), "took {took:?}");
+    writer.execute_batch("ROLLBACK").unwrap();
+}
