@@ -50,16 +50,21 @@ pub fn from_env(args: Vec<OsString>) -> Option<u8> {
     }
 }
 
-/// The database the words being completed (after `--`) would use.
+/// The database the words being completed (after `--`) would use. The words are as typed,
+/// so a leading `~/` is expanded here as the shell would.
 fn database(args: &[OsString]) -> PathBuf {
     let words = args.iter().skip_while(|a| *a != "--").skip(1);
+    let typed = |path: &str| match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    };
     let mut db = None;
     let mut after_flag = false;
     for word in words.filter_map(|w| w.to_str()) {
         if after_flag {
-            db = Some(PathBuf::from(word));
+            db = Some(typed(word));
         } else if let Some(path) = word.strip_prefix("--db=") {
-            db = Some(PathBuf::from(path));
+            db = Some(typed(path));
         }
         after_flag = word == "--db";
     }

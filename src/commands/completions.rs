@@ -41,6 +41,10 @@ pub fn man(out: &mut dyn Write) -> Result<()> {
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
     writeln!(page, ".SH \"SUBCOMMAND OPTIONS\"")?;
+    writeln!(
+        page,
+        "Every subcommand also takes the GLOBAL OPTIONS above."
+    )?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         render_sub(&mut page, sub, "vmsched")?;
     }

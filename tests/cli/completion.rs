@@ -120,6 +120,8 @@ fn a_database_it_cannot_read_offers_no_names_and_stays_as_it_was() {
         !missing.exists(),
         "completion created the database named by --db"
     );
+    // HOME is the lab folder: `~/` is expanded as the shell would.
+    assert_eq!(values(&lab, &["--db", "~/vmsched.db", "revert", ""]), ["x"]);
 
     lab.sql("PRAGMA user_version = 99");
     assert_eq!(values(&lab, &["revert", ""]), Vec::<String>::new());
