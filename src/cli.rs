@@ -359,7 +359,8 @@ pub struct JobSubmitArgs {
     #[arg(long)]
     pub remarks: Option<String>,
     /// The command and its arguments, after `--`
-    #[arg(last = true, value_name = "CMD", required_unless_present = "file")]
+    #[arg(last = true, value_name = "CMD", required_unless_present = "file",
+          value_hint = clap::ValueHint::AnyPath)]
     pub command: Vec<String>,
 }
 

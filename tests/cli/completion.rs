@@ -73,6 +73,8 @@ fn offers_vm_names_job_ids_hosts_settings_and_words() {
         values(&lab, &["vms", "list", "--domain", "win1"]),
         ["win10"]
     );
+    let command = values(&lab, &["jobs", "submit", "--vm", "w10", "--", "vmsched.d"]);
+    assert_eq!(command, ["vmsched.db"], "a task's command is a path");
     let settings = values(&lab, &["settings", "set", ""]);
     assert!(settings.contains(&"max_errors".to_string()), "{settings:?}");
     assert_eq!(values(&lab, &["settings", "set", "lock"]), ["lock_timeout"]);
