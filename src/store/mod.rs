@@ -120,7 +120,9 @@ impl Store {
     /// connection would still leave the WAL's `-wal` and `-shm` files behind when no other
     /// connection has them open, so a database without a `-wal` file (checkpointed, no
     /// connection open) is read as immutable: no lock, no side file. A writer that starts
-    /// meanwhile writes to its own `-wal` first, so the main file stays as read.
+    /// meanwhile writes to its `-wal`; only its checkpoint on closing changes the main file, and
+    /// a read torn by that fails or misses a name, which completion can afford (never a
+    /// command: they all open with `open`).
     pub fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<Store> {
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
