@@ -1,8 +1,10 @@
 //! Command-line types only (clap derive): their doc comments feed `--help`, the man page and
 //! the shell completions. No logic lives here.
 
+use crate::complete;
 use crate::model::{Role, TaskStatus, VmStatus};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCandidates as Candidates;
 use std::path::PathBuf;
 
 /// Schedules test tasks onto libvirt virtual machines. Several VM instances may share one
@@ -14,9 +16,8 @@ use std::path::PathBuf;
     version,
     propagate_version = true,
     max_term_width = 100,
-    after_long_help = "Environment: VMSCHED_DB and VMSCHED_FORMAT as --db and --format; \
-        VMSCHED_BUSY_TIMEOUT_MS, the milliseconds a write waits for another writer before \
-        failing (default 10000)."
+    after_long_help = "Exit status, environment, files, cron set-up and examples: \
+        `vmsched man | man -l -`."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -25,8 +26,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every subcommand takes.
+/// Options every subcommand takes, listed apart from a command's own.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]
     #[arg(
@@ -138,7 +140,7 @@ pub struct VmAddArgs {
     #[arg(long, default_value = "win64")]
     pub kind: String,
     /// What work the instance is used for
-    #[arg(long, default_value = "base")]
+    #[arg(long, default_value = "base", add = Candidates::new(complete::roles))]
     pub role: Role,
     /// Guest address handed to tasks
     #[arg(long)]
@@ -162,18 +164,24 @@ pub struct VmAddArgs {
 ])))]
 pub struct VmSetArgs {
     /// Instance name
+    #[arg(add = Candidates::new(complete::vms))]
     pub name: String,
     /// New status (off, dirty, idle, offline, maintenance)
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::settable_statuses))]
     pub status: Option<VmStatus>,
-    #[arg(long)]
+    /// New role (retired and deleted VMs are never scheduled)
+    #[arg(long, add = Candidates::new(complete::roles))]
     pub role: Option<Role>,
+    /// New kind: build, win32, win64, wine or any label
     #[arg(long)]
     pub kind: Option<String>,
+    /// New snapshot to revert to
     #[arg(long)]
     pub snapshot: Option<String>,
+    /// New libvirt connection URI
     #[arg(short = 'c', long)]
     pub uri: Option<String>,
+    /// New libvirt domain name
     #[arg(long)]
     pub domain: Option<String>,
     /// Guest address handed to tasks ('' clears it)
@@ -202,22 +210,27 @@ pub struct VmSetArgs {
 
 #[derive(Debug, Args)]
 pub struct VmRemoveArgs {
+    /// Instance name
+    #[arg(add = Candidates::new(complete::vms))]
     pub name: String,
     /// Remove it even with work: stop its worker (a running task is requeued), cancel its queued tasks
     #[arg(long)]
     pub force: bool,
+    /// Why (recorded in the history)
     #[arg(long)]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct VmListArgs {
-    #[arg(long)]
+    /// Only instances of this role
+    #[arg(long, add = Candidates::new(complete::roles))]
     pub role: Option<Role>,
-    #[arg(long)]
+    /// Only instances of this status
+    #[arg(long, add = Candidates::new(complete::vm_statuses))]
     pub status: Option<VmStatus>,
     /// Only instances of this domain
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::domains))]
     pub domain: Option<String>,
     /// Only instances on this host key
     #[arg(long)]
@@ -268,6 +281,7 @@ pub enum HostsCommand {
 ])))]
 pub struct HostSetArgs {
     /// Host key (lower-cased host[:port]) or '*' for the global limits
+    #[arg(add = Candidates::new(complete::hosts))]
     pub host: String,
     /// VMs powered on at once
     #[arg(long, allow_negative_numbers = true)]
@@ -309,6 +323,7 @@ pub enum SettingsCommand {
 #[derive(Debug, Args)]
 pub struct SettingSetArgs {
     /// A key of `vmsched settings list`
+    #[arg(add = Candidates::new(complete::settings))]
     pub key: String,
     /// A non-negative integer
     pub value: String,
@@ -336,7 +351,8 @@ pub enum JobsCommand {
 #[derive(Debug, Args)]
 pub struct JobSubmitArgs {
     /// A VM to run the command on (repeatable)
-    #[arg(long = "vm", value_name = "VM", required_unless_present = "file")]
+    #[arg(long = "vm", value_name = "VM", required_unless_present = "file",
+          add = Candidates::new(complete::vms))]
     pub vms: Vec<String>,
     /// The job file (TOML) with steps
     #[arg(long, conflicts_with_all = ["vms", "command", "task_timeout"])]
@@ -354,24 +370,29 @@ pub struct JobSubmitArgs {
     #[arg(long)]
     pub remarks: Option<String>,
     /// The command and its arguments, after `--`
-    #[arg(last = true, value_name = "CMD", required_unless_present = "file")]
+    #[arg(last = true, value_name = "CMD", required_unless_present = "file",
+          value_hint = clap::ValueHint::AnyPath)]
     pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct JobListArgs {
     /// Only jobs of this status
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::task_statuses))]
     pub status: Option<TaskStatus>,
 }
 
 #[derive(Debug, Args)]
 pub struct JobIdArgs {
+    /// Job id
+    #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
 }
 
 #[derive(Debug, Args)]
 pub struct JobCancelArgs {
+    /// Job id
+    #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
     /// Why (recorded in the history)
     #[arg(long)]
@@ -380,6 +401,8 @@ pub struct JobCancelArgs {
 
 #[derive(Debug, Args)]
 pub struct JobWaitArgs {
+    /// Job id
+    #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
     /// Give up after this many seconds (exit 1)
     #[arg(long, value_name = "SECS")]
@@ -388,6 +411,8 @@ pub struct JobWaitArgs {
 
 #[derive(Debug, Args)]
 pub struct JobLogArgs {
+    /// Job id
+    #[arg(add = Candidates::new(complete::jobs))]
     pub id: i64,
     /// Only this step's tasks
     pub step: Option<u32>,
@@ -424,10 +449,10 @@ pub struct DomainsShowArgs {
     #[arg(long)]
     pub no_live: bool,
     /// Only this host key
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::hosts))]
     pub host: Option<String>,
     /// Only this domain
-    #[arg(long)]
+    #[arg(long, add = Candidates::new(complete::domains))]
     pub domain: Option<String>,
     /// Exit 1 when any verdict is neither ok nor free
     #[arg(long)]
@@ -437,6 +462,7 @@ pub struct DomainsShowArgs {
 #[derive(Debug, Args)]
 pub struct RevertArgs {
     /// The VM instance to revert to its snapshot
+    #[arg(add = Candidates::new(complete::vms))]
     pub vm: String,
     /// Take the domain from an idle, dirty or sleeping sibling (it becomes off)
     #[arg(long)]
@@ -453,6 +479,7 @@ pub struct RevertArgs {
 #[derive(Debug, Args)]
 pub struct PoweroffArgs {
     /// The VM instance whose domain to power off
+    #[arg(add = Candidates::new(complete::vms))]
     pub vm: String,
     /// Power off even when a sibling owns the domain (it becomes off) or an operation is live
     /// (stopped, its task requeued without using a try)
@@ -490,7 +517,8 @@ pub enum StateCommand {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    #[arg(long)]
+    /// Only this VM's rows
+    #[arg(long, add = Candidates::new(complete::vms))]
     pub vm: Option<String>,
     /// Since a duration ago (<n>[smhd]) or an RFC 3339 time
     #[arg(long)]
@@ -522,6 +550,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
+    /// The shell to register completion with
     pub shell: clap_complete::Shell,
 }
 

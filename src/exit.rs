@@ -2,22 +2,48 @@
 
 use std::fmt;
 
-/// Success (`domains show --check`: every verdict `ok` or `free`).
+/// Success.
 pub const OK: u8 = 0;
-/// An operation failed: libvirt error, unreachable or hung host, worker failure, database busy
-/// past the busy timeout, unreadable or read-only database path, a bad `domains show --check`.
+/// An operation failed.
 pub const FAILED: u8 = 1;
-/// Usage or bad input: clap errors, unknown VM or job, malformed URI, name, status or file,
-/// invalid state file, negative limit, setting out of range, missing, older or newer database,
-/// a file that is not a vmsched database.
+/// Usage or bad input.
 pub const USAGE: u8 = 2;
-/// Refused by a safety rule: a sibling owns the domain, the VM or owner is busy, removing a VM
-/// with work, making a VM non-off while a sibling is non-off.
+/// Refused by a safety rule.
 pub const REFUSED: u8 = 3;
-/// Another pass holds the lock past `--lock-timeout`.
+/// Another pass holds the lock.
 pub const LOCKED: u8 = 4;
 /// Interrupted by SIGINT.
 pub const INTERRUPTED: u8 = 130;
+
+/// Every exit code with when it is given: the manual's EXIT STATUS is made from this list,
+/// and a test checks that docs/interfaces.md lists the same codes.
+pub const CODES: &[(u8, &str)] = &[
+    (
+        OK,
+        "success (`domains show --check`: every verdict `ok` or `free`)",
+    ),
+    (
+        FAILED,
+        "an operation failed: libvirt error, unreachable or hung host, worker failure, database \
+         busy past the busy timeout, unreadable or read-only database path, `domains show --check` \
+         with a bad verdict",
+    ),
+    (
+        USAGE,
+        "usage or bad input: clap errors, unknown VM or job, malformed URI, name, status or file, \
+         invalid state file, negative limit, setting out of range, missing, older or newer \
+         database, a file that is not a vmsched database, a domain or snapshot libvirt says does \
+         not exist",
+    ),
+    (
+        REFUSED,
+        "refused by a safety rule: a sibling owns the domain, the VM or owner is busy, removing a \
+         VM with work, making a VM non-off while a sibling uses the domain, `schedule-once` by a \
+         user who is neither the database file's owner nor root",
+    ),
+    (LOCKED, "another pass holds the lock past `--lock-timeout`"),
+    (INTERRUPTED, "interrupted (SIGINT)"),
+];
 
 /// An error that knows its exit code and may carry a `hint:` line.
 #[derive(Debug)]

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod exit;
 pub mod hypervisor;
 pub mod interrupt;
@@ -117,10 +118,13 @@ fn usage_error(text: &str) -> String {
     format!("{error}\nhint: {hint}\n")
 }
 
-/// `/var/lib/vmsched/vmsched.db` for root, else under `$XDG_STATE_HOME` (or `~/.local/state`).
-fn default_db() -> PathBuf {
+/// The database of root's commands when `--db` and `VMSCHED_DB` name none.
+pub const ROOT_DB: &str = "/var/lib/vmsched/vmsched.db";
+
+/// `ROOT_DB` for root, else under `$XDG_STATE_HOME` (or `~/.local/state`).
+pub(crate) fn default_db() -> PathBuf {
     if nix::unistd::Uid::effective().is_root() {
-        return PathBuf::from("/var/lib/vmsched/vmsched.db");
+        return PathBuf::from(ROOT_DB);
     }
     let state = std::env::var_os("XDG_STATE_HOME")
         .filter(|v| !v.is_empty())

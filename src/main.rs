@@ -4,6 +4,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    if let Some(code) = vmsched::complete::from_env(std::env::args_os().collect()) {
+        return ExitCode::from(code);
+    }
     let code = match vmsched::run(std::env::args_os()) {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => vmsched::exit::OK,

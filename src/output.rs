@@ -3,7 +3,7 @@
 
 use crate::cli::{Format, Global};
 use anyhow::Result;
-use comfy_table::{presets, ContentArrangement, Table};
+use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table, Width};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 
@@ -74,8 +74,56 @@ where
     t
 }
 
+/// Fits a table to `width` columns by wrapping its cells at spaces, never inside a word (a
+/// column keeps the width of its longest word; a table of long words stays wider).
+fn fit(table: &mut Table, width: u16) {
+    let mut longest = Vec::new();
+    let rows = table.header().into_iter().chain(table.row_iter());
+    for row in rows {
+        for (i, cell) in row.cell_iter().enumerate() {
+            let content = cell.content();
+            let word = content.split_whitespace().map(|w| w.chars().count());
+            let word = u16::try_from(word.max().unwrap_or(0)).unwrap_or(u16::MAX);
+            if longest.len() <= i {
+                longest.resize(i + 1, 0);
+            }
+            longest[i] = longest[i].max(word);
+        }
+    }
+    table
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width);
+    for (column, word) in table.column_iter_mut().zip(longest) {
+        let least = word.saturating_add(column.padding_width());
+        column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(least)));
+    }
+}
+
+/// The width tables are fitted to: the terminal's when stdout is one (`COLUMNS` overrides its
+/// size, as for `--help`); none on a pipe or in a file, whose lines stay whole for `grep`,
+/// `cut` and scripts.
+fn terminal_width(table: &Table) -> Option<u16> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    columns.or_else(|| table.width()).filter(|&w| w > 0)
+}
+
 /// Writes a table, trimming the trailing spaces comfy-table pads lines with.
+/// Fitted to the terminal's width when stdout is one (`terminal_width`).
 pub fn print_table(out: &mut dyn Write, table: &Table) -> Result<()> {
+    let mut fitted;
+    let table = match terminal_width(table) {
+        Some(width) => {
+            fitted = table.clone();
+            fit(&mut fitted, width);
+            &fitted
+        }
+        None => table,
+    };
     for line in table.lines() {
         writeln!(out, "{}", line.trim_end())?;
     }
@@ -92,4 +140,45 @@ pub fn local_time(stored: Option<&str>) -> String {
                 .to_string()
         })
         .unwrap_or_else(|| "-".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wide() -> Table {
+        let mut t = table(["Name", "Description"]);
+        t.add_row(["w10", &"a long description ".repeat(10)]);
+        t
+    }
+
+    fn widest(table: &Table) -> usize {
+        let lines = table.lines().map(|l| l.trim_end().chars().count());
+        lines.max().unwrap_or(0)
+    }
+
+    #[test]
+    fn tables_fit_a_width_without_splitting_words() {
+        let mut t = wide();
+        let whole = widest(&t);
+        fit(&mut t, 60);
+        assert!(widest(&t) <= 60, "{t}");
+        assert!(t.lines().count() > 3, "the description is wrapped:\n{t}");
+        let words: Vec<String> = t
+            .lines()
+            .flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        assert!(
+            words.iter().all(
+                |w| ["Name", "Description", "w10", "a", "long", "description"]
+                    .contains(&w.trim_matches('-'))
+                    || w.chars().all(|c| c == '-')
+            ),
+            "{t}"
+        );
+        let mut t = wide();
+        fit(&mut t, 10);
+        assert!(widest(&t) > 10 && widest(&t) < whole, "{t}");
+        assert!(t.to_string().contains("description"), "{t}");
+    }
 }

@@ -2,13 +2,29 @@
 //! never drift from `--help`; the committed copies are checked by a test.
 
 use crate::cli::Cli;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::CommandFactory;
 use std::io::Write;
 
-/// Writes the completion script for `shell`.
+/// Writes the script that registers vmsched's completion with `shell`: on <TAB> it runs
+/// `vmsched` (found on PATH) with `COMPLETE` set, which answers from the database
+/// (`crate::complete`). The script names no path, so one copy serves every installation.
 pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<()> {
-    clap_complete::generate(shell, &mut Cli::command(), "vmsched", out);
+    let name = shell.to_string();
+    let shells = clap_complete::env::Shells::builtins();
+    let completer = shells
+        .completer(&name)
+        .with_context(|| format!("no completion for {name}"))?;
+    completer.write_registration(crate::complete::VAR, "vmsched", "vmsched", "vmsched", out)?;
+    if shell == clap_complete::Shell::Zsh {
+        // Autoloaded from `fpath` (as packages install it), the file's body runs on the first
+        // <TAB> and only registers the completer: complete that first <TAB> too. Sourced, it
+        // registers only.
+        writeln!(
+            out,
+            "[[ ${{funcstack[1]}} = _vmsched ]] && _clap_dynamic_completer_vmsched \"$@\""
+        )?;
+    }
     Ok(())
 }
 
@@ -16,15 +32,23 @@ pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<(
 /// the terminal that generates it.
 const MAN_WIDTH: usize = 100;
 
-/// Writes the man page (roff), subcommands included.
+/// Writes the man page (roff): the options, every subcommand's, then the sections of
+/// `manual` (which `--help` points to instead of an EXTRA section).
 pub fn man(out: &mut dyn Write) -> Result<()> {
-    let cmd = Cli::command().term_width(MAN_WIDTH);
+    let cmd = Cli::command()
+        .term_width(MAN_WIDTH)
+        .after_long_help(None::<&str>);
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
     writeln!(page, ".SH \"SUBCOMMAND OPTIONS\"")?;
+    writeln!(
+        page,
+        "Every subcommand also takes the GLOBAL OPTIONS above."
+    )?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         render_sub(&mut page, sub, "vmsched")?;
     }
+    super::manual::render(&mut page)?;
     out.write_all(&page)?;
     Ok(())
 }

@@ -70,6 +70,28 @@ pub(crate) fn parse_host(host: &str) -> Result<String> {
     Ok(host_key(&format!("qemu+ssh://{host}/system")).map_err(|_| invalid())?)
 }
 
+/// What changes from `old` to `new` overrides: each limit or `paused` that differs, with its
+/// old and new value (`None` for a limit not set).
+pub(crate) fn diff(
+    old: &HostSpec,
+    new: &HostSpec,
+) -> Vec<(&'static str, Option<String>, Option<String>)> {
+    let text = |v: Option<u32>| v.map(|v| v.to_string());
+    let limits = NAMES
+        .iter()
+        .zip(named(&old.limits()))
+        .zip(named(&new.limits()));
+    let mut diffs: Vec<_> = limits
+        .filter(|((_, old), new)| old != new)
+        .map(|((name, old), new)| (*name, text(old), text(new)))
+        .collect();
+    if old.paused != new.paused {
+        let flag = |paused: bool| Some(paused.to_string());
+        diffs.push(("paused", flag(old.paused), flag(new.paused)));
+    }
+    diffs
+}
+
 /// Stores a host's overrides and records the change in the history (no VM, the host set).
 /// Returns the new overrides in words, `None` when nothing changed.
 pub(crate) fn save(

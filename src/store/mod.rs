@@ -38,10 +38,13 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// The variable that sets the busy timeout in milliseconds.
+pub const BUSY_TIMEOUT_VAR: &str = "VMSCHED_BUSY_TIMEOUT_MS";
+
 /// How long a writer waits for another one before failing with "database is busy": 10 s, or
 /// `VMSCHED_BUSY_TIMEOUT_MS` milliseconds (tests set it so a locked database fails fast).
 fn busy_timeout() -> Duration {
-    std::env::var("VMSCHED_BUSY_TIMEOUT_MS")
+    std::env::var(BUSY_TIMEOUT_VAR)
         .ok()
         .and_then(|ms| ms.parse().ok())
         .map_or(Duration::from_secs(10), Duration::from_millis)
@@ -110,6 +113,46 @@ impl Store {
         };
         store.setup()?;
         Ok(store)
+    }
+
+    /// Opens an existing database of this binary's schema version read-only, waiting at most
+    /// `busy_timeout` for a writer: what shell completion reads, which must never create,
+    /// migrate or change anything, nor keep a person waiting at the prompt. A read-only
+    /// connection would still leave the WAL's `-wal` and `-shm` files behind when no other
+    /// connection has them open, so a database without a `-wal` file (checkpointed, no
+    /// connection open) is read as immutable: no lock, no side file. A writer that starts
+    /// meanwhile writes to its `-wal`; only its checkpoint on closing changes the main file, and
+    /// a read torn by that fails or misses a name, which completion can afford (never a
+    /// command: they all open with `open`).
+    pub fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<Store> {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let uri = path.to_str().context("database path is not UTF-8")?;
+        let uri = uri
+            .replace('%', "%25")
+            .replace('?', "%3f")
+            .replace('#', "%23");
+        let immutable = if Path::new(&wal).exists() {
+            ""
+        } else {
+            "?immutable=1"
+        };
+        let conn = Connection::open_with_flags(
+            format!("file:{uri}{immutable}"),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(busy_timeout)?;
+        let version = identify(&conn, path)?;
+        if version != SCHEMA_VERSION {
+            anyhow::bail!("database `{}` has schema version {version}", path.display());
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            busy_timeout,
+        })
     }
 
     /// WAL, checked to be on (it is a property of the file, set outside any migration), and

@@ -14,6 +14,7 @@ mod poweroff;
 
 mod revert;
 mod task;
+pub use task::VARIABLES as TASK_VARIABLES;
 pub mod wait;
 
 use crate::hypervisor::{self, HvError, Libvirt};
@@ -31,11 +32,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The folder of the worker log and the task logs, beside the database.
+pub fn logs_dir(db: &Path) -> PathBuf {
+    data_dir(db).join("logs")
+}
+
+/// The worker log's name in `logs_dir`.
+pub const WORKERS_LOG: &str = "workers.log";
+
 /// The worker log beside the database (workers have no terminal).
 pub fn log_path(db: &Path) -> Result<PathBuf> {
-    let dir = data_dir(db).join("logs");
+    let dir = logs_dir(db);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    Ok(dir.join("workers.log"))
+    Ok(dir.join(WORKERS_LOG))
 }
 
 /// Sends this process's stderr to the worker log: for a detached pass, which has no terminal.

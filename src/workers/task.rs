@@ -34,13 +34,45 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+/// The variables a task's command gets besides the scheduler's environment, with what each
+/// holds: the manual lists them from here, and `environment` gives their values in this order.
+pub const VARIABLES: [(&str, &str); 8] = [
+    ("VMSCHED_VM", "the VM instance's name"),
+    ("VMSCHED_URI", "its libvirt connection URI"),
+    ("VMSCHED_DOMAIN", "its libvirt domain"),
+    ("VMSCHED_SNAPSHOT", "the snapshot it reverted to"),
+    ("VMSCHED_HOSTNAME", "its guest address (empty when not set)"),
+    ("VMSCHED_JOB", "the job id"),
+    ("VMSCHED_STEP", "the step number"),
+    ("VMSCHED_TASK", "the task number within the step"),
+];
+
+/// The values of `VARIABLES` for one task.
+fn environment(vm: &vms::VmRow, (job, step, no): attempts::TaskKey) -> Vec<(&str, String)> {
+    let values = [
+        vm.name.clone(),
+        vm.uri.clone(),
+        vm.domain.clone(),
+        vm.snapshot.clone(),
+        vm.hostname.clone().unwrap_or_default(),
+        job.to_string(),
+        step.to_string(),
+        no.to_string(),
+    ];
+    VARIABLES
+        .iter()
+        .map(|(name, _)| *name)
+        .zip(values)
+        .collect()
+}
+
 /// Starts the task's command, records its group, then becomes the waiter
 /// (`vmsched-worker --wait`, through `exec`: the same pid, start time and children, and a fresh
 /// image that holds nothing but the wait, so hundreds of waiting workers cost little memory).
 /// Returns only when the command did not start (the store, for asking a pass) or the `exec`
 /// failed (then it waits here).
 pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Store> {
-    let key @ (job, step, no) = op.task.context("task operation without a task")?;
+    let key = op.task.context("task operation without a task")?;
     let task = attempts::attempt(store.conn(), key)?;
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
     let log = data_dir(store.path()).join(&task.log);
@@ -71,14 +103,7 @@ pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Stor
                 .stdin(Stdio::null())
                 .stdout(file.try_clone()?)
                 .stderr(file)
-                .env("VMSCHED_VM", &vm.name)
-                .env("VMSCHED_URI", &vm.uri)
-                .env("VMSCHED_DOMAIN", &vm.domain)
-                .env("VMSCHED_SNAPSHOT", &vm.snapshot)
-                .env("VMSCHED_HOSTNAME", vm.hostname.as_deref().unwrap_or(""))
-                .env("VMSCHED_JOB", job.to_string())
-                .env("VMSCHED_STEP", step.to_string())
-                .env("VMSCHED_TASK", no.to_string())
+                .envs(environment(&vm, key))
                 .process_group(0)
                 .spawn()
                 .with_context(|| format!("cannot start `{program}`"))

@@ -251,3 +251,39 @@ fn history_filters_by_vm_time_and_count() {
         "{old}"
     );
 }
+
+/// Tables fit a terminal's width (here a pseudo-terminal of `COLUMNS=90`), wrapping long cells
+/// at spaces; on a pipe their lines stay whole.
+#[test]
+fn tables_fit_a_terminal_and_stay_whole_on_a_pipe() {
+    let lab = Lab::new();
+    lab.run(crate::support::ADD_X).ok();
+    let reason = "a long reason that says why, in many short words, for the history";
+    lab.run(&["settings", "set", "max_errors", "4", "--reason", reason])
+        .ok();
+    let piped = lab.run(&["history"]).ok().stdout;
+    assert!(
+        piped.lines().any(|l| l.contains(reason) && l.len() > 90),
+        "{piped}"
+    );
+
+    let command = format!(
+        "{} history",
+        assert_cmd::cargo::cargo_bin("vmsched").display()
+    );
+    let run = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("VMSCHED_DB", &lab.db)
+        .env("VMSCHED_EVENT_PASSES", "0")
+        .env("COLUMNS", "90")
+        .env("TZ", "UTC")
+        .output()
+        .expect("run script");
+    let shown = String::from_utf8_lossy(&run.stdout).replace('\r', "");
+    assert!(
+        shown.contains("Detail") && shown.contains("many short"),
+        "{shown}"
+    );
+    let widest = shown.lines().map(|l| l.trim_end().chars().count()).max();
+    assert!(widest <= Some(90), "wider than the terminal:\n{shown}");
+}

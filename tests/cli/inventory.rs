@@ -111,7 +111,7 @@ fn add_and_list_in_table_and_json() {
     let expected = json!({
         "name": "t1", "kind": "wine", "role": "extra", "status": "off", "uri": uri,
         "domain": "fv0", "snapshot": "clean", "host": "localhost", "hostname": "t1.lab",
-        "errors": 0, "child": null, "description": "test VM"
+        "errors": 0, "child": null, "description": "test VM", "ready_cmd": null
     });
     assert_eq!(vm(&lab, "t1"), expected);
     let added = last_history(&lab, "t1");

@@ -7,6 +7,7 @@ mod admin_ops;
 mod attempts;
 mod bad_input;
 mod chaos;
+mod completion;
 mod concurrency;
 mod corpus;
 mod counters;

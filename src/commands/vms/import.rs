@@ -2,7 +2,7 @@
 //! lists, under the rules of `vms add` and `vms set`, all or nothing in one transaction.
 
 use super::check::{check, Checked};
-use super::rules::{change, check_fields, create, remove};
+use super::rules::{change, check_fields, create, field_diffs, remove};
 use crate::cli::{Format, VmImportArgs};
 use crate::commands::{hosts, read_text, toml_place};
 use crate::exit::bad_input;
@@ -12,7 +12,7 @@ use crate::process::Proc;
 use crate::store::history::current_user;
 use crate::store::hosts::GLOBAL;
 use crate::store::vms::{self, VmRow};
-use crate::store::{Conn, Mode, Store};
+use crate::store::{self, Conn, Mode, Store};
 use crate::Ctx;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -20,8 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use toml::Spanned;
 
-/// The inventory file (docs/interfaces.md, "Inventory file"). What it names, it sets: `[limits]`
-/// replaces the global limits and each `[hosts.H]` that host's row; others stay.
+/// The inventory file (docs/interfaces.md, "Inventory file"). What it names, it sets: each
+/// `[[vm]]` the whole VM, `[limits]` and each `[hosts.H]` the limits and `paused` they name;
+/// what it leaves out of those tables keeps its stored value, other hosts stay.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, remote = "Self")]
 pub struct Inventory {
@@ -44,6 +45,7 @@ struct Entry {
     role: Option<Role>,
     hostname: Option<Spanned<String>>,
     description: Option<String>,
+    ready_cmd: Option<Spanned<Vec<String>>>,
 }
 
 from_maps_only!(Inventory: "a table", Entry: "a `[[vm]]` table");
@@ -63,21 +65,23 @@ impl Entry {
             role: self.role.unwrap_or(Role::Base),
             hostname: self.hostname.as_ref().map(|h| h.get_ref().clone()),
             description: self.description.clone(),
+            ready_cmd: self.ready_cmd.as_ref().map(|c| c.get_ref().clone()),
             ..base
         }
     }
 
     /// Where a field is written (the name's line for a field left out).
     fn span(&self, field: &str) -> std::ops::Range<usize> {
-        let spanned = match field {
-            "uri" => Some(&self.uri),
-            "domain" => Some(&self.domain),
-            "snapshot" => Some(&self.snapshot),
-            "kind" => self.kind.as_ref(),
-            "hostname" => self.hostname.as_ref(),
+        let span = match field {
+            "uri" => Some(self.uri.span()),
+            "domain" => Some(self.domain.span()),
+            "snapshot" => Some(self.snapshot.span()),
+            "kind" => self.kind.as_ref().map(Spanned::span),
+            "hostname" => self.hostname.as_ref().map(Spanned::span),
+            "ready_cmd" => self.ready_cmd.as_ref().map(Spanned::span),
             _ => None,
         };
-        spanned.unwrap_or(&self.name).span()
+        span.unwrap_or_else(|| self.name.span())
     }
 }
 
@@ -89,6 +93,37 @@ struct Change {
     /// A VM name or a host key.
     target: String,
     detail: String,
+    /// What an update or a limits change changes, field by field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<Field>,
+}
+
+/// A field an update changes: its old and new value (`null` for none).
+#[derive(Serialize)]
+struct Field {
+    field: &'static str,
+    old: Option<String>,
+    new: Option<String>,
+}
+
+impl Change {
+    /// An update or limits change, its detail the fields `old → new` (`-` for none).
+    fn fields(action: &'static str, target: String, fields: Vec<Field>, forced: bool) -> Change {
+        let shown = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".to_string());
+        let mut words: Vec<String> = fields
+            .iter()
+            .map(|f| format!("{}: {} → {}", f.field, shown(&f.old), shown(&f.new)))
+            .collect();
+        if forced {
+            words.push("forced".to_string());
+        }
+        Change {
+            action,
+            target,
+            detail: words.join("; "),
+            fields,
+        }
+    }
 }
 
 /// Imports the file, parsed before any transaction. `--dry-run` runs the same changes on an
@@ -198,43 +233,51 @@ fn apply(
     let mut changes = Vec::new();
     let mut kill = Vec::new();
     for (entry, vm) in inv.vm.iter().zip(listed) {
-        let (action, detail) = match vms::get(tx, &vm.name)? {
+        changes.push(match vms::get(tx, &vm.name)? {
             None => {
                 let vm = checked.stamp(None, vm.clone());
                 src.at(entry.uri.span(), create(tx, &vm, &user, reason))?;
-                ("add", format!("{} {} {}", vm.uri, vm.domain, vm.snapshot))
+                Change {
+                    action: "add",
+                    target: vm.name.clone(),
+                    detail: format!("{} {} {}", vm.uri, vm.domain, vm.snapshot),
+                    fields: Vec::new(),
+                }
             }
             Some(old) => {
                 let new = checked.stamp(Some(&old), entry.apply(old.clone()));
                 let summary = change(tx, &old, &new, false, args.force, &user, reason);
-                match src.at(entry.name.span(), summary)? {
-                    Some(summary) => ("update", summary),
-                    None => continue,
+                if src.at(entry.name.span(), summary)?.is_none() {
+                    continue;
                 }
+                let some = |value: String| (!value.is_empty()).then_some(value);
+                let fields = field_diffs(&old, &new).into_iter();
+                let fields = fields.map(|(field, old, new)| Field {
+                    field,
+                    old: some(old),
+                    new: some(new),
+                });
+                Change::fields("update", vm.name.clone(), fields.collect(), args.force)
             }
-        };
-        changes.push(Change {
-            action,
-            target: vm.name.clone(),
-            detail,
         });
     }
     if inv.hosts.contains_key(GLOBAL) {
         let message = format!("`{}`: the global limits go in `[limits]`", src.file);
         return Err(bad_input(message).into());
     }
+    let named = named_limits(src.text);
     let global = inv
         .limits
         .as_ref()
         .map(|limits| (GLOBAL.to_string(), from_limits(limits)));
     for (host, spec) in global.into_iter().chain(inv.hosts.clone()) {
         let key = hosts::parse_host(&host).with_context(|| format!("`{}` [hosts]", src.file))?;
-        if let Some(words) = hosts::save(tx, &key, &spec, &user, reason)? {
-            changes.push(Change {
-                action: "limits",
-                target: key,
-                detail: words,
-            });
+        let stored = store::hosts::get(tx, &key)?;
+        let spec = merged(&stored, &spec, named.get(&host).unwrap_or(&BTreeSet::new()));
+        if hosts::save(tx, &key, &spec, &user, reason)?.is_some() {
+            let fields = hosts::diff(&stored, &spec).into_iter();
+            let fields = fields.map(|(field, old, new)| Field { field, old, new });
+            changes.push(Change::fields("limits", key, fields.collect(), false));
         }
     }
     if args.prune {
@@ -251,10 +294,66 @@ fn apply(
                 action: "remove",
                 target: vm.name,
                 detail,
+                fields: Vec::new(),
             });
         }
     }
     Ok((changes, kill))
+}
+
+/// The limits each host table names, by host as written (`*` for `[limits]`): an import sets
+/// those and keeps the stored ones it does not name (`merged`). Read from the text, as the
+/// parsed `HostSpec` cannot tell `paused = false` from no `paused`; the text parsed already.
+fn named_limits(text: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return BTreeMap::new();
+    };
+    let keys = |value: &toml::Value| -> BTreeSet<String> {
+        value
+            .as_table()
+            .map_or_else(BTreeSet::new, |t| t.keys().cloned().collect())
+    };
+    let hosts = table.get("hosts").and_then(toml::Value::as_table);
+    let hosts = hosts
+        .into_iter()
+        .flatten()
+        .map(|(host, spec)| (host.clone(), keys(spec)));
+    let global = table
+        .get("limits")
+        .map(|spec| (GLOBAL.to_string(), keys(spec)));
+    global.into_iter().chain(hosts).collect()
+}
+
+/// A host's stored overrides with the ones the file names put over them: a re-import never
+/// resets a limit or a paused flag that `hosts set` stored and the file leaves out.
+fn merged(stored: &HostSpec, file: &HostSpec, named: &BTreeSet<String>) -> HostSpec {
+    let pick = |name: &str, stored: Option<u32>, file: Option<u32>| {
+        if named.contains(name) {
+            file
+        } else {
+            stored
+        }
+    };
+    HostSpec {
+        max_active: pick("max_active", stored.max_active, file.max_active),
+        max_running: pick("max_running", stored.max_running, file.max_running),
+        max_reverting: pick("max_reverting", stored.max_reverting, file.max_reverting),
+        max_reverts_while_running: pick(
+            "max_reverts_while_running",
+            stored.max_reverts_while_running,
+            file.max_reverts_while_running,
+        ),
+        max_vms_when_idle: pick(
+            "max_vms_when_idle",
+            stored.max_vms_when_idle,
+            file.max_vms_when_idle,
+        ),
+        paused: if named.contains("paused") {
+            file.paused
+        } else {
+            stored.paused
+        },
+    }
 }
 
 fn from_limits(limits: &LimitSpec) -> HostSpec {

@@ -248,6 +248,7 @@ struct VmJson<'a> {
     errors: u32,
     child: Option<ChildJson<'a>>,
     description: Option<&'a str>,
+    ready_cmd: Option<&'a [String]>,
 }
 
 #[derive(Serialize)]
@@ -326,6 +327,7 @@ fn vm_json(vm: &VmRow) -> VmJson<'_> {
             deadline: &op.deadline.wall,
         }),
         description: vm.description.as_deref(),
+        ready_cmd: vm.ready_cmd.as_deref(),
     }
 }
 

@@ -31,6 +31,12 @@ pub(super) fn check_fields(vm: &VmRow) -> Result<(), (&'static str, String)> {
             check_text(field, value, &vm.name).map_err(|e| (field, e))?;
         }
     }
+    if let Some(argv) = &vm.ready_cmd {
+        if argv.first().is_none_or(String::is_empty) {
+            let message = format!("VM `{}`: the readiness command names no program", vm.name);
+            return Err(("ready_cmd", message));
+        }
+    }
     Ok(())
 }
 
@@ -99,6 +105,14 @@ pub(super) fn change(
 
 /// The fields an edit changes, as `field=value` (status aside).
 fn field_changes(old: &VmRow, new: &VmRow) -> Vec<String> {
+    let changes = field_diffs(old, new).into_iter();
+    changes
+        .map(|(field, _, new)| format!("{field}={new}"))
+        .collect()
+}
+
+/// The fields an edit changes with their old and new values (status aside; `` for none).
+pub(super) fn field_diffs(old: &VmRow, new: &VmRow) -> Vec<(&'static str, String, String)> {
     let fields = |vm: &VmRow| {
         [
             ("role", vm.role.to_string()),
@@ -109,7 +123,7 @@ fn field_changes(old: &VmRow, new: &VmRow) -> Vec<String> {
             ("hostname", vm.hostname.clone().unwrap_or_default()),
             ("description", vm.description.clone().unwrap_or_default()),
             (
-                "ready-cmd",
+                "ready_cmd",
                 vm.ready_cmd
                     .as_ref()
                     .map(|c| c.join(" "))
@@ -121,7 +135,7 @@ fn field_changes(old: &VmRow, new: &VmRow) -> Vec<String> {
         .into_iter()
         .zip(fields(new))
         .filter(|(a, b)| a.1 != b.1)
-        .map(|(_, (field, value))| format!("{field}={value}"))
+        .map(|((field, old), (_, new))| (field, old, new))
         .collect()
 }
 

@@ -111,6 +111,14 @@ pub fn list(conn: &Connection, status: Option<TaskStatus>) -> Result<Vec<JobSumm
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The newest `limit` jobs, newest first: what completion offers for a job id.
+pub fn newest(conn: &Connection, limit: u32) -> Result<Vec<JobRow>> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT ?1");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([limit], job_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// One job's row, or `None` when there is no such job.
 pub fn job(conn: &Connection, id: i64) -> Result<Option<JobRow>> {
     let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");

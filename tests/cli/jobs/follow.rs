@@ -1,7 +1,7 @@
 //! `jobs cancel`, `jobs wait` and `jobs log`.
 
 use super::{lab_with_vms, set_task, show, submit};
-use crate::support::texts;
+use crate::support::{texts, Lab};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use vmsched::model::TaskStatus;
@@ -158,4 +158,34 @@ fn log_prints_the_latest_attempt_or_the_one_asked_for() {
     let run = lab.run(&["jobs", "log", "1", "2"]).code(2);
     assert_eq!(run.one_line_error(), "error: job 1 has no step 2");
     lab.run(&["jobs", "log", "1", "1", "3"]).code(2);
+}
+
+/// A task's command gets every variable the manual lists, with its task's values.
+#[test]
+fn a_task_gets_the_documented_variables() {
+    let lab = Lab::new();
+    let uri = crate::support::lab_uri();
+    let add = [
+        "vms",
+        "add",
+        "w7",
+        "-c",
+        &uri,
+        "--domain",
+        "win7",
+        "--snapshot",
+        "wtb",
+    ];
+    lab.run(&[&add[..], &["--hostname", "w7.lab"]].concat())
+        .ok();
+    submit(&lab, &["--vm", "w7", "--", "env"]);
+    lab.drive(&["--wait"], Duration::from_secs(60));
+    let log = lab.run(&["jobs", "log", "1", "1", "1"]).ok().stdout;
+    let values = ["w7", &uri, "win7", "wtb", "w7.lab", "1", "1", "1"];
+    for ((name, _), value) in vmsched::workers::TASK_VARIABLES.iter().zip(values) {
+        assert!(
+            log.contains(&format!("\n{name}={value}\n")),
+            "{name}={value}:\n{log}"
+        );
+    }
 }

@@ -42,6 +42,7 @@ const KEYS: &[&str] = &[
     "tries",
     "hostname",
     "description",
+    "ready_cmd",
     "remarks",
     "step",
     "after",
