@@ -24,7 +24,7 @@ function __fish_vmsched_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c vmsched -n "__fish_vmsched_needs_command" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_needs_command" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_needs_command" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_needs_command" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -49,7 +49,7 @@ complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "completions" -d 'Pr
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "worker" -d 'Carry out a released revert, power-off or monitor (started by vmsched-worker)'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and not __fish_seen_subcommand_from add set remove list import help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -72,7 +72,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l hostname -d 'Guest address handed to tasks' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l description -d 'Free text' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l reason -d 'Why (recorded in the history)' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from add" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -92,7 +92,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l description -d 'Free text (\'\' clears it)' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l ready-cmd -d 'Readiness command run after a revert, as an argument vector (ends the options)' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l reason -d 'Why (recorded in the history)' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -105,7 +105,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l reason -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from remove" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -118,7 +118,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l role -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l status -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l domain -d 'Only instances of this domain' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -128,7 +128,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from import" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -147,7 +147,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_sub
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from help" -f -a "list" -d 'List VM instances'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from help" -f -a "import" -d 'Create and update VMs and host limits from a TOML inventory'
 complete -c vmsched -n "__fish_vmsched_using_subcommand vms; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -159,7 +159,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_se
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -f -a "list" -d 'Every host key of the inventory with its effective limits'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -f -a "set" -d 'Set limits of a host, or the global ones with \'*\''
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and not __fish_seen_subcommand_from list set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from list" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from list" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from list" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -174,7 +174,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_s
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -l max-reverts-while-running -d 'Reverts at once while a task runs' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -l max-vms-when-idle -d 'VMs prepared in advance when the host has no queued task' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -l reason -d 'Why (recorded in the history)' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -189,7 +189,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_s
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every host key of the inventory with its effective limits'
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set limits of a host, or the global ones with \'*\''
 complete -c vmsched -n "__fish_vmsched_using_subcommand hosts; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -201,7 +201,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -f -a "list" -d 'Every setting with its value and default'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -f -a "set" -d 'Change a setting'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and not __fish_seen_subcommand_from list set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -211,7 +211,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_see
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -l reason -d 'Why (recorded in the history)' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -223,7 +223,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_see
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every setting with its value and default'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change a setting'
 complete -c vmsched -n "__fish_vmsched_using_subcommand settings; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and not __fish_seen_subcommand_from submit list show cancel wait log help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -245,7 +245,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l task-timeout -d 'Task timeout in seconds [default: 300] (`--timeout` is libvirt\'s)' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l user -d 'Who submits (default: SUDO_USER, else USER)' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l remarks -d 'Free text shown in listings [default: the file\'s]' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -255,7 +255,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l status -d 'Only jobs of this status' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -264,7 +264,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -274,7 +274,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l reason -d 'Why (recorded in the history)' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -284,7 +284,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l max-wait -d 'Give up after this many seconds (exit 1)' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -293,7 +293,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from wait" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from log" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -309,7 +309,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Wait for a job to end (exit 0 when it completed)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "log" -d 'Print a job\'s task logs'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -322,7 +322,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l host -d 'Only this host key' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l domain -d 'Only this domain' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -336,7 +336,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from help" -f -a "show" -d 'One entry per domain: instances, owner, live state and a verdict'
 complete -c vmsched -n "__fish_vmsched_using_subcommand domains; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l reason -d 'Why (recorded in the history)' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -348,7 +348,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -l no-progress -
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand revert" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l reason -d 'Why (recorded in the history)' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -360,7 +360,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -s h -l help -
 complete -c vmsched -n "__fish_vmsched_using_subcommand poweroff" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l state -d 'Plan from this state file instead of the database (implies --dry-run)' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l lock-timeout -d 'Seconds to wait for another pass\'s lock [default: setting lock_timeout]' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -372,7 +372,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -s q -l q
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand schedule-once" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -383,7 +383,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_se
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -f -a "export" -d 'Write the live state as a state file (JSON) on stdout'
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and not __fish_seen_subcommand_from export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -397,7 +397,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_s
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l vm -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l since -d 'Since a duration ago (<n>[smhd]) or an RFC 3339 time' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l limit -d 'At most this many rows (the newest)' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -406,7 +406,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s q -l quiet -
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -417,7 +417,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l no-progress 
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -s c -l uri -d 'libvirt URI to use instead of finding one (qemu:///system, else test+unix:///default)' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -428,7 +428,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -s q -l quiet -d '
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -437,7 +437,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -s q -l qui
 complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand man" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand man" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand man" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand man" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
@@ -446,7 +446,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand man" -s q -l quiet -d 'S
 complete -c vmsched -n "__fish_vmsched_using_subcommand man" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand man" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l db -d 'The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r

@@ -1,6 +1,7 @@
 //! vmsched: schedules test tasks onto libvirt VM instances that may share one domain.
 //! `run` parses the command line, resolves the global settings and dispatches a subcommand.
 
+pub mod access;
 pub mod cli;
 pub mod commands;
 pub mod exit;
@@ -30,8 +31,9 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Opens the database (see `store::Mode`).
+    /// Opens the database (see `store::Mode`), once `access` finds that this user may.
     pub fn open(&self, mode: store::Mode) -> Result<store::Store> {
+        access::check(&self.db, mode)?;
         store::Store::open(&self.db, mode)
     }
 }
@@ -50,7 +52,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8> {
         }
     };
     let ctx = Ctx {
-        db: cli.global.db.clone().unwrap_or_else(default_db),
+        db: cli.global.db.clone().unwrap_or_else(access::default_db),
         out: output::Output::detect(&cli.global),
         timeout: Duration::from_secs(cli.global.timeout.max(1)),
     };
@@ -78,18 +80,4 @@ fn usage_error(text: &str) -> String {
         })
         .unwrap_or_else(|| "try `--help`".to_string());
     format!("{error}\nhint: {hint}\n")
-}
-
-/// `/var/lib/vmsched/vmsched.db` for root, else under `$XDG_STATE_HOME` (or `~/.local/state`).
-fn default_db() -> PathBuf {
-    if nix::unistd::Uid::effective().is_root() {
-        return PathBuf::from("/var/lib/vmsched/vmsched.db");
-    }
-    let state = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/state")
-        });
-    state.join("vmsched/vmsched.db")
 }

@@ -189,7 +189,7 @@ struct HostJson {
 /// Every host key of the inventory or of the `hosts` table, and `*` (the global limits,
 /// counting every VM), with effective limits and where they come from.
 fn list(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let specs = hosts::load(store.conn())?;
     let all = vms::list(store.conn())?;
     let mut counts: BTreeMap<String, usize> = specs.keys().map(|h| (h.clone(), 0)).collect();

@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, command: DomainsCommand, out: &mut dyn Write) -> Result<u8
 }
 
 fn show(ctx: &Ctx, args: &DomainsShowArgs, out: &mut dyn Write) -> Result<u8> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let host = args.host.as_deref().map(str::to_ascii_lowercase);
     let mut keys: BTreeMap<Key, Vec<VmRow>> = BTreeMap::new();
     for vm in vms::list(store.conn())? {

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// (w7), try 1 ==` line. Tasks without a log yet and missing files are reported on stderr;
 /// a missing file makes the exit code 1 once everything else is printed.
 pub fn log(ctx: &Ctx, args: &JobLogArgs, out: &mut dyn Write) -> Result<u8> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let detail = found(jobs::load(store.conn(), args.id)?, args.id)?;
     let tasks: Vec<&TaskRow> = detail
         .steps

@@ -66,7 +66,7 @@ impl<'a, S> JobJson<'a, S> {
 
 /// `jobs list [--status S]`: every job by id.
 pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let jobs = jobs::list(store.conn(), args.status)?;
     if ctx.out.format == Format::Json {
         let rows: Vec<_> = jobs
@@ -104,7 +104,7 @@ pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
 
 /// `jobs show ID`: the job, then its steps and their tasks.
 pub fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let detail = found(jobs::load(store.conn(), id)?, id)?;
     let task_count = detail.steps.iter().map(|s| s.tasks.len() as u32).sum();
     if ctx.out.format == Format::Json {

@@ -205,7 +205,7 @@ struct ChildJson<'a> {
 }
 
 fn list(ctx: &Ctx, args: &VmListArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let vms: Vec<VmRow> = vms::list(store.conn())?
         .into_iter()
         .filter(|vm| args.role.is_none_or(|r| vm.role == r))
