@@ -124,9 +124,11 @@ impl Store {
     /// WAL, checked to be on (it is a property of the file, set outside any migration), and
     /// foreign keys (a property of the connection).
     fn setup(&mut self) -> Result<()> {
+        let timeout = self.busy_timeout;
         let mode: String = self
             .conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(|e| plain(e, &self.path, timeout))?;
         if !mode.eq_ignore_ascii_case("wal") {
             anyhow::bail!(
                 "database `{}` refuses WAL mode (journal mode is {mode})",
@@ -134,7 +136,8 @@ impl Store {
             );
         }
         self.conn
-            .execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")?;
+            .execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")
+            .map_err(|e| plain(e, &self.path, timeout))?;
         // A pass runs a few dozen statements once per decision: parsed once each, a pass
         // that starts a thousand tasks holds the write lock for far less.
         self.conn.set_prepared_statement_cache_capacity(64);
@@ -236,10 +239,10 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| busy(e, timeout))?;
+            .map_err(|e| plain(e, &self.path, timeout))?;
         let value = f(&tx)?;
         if commit {
-            tx.commit().map_err(|e| busy(e, timeout))?;
+            tx.commit().map_err(|e| plain(e, &self.path, timeout))?;
         }
         Ok(value)
     }
@@ -284,14 +287,29 @@ impl std::fmt::Display for Busy {
 
 impl std::error::Error for Busy {}
 
-/// Says plainly that another writer held the database too long.
-fn busy(err: rusqlite::Error, timeout: Duration) -> anyhow::Error {
+/// Says plainly that another writer held the database too long, or that SQLite could not
+/// write it: `crate::access` checked the file and its folder before, so what is left are the
+/// files SQLite keeps beside it (a `-wal` or `-shm` of another owner or mode).
+fn plain(err: rusqlite::Error, path: &Path, timeout: Duration) -> anyhow::Error {
     match err.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
             Busy(timeout).into()
         }
+        Some(rusqlite::ErrorCode::ReadOnly) => beside(path),
         _ => err.into(),
     }
+}
+
+/// SQLite could not open or write the write-ahead log or its index beside the database.
+fn beside(path: &Path) -> anyhow::Error {
+    let path = path.display();
+    exit::failed(format!(
+        "cannot use database `{path}`: permission denied on the files SQLite keeps beside it"
+    ))
+    .hint(format!(
+        "`{path}-wal` and `{path}-shm` need the database's group and mode (`ls -l {path}*`)"
+    ))
+    .into()
 }
 
 /// The folder a database lives in (`.` for a bare file name).
@@ -425,6 +443,10 @@ fn identify(conn: &Connection, path: &Path) -> Result<i64> {
         (Err(err), _) | (_, Err(err)) => {
             return match err.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::NotADatabase) => Err(not_ours("not an SQLite file")),
+                // `crate::access` checked the file itself: what is left is beside it.
+                Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen) => {
+                    Err(beside(path))
+                }
                 _ => Err(err).with_context(|| format!("cannot read database `{}`", path.display())),
             };
         }

@@ -235,3 +235,35 @@ fn a_reader_sees_what_a_live_writer_committed() {
     assert_eq!(run.json()[0]["description"], "seen live");
     drop(writer);
 }
+
+#[test]
+fn files_beside_the_database_that_a_member_cannot_write_are_named() {
+    if !root("files_beside_the_database_that_a_member_cannot_write_are_named") {
+        return;
+    }
+    let lab = open_lab();
+    let db = shared_folder(&lab);
+    lab.cmd(ADD_X).env("VMSCHED_DB", &db).assert().success();
+    // A writer keeps the write-ahead log and its index, made private by hand.
+    let writer = rusqlite::Connection::open(&db).unwrap();
+    writer
+        .execute("UPDATE vms SET description = 'held' WHERE name = 'x'", [])
+        .unwrap();
+    for suffix in ["-wal", "-shm"] {
+        chmod(&db.with_file_name(format!("vmsched.db{suffix}")), 0o600);
+    }
+    let run = run_as(
+        &lab,
+        &db,
+        MEMBER,
+        &[GROUP],
+        &["jobs", "submit", "--vm", "x", "--", "true"],
+    );
+    let error = run.code(1).one_line_error();
+    assert!(
+        error.contains("permission denied on the files SQLite keeps beside it"),
+        "{error}"
+    );
+    assert!(!error.contains("Error code"), "{error}");
+    drop(writer);
+}
