@@ -56,6 +56,11 @@ fn shared_folder(lab: &Lab) -> PathBuf {
 fn run_as(lab: &Lab, db: &Path, uid: u32, groups: &[u32], args: &[&str]) -> Run {
     let mut cmd = lab.std_cmd(args);
     cmd.env("VMSCHED_DB", db);
+    as_user(cmd, uid, groups)
+}
+
+/// Runs a command as `uid` with primary group `uid` and supplementary `groups`.
+fn as_user(mut cmd: std::process::Command, uid: u32, groups: &[u32]) -> Run {
     let groups: Vec<Gid> = groups.iter().map(|&g| Gid::from_raw(g)).collect();
     // SAFETY: between fork and exec the hook only makes system calls.
     unsafe {
@@ -266,4 +271,22 @@ fn files_beside_the_database_that_a_member_cannot_write_are_named() {
     );
     assert!(!error.contains("Error code"), "{error}");
     drop(writer);
+}
+
+#[test]
+fn a_user_outside_group_vmsched_defaults_to_a_lab_of_their_own() {
+    if !root("a_user_outside_group_vmsched_defaults_to_a_lab_of_their_own") {
+        return;
+    }
+    let lab = open_lab();
+    let mut cmd = lab.std_cmd(&["vms", "list"]);
+    cmd.env_remove("VMSCHED_DB");
+    let run = as_user(cmd, OUTSIDER, &[]).code(2);
+    let own = lab.path().join("state/vmsched/vmsched.db");
+    assert!(
+        run.stderr
+            .contains(&format!("no database at `{}`", own.display())),
+        "{}",
+        run.stderr
+    );
 }
