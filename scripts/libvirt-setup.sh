@@ -24,7 +24,11 @@
 # What it touches:
 #   - Debian packages it installs when missing (they stay installed);
 #   - only when it starts libvirtd itself (none runs): the system user libvirt-qemu and groups
-#     kvm and libvirt-qemu when missing, and the settings below in /etc/libvirt/qemu.conf; it
+#     kvm, libvirt-qemu and libvirt when missing, and the settings below in
+#     /etc/libvirt/qemu.conf and /etc/libvirt/libvirtd.conf (the latter as Debian's
+#     libvirt-daemon-system sets it: members of group libvirt, such as the packaged `vmsched`
+#     service user, may use qemu:///system without root; it takes effect only for a libvirtd
+#     this script starts); it
 #     copies each /etc file first (the account files as one set) and, when it stops that
 #     libvirtd and no run holds it any more, puts back the copy byte for byte (a file someone
 #     else changed since is left as it is, with a warning; accounts are then removed with
@@ -51,6 +55,7 @@ STATE=/var/lib/vmsched-test-libvirtd # daemon, holds/RUN, etc/SET/ (see above)
 LOCK=/run/vmsched-test-libvirtd.lock
 LOG=/var/log/vmsched-test-libvirtd.log
 CONF=/etc/libvirt/qemu.conf
+LIBVIRTD_CONF=/etc/libvirt/libvirtd.conf
 CONF_HEADER="# vmsched test settings (scripts/libvirt-setup.sh)"
 # The files useradd and groupadd write.
 ACCOUNTS=(/etc/passwd /etc/group /etc/shadow /etc/gshadow
@@ -66,6 +71,11 @@ QEMU_SETTINGS=(
     'cgroup_controllers = [ ]'
     'namespaces = [ ]'
     'stdio_handler = "file"'
+)
+LIBVIRTD_SETTINGS=(
+    'unix_sock_group = "libvirt"'
+    'unix_sock_rw_perms = "0770"'
+    'auth_unix_rw = "none"'
 )
 APT_UPDATED=no
 RUN=${VMSCHED_TEST_RUN:-}
@@ -262,10 +272,11 @@ restore_etc() {
     local account
     [ -d "$STATE/etc" ] || return 0
     if pgrep -x libvirtd >/dev/null; then
-        echo "a libvirtd runs: /etc/libvirt/qemu.conf and the accounts stay as they are" >&2
+        echo "a libvirtd runs: $CONF, $LIBVIRTD_CONF and the accounts stay as they are" >&2
         return
     fi
     restore_set qemu "$CONF" || true
+    restore_set libvirtd "$LIBVIRTD_CONF" || true
     if ! restore_set accounts "${ACCOUNTS[@]}"; then
         # Someone else changed the account files since: remove only what this script added.
         while read -r account; do
@@ -280,11 +291,13 @@ restore_etc() {
     rmdir "$STATE/etc" 2>/dev/null || true
 }
 
-# libvirtd's QEMU driver refuses to start without this user, even with user = "root".
+# libvirtd's QEMU driver refuses to start without this user, even with user = "root"; the
+# group libvirt owns the read-write socket (LIBVIRTD_SETTINGS).
 create_qemu_user() {
     local missing=() account
     getent group kvm >/dev/null || missing+=(group:kvm)
     getent group libvirt-qemu >/dev/null || missing+=(group:libvirt-qemu)
+    getent group libvirt >/dev/null || missing+=(group:libvirt)
     getent passwd libvirt-qemu >/dev/null || missing+=(user:libvirt-qemu)
     [ ${#missing[@]} = 0 ] && return
     save_etc accounts "${ACCOUNTS[@]}"
@@ -301,22 +314,23 @@ create_qemu_user() {
     wrote_etc accounts "${ACCOUNTS[@]}"
 }
 
-# Writes the settings that are not already so (after copying the file once).
-configure_qemu() {
-    local setting key changed=no
-    mkdir -p "$(dirname "$CONF")"
-    for setting in "${QEMU_SETTINGS[@]}"; do
-        grep -qxF "$setting" "$CONF" 2>/dev/null && continue
+# Writes the settings $3... that are not already so into file $2, copied first as set $1.
+configure() {
+    local set=$1 file=$2 setting key changed=no
+    shift 2
+    mkdir -p "$(dirname "$file")"
+    for setting; do
+        grep -qxF "$setting" "$file" 2>/dev/null && continue
         if [ "$changed" = no ]; then
-            save_etc qemu "$CONF"
-            grep -qxF "$CONF_HEADER" "$CONF" 2>/dev/null || echo "$CONF_HEADER" >>"$CONF"
+            save_etc "$set" "$file"
+            grep -qxF "$CONF_HEADER" "$file" 2>/dev/null || echo "$CONF_HEADER" >>"$file"
             changed=yes
         fi
         key=${setting%% *}
-        sed -i "s/^[[:space:]]*${key}[[:space:]]*=/# &/" "$CONF"
-        echo "$setting" >>"$CONF"
+        sed -i "s/^[[:space:]]*${key}[[:space:]]*=/# &/" "$file"
+        echo "$setting" >>"$file"
     done
-    if [ "$changed" = yes ]; then wrote_etc qemu "$CONF"; fi
+    if [ "$changed" = yes ]; then wrote_etc "$set" "$file"; fi
 }
 
 answers() {
@@ -381,7 +395,8 @@ start() {
     else
         rm -f "$STATE/daemon"
         create_qemu_user
-        configure_qemu
+        configure qemu "$CONF" "${QEMU_SETTINGS[@]}"
+        configure libvirtd "$LIBVIRTD_CONF" "${LIBVIRTD_SETTINGS[@]}"
         if ! start_libvirtd; then
             restore_etc
             skip "libvirtd" "$WHY"

@@ -5,7 +5,8 @@
 # time (soak and chaos on real QEMU, about a minute each; the chaos test stops libvirtd once
 # through `libvirt-setup.sh bounce`, only when this run started it and no other run holds it;
 # the concurrency hammer, a minute on libvirt's in-process test driver, which needs no daemon),
-# printing their figures.
+# printing their figures. Under CI=true only, then the Debian package end to end
+# (scripts/package-smoke.sh).
 #
 # Where it cannot set up a hypervisor it says so on a visible `SKIP <tests>: <reason>` line and
 # runs the rest; under CI=true that fails the run instead (exit 1), and so do the tests
@@ -43,3 +44,9 @@ cargo test --locked || exit 1
 # Every serial_ test with a hypervisor; without one, those that need none.
 if [ "$serial" = yes ]; then filter=serial_; else filter=serial_concurrency; fi
 VMSCHED_SERIAL=1 cargo test --locked --test cli -- --test-threads=1 --ignored --nocapture "$filter" || exit 1
+
+# CI only (it installs a package and creates system users, which a shared host must not get):
+# the Debian package, built, installed, run as the `vmsched` user on qemu:///system, purged.
+if [ "${CI:-}" = true ]; then
+    scripts/package-smoke.sh || exit 1
+fi

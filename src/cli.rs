@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct Global {
-    /// The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]
+    /// The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]
     #[arg(
         long,
         global = true,

@@ -73,7 +73,7 @@ fn database(args: &[OsString]) -> PathBuf {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     })
-    .unwrap_or_else(crate::default_db)
+    .unwrap_or_else(crate::access::default_db)
 }
 
 /// What `read` finds in the database, or nothing when it cannot be read as it is.

@@ -1,6 +1,7 @@
 //! vmsched: schedules test tasks onto libvirt VM instances that may share one domain.
 //! `run` parses the command line, resolves the global settings and dispatches a subcommand.
 
+pub mod access;
 pub mod cli;
 pub mod commands;
 pub mod complete;
@@ -31,8 +32,9 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Opens the database (see `store::Mode`).
+    /// Opens the database (see `store::Mode`), once `access` finds that this user may.
     pub fn open(&self, mode: store::Mode) -> Result<store::Store> {
+        access::check(&self.db, mode)?;
         store::Store::open(&self.db, mode)
     }
 }
@@ -57,7 +59,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<u8> {
         }
     };
     let ctx = Ctx {
-        db: cli.global.db.clone().unwrap_or_else(default_db),
+        db: cli.global.db.clone().unwrap_or_else(access::default_db),
         out: output::Output::detect(&cli.global),
         timeout: Duration::from_secs(cli.global.timeout.max(1)),
     };
@@ -116,21 +118,4 @@ fn usage_error(text: &str) -> String {
         })
         .unwrap_or_else(|| "try `--help`".to_string());
     format!("{error}\nhint: {hint}\n")
-}
-
-/// The database of root's commands when `--db` and `VMSCHED_DB` name none.
-pub const ROOT_DB: &str = "/var/lib/vmsched/vmsched.db";
-
-/// `ROOT_DB` for root, else under `$XDG_STATE_HOME` (or `~/.local/state`).
-pub(crate) fn default_db() -> PathBuf {
-    if nix::unistd::Uid::effective().is_root() {
-        return PathBuf::from(ROOT_DB);
-    }
-    let state = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/state")
-        });
-    state.join("vmsched/vmsched.db")
 }

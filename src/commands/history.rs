@@ -22,7 +22,7 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs, out: &mut dyn Write) -> Result<()>
         .as_deref()
         .map(|s| since(s, Utc::now()))
         .transpose()?;
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let query = Query {
         vm: args.vm.as_deref(),
         since: since.as_deref(),

@@ -217,7 +217,7 @@ struct HostJson {
 /// counting every VM), with what each holds now and its effective limits and where they
 /// come from, all read in one transaction.
 fn list(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let (specs, all, live) = store.read(|tx| {
         let loaded = pass::judge(tx, &settings::load(tx)?)?;
         let live = scheduler::host_counts(&loaded.state);

@@ -81,7 +81,7 @@ fn environment() -> Section {
 }
 
 fn files() -> Section {
-    let db = Path::new(crate::ROOT_DB);
+    let db = Path::new(crate::access::SHARED_DB);
     let logs = crate::workers::logs_dir(db);
     let shown = |path: &Path| path.display().to_string();
     Section {
@@ -115,7 +115,7 @@ fn files() -> Section {
 fn cron() -> Section {
     let pass = format!(
         "/usr/local/bin/vmsched --db {} schedule-once",
-        crate::ROOT_DB
+        crate::access::SHARED_DB
     );
     Section {
         title: "CRON",
@@ -129,8 +129,8 @@ fn cron() -> Section {
             "# crontab -e (the database file's owner's, or root's)".to_string(),
             format!("* * * * *  {pass}"),
             String::new(),
-            "# /etc/cron.d/vmsched (with a user field)".to_string(),
-            format!("* * * * *  root  {pass}"),
+            "# /etc/cron.d/vmsched (with a user field: the database's owner)".to_string(),
+            format!("* * * * *  vmsched  {pass}"),
         ],
     }
 }

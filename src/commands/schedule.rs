@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
         return Ok(exit::OK);
     }
     if args.dry_run {
-        let store = ctx.open(Mode::Existing)?;
+        let store = ctx.open(Mode::Read)?;
         let loaded = store.read(|tx| pass::judge(tx, &settings::load(tx)?))?;
         print_plan(ctx.out, &scheduler::plan(&loaded.state), out)?;
         return Ok(exit::OK);

@@ -30,7 +30,7 @@ struct SettingJson {
 }
 
 fn list(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let current = settings::load(store.conn())?;
     let rows: Vec<SettingJson> = KEYS
         .iter()

@@ -9,7 +9,7 @@ use anyhow::Result;
 use std::io::Write;
 
 pub fn export(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let loaded = store.read(|tx| judge(tx, &settings::load(tx)?))?;
     output::json(out, &loaded.state)
 }

@@ -66,6 +66,9 @@ pub enum Mode {
     Create,
     /// Open an older database without refusing it (`migrate`).
     Migrate,
+    /// Only read it (lists, shows, history): it works on a database this user cannot write
+    /// (a backup, a read-only mount), read-only (see `open_read_only`).
+    Read,
 }
 
 impl Store {
@@ -82,10 +85,15 @@ impl Store {
             }
             create(path)?;
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
+        let read_only = mode == Mode::Read && !writable(path);
+        let conn = if read_only {
+            open_read_only(path)
+        } else {
+            Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+        }
         .with_context(|| format!("cannot open database `{}`", path.display()))?;
         let busy_timeout = busy_timeout();
         conn.busy_timeout(busy_timeout)?;
@@ -111,7 +119,9 @@ impl Store {
             path: path.to_path_buf(),
             busy_timeout,
         };
-        store.setup()?;
+        if !read_only {
+            store.setup()?;
+        }
         Ok(store)
     }
 
@@ -158,9 +168,11 @@ impl Store {
     /// WAL, checked to be on (it is a property of the file, set outside any migration), and
     /// foreign keys (a property of the connection).
     fn setup(&mut self) -> Result<()> {
+        let timeout = self.busy_timeout;
         let mode: String = self
             .conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(|e| plain(e, &self.path, timeout))?;
         if !mode.eq_ignore_ascii_case("wal") {
             anyhow::bail!(
                 "database `{}` refuses WAL mode (journal mode is {mode})",
@@ -168,7 +180,8 @@ impl Store {
             );
         }
         self.conn
-            .execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")?;
+            .execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;")
+            .map_err(|e| plain(e, &self.path, timeout))?;
         // A pass runs a few dozen statements once per decision: parsed once each, a pass
         // that starts a thousand tasks holds the write lock for far less.
         self.conn.set_prepared_statement_cache_capacity(64);
@@ -270,10 +283,10 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| busy(e, timeout))?;
+            .map_err(|e| plain(e, &self.path, timeout))?;
         let value = f(&tx)?;
         if commit {
-            tx.commit().map_err(|e| busy(e, timeout))?;
+            tx.commit().map_err(|e| plain(e, &self.path, timeout))?;
         }
         Ok(value)
     }
@@ -318,20 +331,80 @@ impl std::fmt::Display for Busy {
 
 impl std::error::Error for Busy {}
 
-/// Says plainly that another writer held the database too long.
-fn busy(err: rusqlite::Error, timeout: Duration) -> anyhow::Error {
+/// Says plainly that another writer held the database too long, or that SQLite could not
+/// write it: `crate::access` checked the file and its folder before, so what is left are the
+/// files SQLite keeps beside it (a `-wal` or `-shm` of another owner or mode).
+fn plain(err: rusqlite::Error, path: &Path, timeout: Duration) -> anyhow::Error {
     match err.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
             Busy(timeout).into()
         }
+        Some(rusqlite::ErrorCode::ReadOnly) => beside(path),
         _ => err.into(),
     }
 }
 
+/// SQLite could not open or write the write-ahead log or its index beside the database.
+fn beside(path: &Path) -> anyhow::Error {
+    let path = path.display();
+    exit::failed(format!(
+        "cannot use database `{path}`: permission denied on the files SQLite keeps beside it"
+    ))
+    .hint(format!(
+        "`{path}-wal` and `{path}-shm` need the database's group and mode (`ls -l {path}*`)"
+    ))
+    .into()
+}
+
+/// The folder a database lives in (`.` for a bare file name).
+pub fn folder(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Whether this user may write the database and its folder (SQLite creates its write-ahead
+/// log and index beside the file).
+fn writable(path: &Path) -> bool {
+    use nix::unistd::{access, AccessFlags};
+    access(path, AccessFlags::W_OK).is_ok() && access(folder(path), AccessFlags::W_OK).is_ok()
+}
+
+/// Opens a database this user may only read. SQLite's read-only mode reads the write-ahead log
+/// through the index (`-shm`) a writer keeps beside the file, so it sees the latest commits;
+/// with no index there (no writer has the database open: a backup, a read-only mount, a lab
+/// between passes) or none this user can read, the file is opened `immutable`, as it is on
+/// disk: a read-only connection would otherwise create an index owned by this user, which
+/// the owner's next write could not use (or fail where the folder is read-only).
+fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let escaped = path
+        .to_string_lossy()
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23");
+    let mut shm = path.as_os_str().to_owned();
+    shm.push("-shm");
+    if Path::new(&shm).exists() {
+        let conn = Connection::open_with_flags(format!("file:{escaped}?mode=ro"), flags)?;
+        if conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .is_ok()
+        {
+            return Ok(conn);
+        }
+    }
+    Connection::open_with_flags(format!("file:{escaped}?immutable=1"), flags)
+}
+
 /// Creates a database at `path` (and its folder): made complete under a temporary name
-/// beside it (mode 0600, WAL, the latest schema) and only then linked to `path`, so `path`
-/// never holds a half-made database, even after a crash; a database another command created
-/// there meanwhile is kept.
+/// beside it (WAL, the latest schema) and only then linked to `path`, so `path` never holds a
+/// half-made database, even after a crash; a database another command created there meanwhile
+/// is kept. It is private (0600), unless its folder is shared (see `shared_with`).
 fn create(path: &Path) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -341,12 +414,18 @@ fn create(path: &Path) -> Result<()> {
     let cannot = || format!("cannot create database `{}`", path.display());
     let name = path.file_name().with_context(cannot)?.to_string_lossy();
     let new = path.with_file_name(format!(".{name}.new-{}", std::process::id()));
+    let shared = std::fs::metadata(folder(path))
+        .ok()
+        .and_then(|m| shared_with(&m));
     let made = (|| -> Result<()> {
-        std::fs::OpenOptions::new()
+        let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(&new)?;
+        if let Some((uid, gid)) = shared {
+            share(&file, uid, gid)?;
+        }
         let mut store = Store {
             conn: Connection::open(&new)?,
             path: new.clone(),
@@ -362,6 +441,29 @@ fn create(path: &Path) -> Result<()> {
     })();
     let _ = std::fs::remove_file(&new);
     made.with_context(cannot)
+}
+
+/// The owner and group of a group-shared folder: one with the set-group-id bit and full group
+/// access (2770, as `/var/lib/vmsched`), whose files belong to its group. A database made there
+/// is the lab of that group: mode 0660, the folder's group, and the folder owner's (passes run
+/// as the database's owner: the service user). `None` for any other folder.
+pub fn shared_with(folder: &std::fs::Metadata) -> Option<(u32, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    (folder.mode() & 0o2070 == 0o2070).then(|| (folder.uid(), folder.gid()))
+}
+
+/// Makes a new database file the shared folder's: mode 0660 whatever the umask, and, when
+/// root makes it, owned by the folder's owner and group (anyone else may make it only as the
+/// folder's owner: `crate::access`). SQLite gives the write-ahead log and its index the
+/// database's mode and, under root, its owner.
+fn share(file: &std::fs::File, uid: u32, gid: u32) -> Result<()> {
+    use nix::unistd::{fchown, Gid, Uid};
+    use std::os::unix::fs::PermissionsExt;
+    if Uid::effective().is_root() {
+        fchown(file, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)))?;
+    }
+    file.set_permissions(std::fs::Permissions::from_mode(0o660))?;
+    Ok(())
 }
 
 /// vmsched's `PRAGMA application_id` ("vmsd"), set by migration 4.
@@ -385,6 +487,10 @@ fn identify(conn: &Connection, path: &Path) -> Result<i64> {
         (Err(err), _) | (_, Err(err)) => {
             return match err.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::NotADatabase) => Err(not_ours("not an SQLite file")),
+                // `crate::access` checked the file itself: what is left is beside it.
+                Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen) => {
+                    Err(beside(path))
+                }
                 _ => Err(err).with_context(|| format!("cannot read database `{}`", path.display())),
             };
         }

@@ -126,7 +126,7 @@ fn the_man_page_documents_exit_status_environment_files_cron_and_examples() {
     }
     let cron = section("CRON");
     assert!(
-        cron.contains("* * * * *  root  /usr/local/bin/vmsched"),
+        cron.contains("* * * * *  vmsched  /usr/local/bin/vmsched"),
         "{cron}"
     );
 }

@@ -2,6 +2,7 @@
 //! driver, scheduler scenarios and properties; the long `serial_` tests (soak and chaos on real
 //! QEMU, concurrency) that scripts/test.sh runs one at a time.
 
+mod access;
 mod admin;
 mod admin_ops;
 mod attempts;

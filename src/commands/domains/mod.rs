@@ -45,7 +45,7 @@ fn entries(
     domain: Option<&str>,
     no_live: bool,
 ) -> Result<Vec<DomainJson>> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let host = host.map(str::to_ascii_lowercase);
     let (all, max_errors) =
         store.read(|tx| Ok((vms::list(tx)?, settings::load(tx)?.max_errors)))?;

@@ -16,7 +16,7 @@ use std::path::Path;
 /// on stderr (bad input when no selected task has it); a missing file makes the exit code 1
 /// once everything else is printed.
 pub fn log(ctx: &Ctx, args: &JobLogArgs, out: &mut dyn Write) -> Result<u8> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let detail = found(jobs::load(store.conn(), args.id)?, args.id)?;
     let tasks: Vec<&TaskRow> = detail
         .steps

@@ -81,7 +81,7 @@ impl<'a, S> JobJson<'a, S> {
 
 /// `jobs list [--status S]`: every job by id.
 pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let jobs = jobs::list(store.conn(), args.status)?;
     if ctx.out.format == Format::Json {
         let rows: Vec<_> = jobs
@@ -120,7 +120,7 @@ pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
 /// `jobs show ID`: the job, then its steps and their tasks, then why its queued tasks wait.
 /// The job and the state the reasons come from are read in one transaction.
 pub fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let (detail, waiting, history) = store.read(|tx| {
         Ok((
             jobs::load(tx, id)?,

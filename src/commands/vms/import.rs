@@ -148,7 +148,7 @@ pub fn import(ctx: &Ctx, args: &VmImportArgs, out: &mut dyn Write) -> Result<()>
     };
     let mut store = match (args.dry_run, ctx.db.exists()) {
         (true, false) => Store::scratch()?,
-        (true, true) => ctx.open(Mode::Existing)?.in_memory_copy()?,
+        (true, true) => ctx.open(Mode::Read)?.in_memory_copy()?,
         (false, _) => ctx.open(Mode::Create)?,
     };
     let (changes, kill) = store.write_if(!args.dry_run, |tx| {

@@ -259,7 +259,7 @@ struct ChildJson<'a> {
 }
 
 fn list(ctx: &Ctx, args: &VmListArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let host = args.host.as_deref().map(str::to_ascii_lowercase);
     let vms: Vec<VmRow> = vms::list(store.conn())?
         .into_iter()

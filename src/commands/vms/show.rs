@@ -34,7 +34,7 @@ struct LastError {
 }
 
 pub(super) fn show(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let (vm, failure, waits) = store.read(|tx| {
         let vm = vms::require(tx, name)?;
         Ok((vm, vms::last_failure(tx, name)?, waits::read(tx)?))
