@@ -1336,13 +1336,17 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__jobs__subcmd__list)
-            opts="-v -q -h -V --status --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-v -q -h -V --status --user --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1418,7 +1422,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__jobs__subcmd__submit)
-            opts="-v -q -h -V --vm --file --priority --task-timeout --user --remarks --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-v -q -h -V --vm --file --priority --task-timeout --user --env --remarks --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1441,6 +1445,10 @@ _vmsched() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

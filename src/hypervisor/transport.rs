@@ -55,13 +55,17 @@ impl Transport {
 /// Whether connecting to `uri` makes libvirt run a local program that the URI itself names:
 /// the `ext` transport's `command=` (or one given to `ssh`). Such a URI is connected to only
 /// to do the work it was registered for, never merely to check it: whoever wrote it (in an
-/// inventory, say) chose the program.
+/// inventory, say) chose the program; and it is registered only when the setting
+/// `allow_ext_uris` allows it. libvirt compares transports and parameter names without case
+/// (the URL parser lowers the scheme).
 pub fn runs_named_program(uri: &str) -> bool {
     url::Url::parse(uri).is_ok_and(|url| {
         url.scheme()
             .rsplit_once('+')
             .is_some_and(|(_, t)| t == "ext")
-            || url.query_pairs().any(|(key, _)| key == "command")
+            || url
+                .query_pairs()
+                .any(|(key, _)| key.eq_ignore_ascii_case("command"))
     })
 }
 
@@ -107,6 +111,8 @@ mod tests {
             "qemu+ext:///system?command=/opt/bin/connect",
             "test+ext:///default",
             "qemu+ssh://h1/system?command=/opt/bin/myssh",
+            "QEMU+EXT:///system",
+            "qemu+ssh://h1/system?Command=%2Fopt%2Fbin%2Fmyssh",
         ] {
             assert!(runs_named_program(uri), "{uri}");
         }

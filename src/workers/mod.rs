@@ -31,27 +31,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The worker log beside the database (workers have no terminal).
-pub fn log_path(db: &Path) -> Result<PathBuf> {
-    let dir = data_dir(db).join("logs");
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    Ok(dir.join("workers.log"))
-}
-
 /// Sends this process's stderr to the worker log: for a detached pass, which has no terminal.
 pub fn log_stderr(db: &Path) -> Result<()> {
-    let log = open_log(&log_path(db)?)?;
+    let log = open_log(db)?;
     nix::unistd::dup2_stderr(&log).context("cannot send messages to the worker log")?;
     Ok(())
 }
 
-/// Opens the worker log for appending (workers' stderr).
-pub fn open_log(path: &Path) -> Result<File> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("cannot open worker log `{}`", path.display()))
+/// Opens the worker log beside the database, `logs/workers.log`, for appending (workers have
+/// no terminal: their stderr goes there).
+pub fn open_log(db: &Path) -> Result<File> {
+    crate::logs::open(db, Path::new("logs/workers.log"), true).context("cannot open the worker log")
 }
 
 /// Starts `vmsched-worker` for an operation, blocked reading its stdin until the pass has

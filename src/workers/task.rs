@@ -25,7 +25,9 @@ use crate::workers::data_dir;
 use anyhow::{Context, Result};
 use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-use nix::unistd::Pid;
+use nix::unistd::{Pid, Uid, User};
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -56,32 +58,28 @@ pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Stor
     let folder = log.parent().context("log path")?.to_path_buf();
     // Orphans of the command come to this process, not to init, so they can be found.
     nix::sys::prctl::set_child_subreaper(true).context("cannot become a subreaper")?;
-    let started = std::fs::create_dir_all(&folder)
-        .with_context(|| format!("cannot create `{}`", folder.display()))
-        .and_then(|()| {
-            std::fs::File::create(&log)
-                .with_context(|| format!("cannot create `{}`", log.display()))
-        })
-        .and_then(|file| {
-            let (program, args) = task.command.split_first().context("empty command")?;
-            Command::new(program)
-                .args(args)
-                .current_dir(&folder)
-                .stdin(Stdio::null())
-                .stdout(file.try_clone()?)
-                .stderr(file)
-                .env("VMSCHED_VM", &vm.name)
-                .env("VMSCHED_URI", &vm.uri)
-                .env("VMSCHED_DOMAIN", &vm.domain)
-                .env("VMSCHED_SNAPSHOT", &vm.snapshot)
-                .env("VMSCHED_HOSTNAME", vm.hostname.as_deref().unwrap_or(""))
-                .env("VMSCHED_JOB", job.to_string())
-                .env("VMSCHED_STEP", step.to_string())
-                .env("VMSCHED_TASK", no.to_string())
-                .process_group(0)
-                .spawn()
-                .with_context(|| format!("cannot start `{program}`"))
-        });
+    let started = crate::logs::open(store.path(), Path::new(&task.log), false).and_then(|file| {
+        let (program, args) = task.command.split_first().context("empty command")?;
+        Command::new(program)
+            .args(args)
+            .current_dir(&folder)
+            .stdin(Stdio::null())
+            .stdout(file.try_clone()?)
+            .stderr(file)
+            .env_clear()
+            .envs(base_env(store.path(), &task.env))
+            .env("VMSCHED_VM", &vm.name)
+            .env("VMSCHED_URI", &vm.uri)
+            .env("VMSCHED_DOMAIN", &vm.domain)
+            .env("VMSCHED_SNAPSHOT", &vm.snapshot)
+            .env("VMSCHED_HOSTNAME", vm.hostname.as_deref().unwrap_or(""))
+            .env("VMSCHED_JOB", job.to_string())
+            .env("VMSCHED_STEP", step.to_string())
+            .env("VMSCHED_TASK", no.to_string())
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("cannot start `{program}`"))
+    });
     let child = match started {
         Ok(child) => child,
         Err(err) => return not_started(&mut store, op, &format!("{err:#}")).map(|()| store),
@@ -106,6 +104,31 @@ pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Stor
     );
     wait_and_finish(&db, op.id, child.id() as i32, deadline)?;
     Store::open(&db, Mode::Existing)
+}
+
+/// The search path of a task that sets none.
+const TASK_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// A task's environment before its `VMSCHED_*` variables: built from an allow-list, never
+/// the pass's environment (which may hold cron's or an admin's secrets, and which a task's log
+/// would show to whoever reads it): `PATH`, `HOME` (the service user's: the database owner's),
+/// `LANG` when the pass has one, then the job's own variables over them.
+fn base_env(db: &Path, job: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let home = std::fs::metadata(db)
+        .ok()
+        .and_then(|m| User::from_uid(Uid::from_raw(m.uid())).ok().flatten())
+        .map_or_else(|| "/".to_string(), |u| u.dir.to_string_lossy().into_owned());
+    let mut env = BTreeMap::from([
+        ("PATH".to_string(), TASK_PATH.to_string()),
+        ("HOME".to_string(), home),
+    ]);
+    env.extend(
+        std::env::var("LANG")
+            .ok()
+            .map(|lang| ("LANG".to_string(), lang)),
+    );
+    env.extend(job.clone());
+    env
 }
 
 /// `vmsched-worker --wait`: waits for the task's command `pid` until the boot-clock

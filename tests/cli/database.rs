@@ -85,14 +85,21 @@ fn migrate_upgrades_a_version_1_database_in_place() {
             .map(str::to_string)
             .collect()
     };
-    // The VMs' new last column, `domain_uuid`, is NULL: they were never checked with libvirt.
+    // The VMs' new last column, `domain_uuid`, is NULL: they were never checked with libvirt;
+    // so are the jobs' `on_behalf_of` and `env`: they were submitted for nobody else, with no
+    // variables.
     let after: String = lab
         .dump()
         .lines()
-        .map(|l| match l.strip_prefix("vms: ") {
-            Some(vm) => format!("vms: {}\n", vm.strip_suffix("|NULL").expect("no UUID")),
-            None => format!("{l}\n"),
-        })
+        .map(
+            |l| match (l.strip_prefix("vms: "), l.strip_prefix("jobs: ")) {
+                (Some(vm), _) => format!("vms: {}\n", vm.strip_suffix("|NULL").expect("no UUID")),
+                (_, Some(job)) => {
+                    format!("jobs: {}\n", job.strip_suffix("|NULL|NULL").expect("none"))
+                }
+                _ => format!("{l}\n"),
+            },
+        )
         .collect();
     assert_eq!(kept(&after), kept(&before));
     assert_eq!(

@@ -24,6 +24,7 @@ mod parsers;
 mod properties;
 mod qemu;
 mod scenarios;
+mod security;
 mod soak;
 mod support;
 mod vms_check;

@@ -14,11 +14,11 @@ mod slow;
 
 use crate::exit;
 use crate::hypervisor::HvError;
+use crate::identity::real_user;
 use crate::interrupt;
 use crate::model::VmStatus;
 use crate::ownership::{AdminOp, Overrides};
 use crate::process::Proc;
-use crate::store::history::current_user;
 use crate::store::operations::{self, Errors, Operation};
 use crate::store::vms::{self, VmRow};
 use crate::store::{Mode, Store};
@@ -93,7 +93,7 @@ pub(super) enum Outcome {
 /// Runs an admin operation from start to end; see the module comment.
 pub fn run(ctx: &Ctx, req: &Request) -> Result<()> {
     interrupt::catch();
-    let user = current_user();
+    let user = real_user();
     let mut store = ctx.open(Mode::Existing)?;
     let held = store.write(|tx| hold(tx, req, &user, ctx.timeout))?;
     crate::process::kill_all(&held.kill);

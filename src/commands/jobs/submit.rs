@@ -4,8 +4,8 @@ use super::jobfile::{self, JobFile, NamedVms, DEFAULT_PRIORITY, DEFAULT_TIMEOUT}
 use crate::cli::{Format, JobSubmitArgs};
 use crate::commands::read_text;
 use crate::exit;
+use crate::identity::Actor;
 use crate::output;
-use crate::store::history::current_user;
 use crate::store::jobs::{self, NewJob, NewStep};
 use crate::store::{vms, Mode};
 use crate::Ctx;
@@ -23,6 +23,12 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
         )),
         None => None,
     };
+    let extra = args
+        .env
+        .iter()
+        .map(|arg| env_arg(arg))
+        .collect::<Result<Vec<_>>>()?;
+    let actor = Actor::on_behalf_of(&ctx.db, args.user.as_deref())?;
     let mut store = ctx.open(Mode::Existing)?;
     let names = vms::names(store.conn())?;
     let known = |vm: &str| Ok(names.contains(vm));
@@ -30,9 +36,13 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
         Some((name, text)) => jobfile::parse(name, text, &known)?,
         None => one_step(&args, &known)?,
     };
+    let mut env = file.env;
+    env.extend(extra);
     let job = NewJob {
         priority: args.priority.unwrap_or(file.priority),
-        user: args.user.clone().unwrap_or_else(current_user),
+        user: actor.user,
+        on_behalf_of: actor.on_behalf_of,
+        env,
         remarks: args.remarks.clone().or(file.remarks),
         steps: file.steps,
     };
@@ -46,6 +56,18 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
         Format::Json => output::json(out, &serde_json::json!({ "id": id }))?,
     }
     Ok(())
+}
+
+/// A `--env NAME=VALUE` argument, checked as a job file's `[env]` entries are.
+fn env_arg(arg: &str) -> Result<(String, String)> {
+    let (name, value) = arg.split_once('=').ok_or_else(|| {
+        exit::bad_input(format!(
+            "invalid --env `{}` (expected NAME=VALUE)",
+            exit::escape_controls(arg)
+        ))
+    })?;
+    jobfile::check_env(name, value).map_err(exit::bad_input)?;
+    Ok((name.to_string(), value.to_string()))
 }
 
 /// The job of `--vm V... -- CMD...`: one step, one task per VM.
@@ -64,6 +86,7 @@ fn one_step(args: &JobSubmitArgs, known: &dyn Fn(&str) -> Result<bool>) -> Resul
     Ok(JobFile {
         priority: DEFAULT_PRIORITY,
         remarks: None,
+        env: Default::default(),
         steps: vec![NewStep {
             name: None,
             previous: None,

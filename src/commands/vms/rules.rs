@@ -265,6 +265,7 @@ fn record(
             detail,
             user,
             reason,
+            on_behalf_of: None,
             alert: false,
         },
     )
