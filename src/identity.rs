@@ -62,7 +62,7 @@ pub fn shown(user: &str, on_behalf_of: Option<&str>) -> String {
 
 /// Whether the real user is root or the service user: the owner of the database at `db`
 /// (a database still to be created will be the caller's own).
-pub fn is_privileged(db: &Path) -> bool {
+fn is_privileged(db: &Path) -> bool {
     let me = getuid();
     me.is_root()
         || match std::fs::metadata(db) {
