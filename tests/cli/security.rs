@@ -551,3 +551,18 @@ fn control_characters_are_stored_as_given_and_printed_escaped() {
         serde_json::json!(clear)
     );
 }
+
+#[test]
+fn cron_lines_quoting_a_command_print_it_escaped() {
+    let lab = idle_lab();
+    lab.run(&["settings", "set", "max_task_tries", "1"]).ok();
+    let program = "\u{1b}[2Jnope";
+    lab.run(&["jobs", "submit", "--vm", "w1", "--", program])
+        .ok();
+    let first = lab.run(&["schedule-once", "--wait"]).ok();
+    let second = lab.run(&["schedule-once"]).ok();
+    let said = format!("{}{}", first.stderr, second.stderr);
+    assert_eq!(lab.rows("SELECT status FROM tasks"), ["boterror"]);
+    assert!(said.contains(r"cannot start `\u{1b}[2Jnope`"), "{said:?}");
+    assert!(!said.contains('\u{1b}'), "{said:?}");
+}
