@@ -40,6 +40,9 @@ impl Actor {
     /// else). Refused (exit 3) unless this process may act for the database's users.
     pub fn on_behalf_of(db: &Path, other: Option<&str>) -> Result<Actor> {
         let mut actor = Actor::me();
+        if other.is_some_and(|o| o.trim().is_empty()) {
+            return Err(exit::bad_input("empty --user").into());
+        }
         let Some(other) = other.filter(|o| *o != actor.user) else {
             return Ok(actor);
         };

@@ -3,7 +3,7 @@
 //! planted beside the database, URIs that run programs, ready commands, and control characters
 //! sent to an admin's terminal.
 
-use crate::support::{Lab, Run, ADD_X};
+use crate::support::{me, Lab, Run, ADD_X};
 use nix::unistd::{setgid, setgroups, setuid, Gid, Uid};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
@@ -20,11 +20,6 @@ fn root(test: &str) -> bool {
         println!("SKIP {test}: needs root to run commands as another uid");
     }
     root
-}
-
-/// The account name of this process's real uid, as vmsched records it.
-fn me() -> String {
-    vmsched::identity::real_user()
 }
 
 /// Lets `OTHER` write the lab's folder and database, as a member of a lab's group may.
@@ -269,8 +264,13 @@ fn a_task_sees_the_allow_list_and_its_job_variables_not_the_pass_environment() {
 }
 
 #[test]
-fn bad_job_variables_are_refused() {
+fn bad_job_variables_and_users_are_refused() {
     let lab = idle_lab();
+    let run = lab.refused(
+        &["jobs", "submit", "--vm", "w1", "--user", "", "--", "true"],
+        2,
+    );
+    assert_eq!(run.one_line_error(), "error: empty --user");
     for (env, error) in [
         ("NOEQUALS", "invalid --env `NOEQUALS` (expected NAME=VALUE)"),
         ("1X=a", "invalid variable name `1X`"),
