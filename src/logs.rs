@@ -1,8 +1,8 @@
 //! The logs folder beside the database: `logs/workers.log` and the task logs under it. They
-//! are the service user's and its group's, never other users' (a task's output may hold what
-//! its job passed it): folders are made mode 2750 (the setgid bit keeps the data folder's
-//! group on what is made inside), files 0640, whatever the umask; an existing logs folder
-//! loses any access it gives others. Every name is opened relative to its folder without
+//! are the service user's and the database's group's, never other users' (a task's output may
+//! hold what its job passed it): folders are made mode 2750 and given the database's group
+//! (when the owner may; the setgid bit passes the group on to what is made inside), files
+//! 0640, whatever the umask; an existing logs folder loses any access it gives others. Every name is opened relative to its folder without
 //! following a symlink (`openat` with `O_NOFOLLOW`), and a folder under the database's folder
 //! that is not owned by the database's owner is refused: whoever can plant a link or a folder
 //! there must not make the service user write where it points.
@@ -11,6 +11,7 @@ use crate::exit;
 use anyhow::{Context, Result};
 use nix::fcntl::{openat, OFlag};
 use nix::sys::stat::{fchmod, fstat, mkdirat, Mode};
+use nix::unistd::{fchown, Gid};
 use std::fs::File;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
@@ -25,9 +26,9 @@ pub const FILE_MODE: u32 = 0o640;
 /// file it needs; `append` keeps what the file holds, else it is emptied.
 pub fn open(db: &Path, relative: &Path, append: bool) -> Result<File> {
     let data = crate::workers::data_dir(db);
-    let owner = std::fs::metadata(db)
-        .with_context(|| format!("cannot read the owner of `{}`", db.display()))?
-        .uid();
+    let meta = std::fs::metadata(db)
+        .with_context(|| format!("cannot read the owner of `{}`", db.display()))?;
+    let owner = (meta.uid(), meta.gid());
     let names: Vec<&std::ffi::OsStr> = relative
         .components()
         .map(|c| match c {
@@ -68,10 +69,15 @@ pub fn open(db: &Path, relative: &Path, append: bool) -> Result<File> {
     Ok(file)
 }
 
-/// Opens (making it, mode `DIR_MODE`) the folder `name` under `parent`, refusing a symlink and
-/// a folder the database's `owner` does not own; takes others' access away from one that gives
-/// it.
-fn folder(parent: &OwnedFd, name: &std::ffi::OsStr, path: &Path, owner: u32) -> Result<OwnedFd> {
+/// Opens (making it, mode `DIR_MODE`, in the database's group) the folder `name` under
+/// `parent`, refusing a symlink and a folder the database's owner does not own; takes others'
+/// access away from one that gives it. `(owner, group)` are the database file's.
+fn folder(
+    parent: &OwnedFd,
+    name: &std::ffi::OsStr,
+    path: &Path,
+    (owner, group): (u32, u32),
+) -> Result<OwnedFd> {
     let made = match mkdirat(parent.as_fd(), name, Mode::from_bits_truncate(DIR_MODE)) {
         Ok(()) => true,
         Err(nix::errno::Errno::EEXIST) => false,
@@ -93,9 +99,15 @@ fn folder(parent: &OwnedFd, name: &std::ffi::OsStr, path: &Path, owner: u32) -> 
         .hint("remove it; vmsched makes it again, as the database's owner")
         .into());
     }
+    if made && meta.st_gid != group {
+        // Not the owner's to give when it is not in that group: the folder keeps the group it
+        // got (the parent's, or the owner's primary one).
+        let _ = fchown(dir.as_fd(), None, Some(Gid::from_raw(group)));
+    }
     let mode = meta.st_mode & 0o7777;
     let wanted = if made { DIR_MODE } else { mode & !0o007 };
-    if mode != wanted {
+    // A folder just made is set in any case: its group may have changed since it was read.
+    if made || mode != wanted {
         fchmod(dir.as_fd(), Mode::from_bits_truncate(wanted))
             .with_context(|| format!("cannot set the mode of `{}`", path.display()))?;
     }

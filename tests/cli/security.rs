@@ -253,6 +253,11 @@ fn a_task_sees_the_allow_list_and_its_job_variables_not_the_pass_environment() {
         assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
     }
     assert!(!text.contains("hunter2"));
+    let show = lab.run(&["jobs", "show", "1"]).ok().stdout;
+    assert!(
+        show.contains("Env:        EMPTY= GREETING=hi LANG=C.UTF-8\n"),
+        "{show}"
+    );
     // Private logs: files 0640, folders 2750, from the logs folder down.
     assert_eq!(mode(&log), 0o640);
     let mut folder = log.parent().unwrap();
@@ -399,6 +404,31 @@ fn a_logs_folder_of_another_owner_is_refused() {
         run.stderr
     );
     assert_eq!(std::fs::read_dir(&logs).unwrap().count(), 0);
+}
+
+#[test]
+fn logs_follow_the_database_group() {
+    if !root("logs of the database's group") {
+        return;
+    }
+    let lab = idle_lab();
+    std::os::unix::fs::chown(&lab.db, None, Some(OTHER)).unwrap();
+    lab.run(&["jobs", "submit", "--vm", "w1", "--", "true"])
+        .ok();
+    lab.run(&["schedule-once", "--wait"]).ok();
+    let log = lab.path().join(&lab.rows("SELECT log FROM tasks")[0]);
+    for path in [
+        lab.path().join("logs"),
+        log.clone(),
+        lab.path().join("logs/workers.log"),
+    ] {
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(meta.gid(), OTHER, "{}", path.display());
+    }
+    assert_eq!(
+        (mode(&lab.path().join("logs")), mode(&log)),
+        (0o2750, 0o640)
+    );
 }
 
 #[test]
