@@ -4,6 +4,7 @@
 //! is abandoned at its deadline, but the child must not outlive it: killing it also ends the
 //! attempt (libvirt reads end-of-file, fails the open and reaps the child).
 
+use super::{HvError, HvErrorKind};
 use crate::process::{self, Proc};
 use std::collections::HashSet;
 
@@ -67,6 +68,19 @@ pub fn runs_named_program(uri: &str) -> bool {
                 .query_pairs()
                 .any(|(key, _)| key.eq_ignore_ascii_case("command"))
     })
+}
+
+/// Refuses to connect to a URI that runs a program it names unless `allow_ext_uris` (the
+/// setting, given as `allow`) is true: one registered before the setting existed, or while it
+/// was true, must not run its program for whoever connects next.
+pub fn allowed(uri: &str, allow: bool) -> Result<(), HvError> {
+    if allow || !runs_named_program(uri) {
+        return Ok(());
+    }
+    Err(HvError::new(
+        HvErrorKind::Other,
+        format!("`{uri}` makes libvirt run a program it names, and `allow_ext_uris` is false"),
+    ))
 }
 
 /// This process's children now, to tell those an attempt starts from those it found.

@@ -198,8 +198,10 @@ fn write<T>(
 /// reads, the revert timeout reverts and power-offs.
 fn connect(ctx: &Ctx, store: &Store, op: &Operation) -> Result<(VmRow, Result<Libvirt, HvError>)> {
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
-    let slow = Duration::from_secs(u64::from(settings::load(store.conn())?.revert_timeout));
-    let hv = hypervisor::connect(&vm.uri, ctx.timeout, slow);
+    let settings = settings::load(store.conn())?;
+    let slow = Duration::from_secs(u64::from(settings.revert_timeout));
+    let hv = hypervisor::allowed(&vm.uri, settings.allow_ext_uris != 0)
+        .and_then(|()| hypervisor::connect(&vm.uri, ctx.timeout, slow));
     Ok((vm, hv))
 }
 

@@ -484,6 +484,25 @@ fn uris_that_run_programs_need_allow_ext_uris() {
         "--no-check",
     ])
     .ok();
+    // Once the setting is off again, a URI registered meanwhile is never connected to.
+    lab.run(&["settings", "set", "allow_ext_uris", "false"])
+        .ok();
+    let shown = lab.run(&["--format", "json", "domains", "show", "--domain", "d"]);
+    let error = shown.ok().json()[0]["live_error"].clone();
+    assert!(
+        error
+            .as_str()
+            .unwrap()
+            .contains("`allow_ext_uris` is false"),
+        "{error}"
+    );
+    let run = lab.run(&["revert", "e"]).code(1);
+    assert!(
+        run.stderr.contains("`allow_ext_uris` is false"),
+        "{}",
+        run.stderr
+    );
+    assert!(!marker.exists(), "libvirt ran the URI's program");
     // An ordinary ssh URI was never refused.
     lab.run(&[
         "vms",

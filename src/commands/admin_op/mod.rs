@@ -13,7 +13,7 @@ mod hold;
 mod slow;
 
 use crate::exit;
-use crate::hypervisor::HvError;
+use crate::hypervisor::{self, HvError};
 use crate::identity::real_user;
 use crate::interrupt;
 use crate::model::VmStatus;
@@ -21,7 +21,7 @@ use crate::ownership::{AdminOp, Overrides};
 use crate::process::Proc;
 use crate::store::operations::{self, Errors, Operation};
 use crate::store::vms::{self, VmRow};
-use crate::store::{Mode, Store};
+use crate::store::{settings, Mode, Store};
 use crate::Ctx;
 use anyhow::Result;
 pub(crate) use hold::release;
@@ -95,6 +95,7 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<()> {
     interrupt::catch();
     let user = real_user();
     let mut store = ctx.open(Mode::Existing)?;
+    let allow_ext = settings::load(store.conn())?.allow_ext_uris != 0;
     let held = store.write(|tx| hold(tx, req, &user, ctx.timeout))?;
     crate::process::kill_all(&held.kill);
     for (sibling, status) in &held.displaced {
@@ -105,6 +106,8 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<()> {
     }
     let outcome = if interrupt::interrupted() {
         Outcome::Interrupted
+    } else if let Err(err) = hypervisor::allowed(&held.vm.uri, allow_ext) {
+        Outcome::Failed(err)
     } else {
         slow::slow(ctx, req.op, &held.vm, held.op_timeout)
     };

@@ -46,13 +46,14 @@ fn show(ctx: &Ctx, args: &DomainsShowArgs, out: &mut dyn Write) -> Result<u8> {
             .or_default()
             .push(vm);
     }
-    let max_errors = settings::load(store.conn())?.max_errors;
+    let settings = settings::load(store.conn())?;
     drop(store);
     let live = if args.no_live {
         BTreeMap::new()
     } else {
-        fetch(keys.keys(), ctx.timeout)
+        fetch(keys.keys(), ctx.timeout, settings.allow_ext_uris != 0)
     };
+    let max_errors = settings.max_errors;
     let entries: Vec<DomainJson> = keys
         .into_iter()
         .map(|(key, vms)| {

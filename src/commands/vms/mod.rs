@@ -80,7 +80,8 @@ fn set(ctx: &Ctx, args: &VmSetArgs) -> Result<()> {
         admit_uris(ctx, [new.uri.as_str()])?;
     }
     if args.status == Some(VmStatus::Idle) && !args.force {
-        confirm_idle(ctx, &new)?;
+        let allow_ext = settings::load(store.conn())?.allow_ext_uris != 0;
+        confirm_idle(ctx, &new, allow_ext)?;
     }
     let checked = if args.no_check || !moved(&old, &new) {
         Checked::default()
@@ -138,11 +139,12 @@ pub(super) fn admit_uris<'a>(ctx: &Ctx, uris: impl IntoIterator<Item = &'a str>)
 /// otherwise, or when libvirt cannot be asked), unless `--force`. Asked before the transaction:
 /// no libvirt call runs while the database is held. On libvirt's in-process test driver the
 /// claim cannot be checked (`model::keeps_state`) and is taken as it is.
-fn confirm_idle(ctx: &Ctx, vm: &VmRow) -> Result<()> {
+fn confirm_idle(ctx: &Ctx, vm: &VmRow, allow_ext: bool) -> Result<()> {
     if !keeps_state(&vm.uri) {
         return Ok(());
     }
-    let shows = hypervisor::connect(&vm.uri, ctx.timeout, ctx.timeout)
+    let shows = hypervisor::allowed(&vm.uri, allow_ext)
+        .and_then(|()| hypervisor::connect(&vm.uri, ctx.timeout, ctx.timeout))
         .and_then(|hv| hypervisor::mismatch(&hv, &vm.domain, &vm.snapshot));
     let why = match shows {
         Ok(None) => return Ok(()),
