@@ -9,9 +9,7 @@ mod validate;
 mod words;
 
 pub use limits::{HostSpec, LimitSpec, Limits};
-pub use names::{
-    check_host_key, check_name, check_text, domain_identity, host_key, keeps_state, runs_program,
-};
+pub use names::{check_host_key, check_name, check_text, domain_identity, host_key, keeps_state};
 pub use state::{JobState, State, StepState, TaskState, VmState};
 pub use words::{Child, Role, TaskStatus, VmStatus};
 

@@ -58,22 +58,6 @@ pub fn keeps_state(uri: &str) -> bool {
     !uri.starts_with("test:")
 }
 
-/// Whether libvirt's client would run a local program of the URI's choosing to reach the
-/// hypervisor: the `ext` transport (`qemu+ext:///system?command=/bin/prog`), or a `command`
-/// parameter (which `ssh` also takes, to run another program than `ssh`). libvirt compares
-/// both without case. `ssh` itself, the usual remote transport, runs only `ssh`.
-pub fn runs_program(uri: &str) -> bool {
-    let scheme = uri.split_once(':').map_or("", |(scheme, _)| scheme);
-    let ext = scheme
-        .split_once('+')
-        .is_some_and(|(_, transport)| transport.eq_ignore_ascii_case("ext"));
-    let command = url::Url::parse(uri).is_ok_and(|u| {
-        u.query_pairs()
-            .any(|(key, _)| key.eq_ignore_ascii_case("command"))
-    });
-    ext || command
-}
-
 /// The host key of a libvirt URI: lower-cased host[:port], `localhost` when empty
 /// (docs/rules.md §1.1). Fails on a URI without a scheme or a path.
 pub fn host_key(uri: &str) -> Result<String, String> {
@@ -117,27 +101,6 @@ pub fn domain_identity(uri: &str, domain: &str) -> Result<(String, String, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn uris_that_run_programs() {
-        for uri in [
-            "qemu+ext:///system?command=/bin/id",
-            "QEMU+EXT:///system",
-            "qemu+ssh://h/system?command=/tmp/x",
-            "qemu+ssh://h/system?Command=%2Ftmp%2Fx",
-        ] {
-            assert!(runs_program(uri), "{uri}");
-        }
-        for uri in [
-            "qemu:///system",
-            "qemu+ssh://root@h/system?keyfile=/k&netcat=nc",
-            "qemu+libssh://h/system",
-            "test:///default",
-            "qemu+unix:///system?socket=/run/s",
-        ] {
-            assert!(!runs_program(uri), "{uri}");
-        }
-    }
 
     #[test]
     fn host_keys() {
