@@ -335,6 +335,13 @@ pub struct SettingSetArgs {
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
     /// Submit a job: one command on some VMs, or several steps from a file
+    ///
+    /// A task runs as the service user (the database's owner) with an environment built from
+    /// an allow-list, never the scheduler's: PATH
+    /// (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin unless the job sets it),
+    /// HOME (the service user's), LANG (the scheduler's, if set), the job's variables (`--env`,
+    /// the file's `[env]`), then VMSCHED_VM, VMSCHED_URI, VMSCHED_DOMAIN, VMSCHED_SNAPSHOT,
+    /// VMSCHED_HOSTNAME, VMSCHED_JOB, VMSCHED_STEP and VMSCHED_TASK.
     Submit(JobSubmitArgs),
     /// List jobs
     List(JobListArgs),
@@ -363,9 +370,14 @@ pub struct JobSubmitArgs {
     /// Task timeout in seconds [default: 300] (`--timeout` is libvirt's)
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=u32::MAX as u64))]
     pub task_timeout: Option<u64>,
-    /// Who submits (default: SUDO_USER, else USER)
+    /// Submit on behalf of this user (root and the service user only; the submitter is
+    /// always the real user)
     #[arg(long)]
     pub user: Option<String>,
+    /// A variable for the job's tasks, NAME=VALUE (repeatable; over the file's `[env]`). Tasks
+    /// get only PATH, HOME, LANG, the VMSCHED_* variables and these
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
     /// Free text shown in listings [default: the file's]
     #[arg(long)]
     pub remarks: Option<String>,
@@ -380,6 +392,9 @@ pub struct JobListArgs {
     /// Only jobs of this status
     #[arg(long, add = Candidates::new(complete::task_statuses))]
     pub status: Option<TaskStatus>,
+    /// Only jobs this user submitted or that were submitted for them
+    #[arg(long)]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,9 +1,12 @@
 //! The pass lock: an exclusive `flock` on `<db>.lock`, released by the kernel when its holder
 //! dies, so a crashed pass never blocks the next one. The file names the holder for the
-//! message of a pass that gives up waiting.
+//! message of a pass that gives up waiting. It sits beside the database's resolved path (links
+//! and `..` followed first), so two spellings of one database share one lock, and it is opened
+//! without following a link at its own name (mode 0640): a link planted there is refused
+//! rather than written through.
 
 use crate::exit;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::File;
 use std::io::{Read, Seek, Write};
@@ -19,22 +22,37 @@ pub struct PassLock {
     _file: Flock<File>,
 }
 
-/// The lock file of a database.
+/// The lock file of a database: `<db>.lock` beside its resolved path (as given when it cannot
+/// be resolved, e.g. while missing).
 pub fn path_for(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
+    let mut name = std::fs::canonicalize(db)
+        .unwrap_or_else(|_| db.to_path_buf())
+        .into_os_string();
     name.push(".lock");
     PathBuf::from(name)
 }
 
 fn open(db: &Path) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
     let path = path_for(db);
     std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
+        .mode(0o640)
+        .custom_flags(nix::libc::O_NOFOLLOW)
         .open(&path)
-        .with_context(|| format!("cannot open lock file `{}`", path.display()))
+        .map_err(|err| match err.raw_os_error() {
+            Some(nix::libc::ELOOP) => exit::refused(format!(
+                "lock file `{}` is a symbolic link: vmsched does not follow links beside the database",
+                path.display()
+            ))
+            .hint("remove the link; vmsched makes the real file")
+            .into(),
+            _ => anyhow::Error::from(err)
+                .context(format!("cannot open lock file `{}`", path.display())),
+        })
 }
 
 /// Takes the lock if nobody holds it.

@@ -112,6 +112,18 @@ fn terminal_width(table: &Table) -> Option<u16> {
     columns.or_else(|| table.width()).filter(|&w| w > 0)
 }
 
+/// Adds a row whose cells are printed with their control characters escaped (C0, DEL and
+/// C1, as `\t`, `\n`, `\u{1b}`, `\u{9b}`: `exit::escape_controls`): stored text (remarks,
+/// reasons, descriptions, user names, commands) cannot move the cursor or clear the screen of
+/// whoever lists it. JSON prints the same text exactly.
+pub fn add_row<I: IntoIterator<Item = String>>(table: &mut Table, cells: I) {
+    let cells: Vec<String> = cells
+        .into_iter()
+        .map(|c| crate::exit::escape_controls(&c))
+        .collect();
+    table.add_row(cells);
+}
+
 /// Writes a table, trimming the trailing spaces comfy-table pads lines with.
 /// Fitted to the terminal's width when stdout is one (`terminal_width`).
 pub fn print_table(out: &mut dyn Write, table: &Table) -> Result<()> {

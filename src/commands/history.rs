@@ -37,16 +37,19 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs, out: &mut dyn Write) -> Result<()>
     ]);
     let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
     for row in &rows {
-        table.add_row(vec![
-            output::local_time(Some(&row.time)),
-            text(&row.vm),
-            text(&row.host),
-            text(&row.old_status),
-            text(&row.new_status),
-            row.detail.clone(),
-            row.user.clone(),
-            text(&row.reason),
-        ]);
+        output::add_row(
+            &mut table,
+            vec![
+                output::local_time(Some(&row.time)),
+                text(&row.vm),
+                text(&row.host),
+                text(&row.old_status),
+                text(&row.new_status),
+                row.detail.clone(),
+                crate::identity::shown(&row.user, row.on_behalf_of.as_deref()),
+                text(&row.reason),
+            ],
+        );
     }
     output::print_table(out, &table)
 }

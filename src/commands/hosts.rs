@@ -3,11 +3,12 @@
 
 use crate::cli::{Format, HostSetArgs, HostsCommand};
 use crate::exit::bad_input;
+use crate::identity::real_user;
 use crate::model::{host_key, HostSpec, LimitSpec, Limits};
 use crate::output;
 use crate::pass;
 use crate::scheduler::{self, HostCounts};
-use crate::store::history::{self, current_user, Entry};
+use crate::store::history::{self, Entry};
 use crate::store::hosts::{self, GLOBAL};
 use crate::store::settings;
 use crate::store::{vms, Conn, Mode};
@@ -157,7 +158,7 @@ fn set(ctx: &Ctx, args: &HostSetArgs) -> Result<()> {
             .hint("pause hosts one by one")
             .into());
     }
-    let user = current_user();
+    let user = real_user();
     let mut store = ctx.open(Mode::Create)?;
     let (words, used) = store.write(|tx| {
         let mut spec = if args.reset {

@@ -94,10 +94,12 @@ pub fn read_state_file(path: &Path) -> Result<State> {
 }
 
 /// One stderr line per VM that went offline and per task that ended in `boterror` since the
-/// previous pass, so cron mails them.
+/// previous pass, so cron mails them. A line may quote a task's command: its control
+/// characters are escaped, so it stays one line and cannot drive the terminal of a pass run by
+/// hand.
 fn report(store: &mut Store, out: Output) -> Result<()> {
     for line in store.write(|tx| crate::store::history::take_alerts(tx))? {
-        out.warn(line);
+        out.warn(crate::exit::escape_controls(&line));
     }
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! `vmsched settings list|set`: the tunable numbers of the scheduler, with their defaults.
 
 use crate::cli::{Format, SettingSetArgs, SettingsCommand};
+use crate::identity::{self, real_user};
 use crate::output;
-use crate::store::history::{self, current_user, Entry};
+use crate::store::history::{self, Entry};
 use crate::store::settings::{self, Settings, KEYS};
 use crate::store::Mode;
 use crate::Ctx;
@@ -74,7 +75,10 @@ fn set(ctx: &Ctx, args: &SettingSetArgs) -> Result<()> {
     if !ctx.db.exists() {
         settings::admit(&Settings::default(), key, value)?;
     }
-    let user = current_user();
+    if key.name == "allow_ext_uris" {
+        identity::privileged(&ctx.db, "change `allow_ext_uris`")?;
+    }
+    let user = real_user();
     let mut store = ctx.open(Mode::Create)?;
     let old = store.write(|tx| {
         let current = settings::load(tx)?;

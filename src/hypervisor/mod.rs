@@ -8,7 +8,7 @@ mod tests;
 mod transport;
 
 pub use libvirt::{Libvirt, DEFAULT_OP_TIMEOUT};
-pub use transport::runs_named_program;
+pub use transport::{allowed, runs_named_program};
 
 /// A domain and its state, as `virsh list --all` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! is abandoned at its deadline, but the child must not outlive it: killing it also ends the
 //! attempt (libvirt reads end-of-file, fails the open and reaps the child).
 
+use super::{HvError, HvErrorKind};
 use crate::process::{self, Proc};
 use std::collections::HashSet;
 
@@ -55,14 +56,31 @@ impl Transport {
 /// Whether connecting to `uri` makes libvirt run a local program that the URI itself names:
 /// the `ext` transport's `command=` (or one given to `ssh`). Such a URI is connected to only
 /// to do the work it was registered for, never merely to check it: whoever wrote it (in an
-/// inventory, say) chose the program.
+/// inventory, say) chose the program; and it is registered only when the setting
+/// `allow_ext_uris` allows it. libvirt compares transports and parameter names without case
+/// (the URL parser lowers the scheme).
 pub fn runs_named_program(uri: &str) -> bool {
     url::Url::parse(uri).is_ok_and(|url| {
         url.scheme()
             .rsplit_once('+')
             .is_some_and(|(_, t)| t == "ext")
-            || url.query_pairs().any(|(key, _)| key == "command")
+            || url
+                .query_pairs()
+                .any(|(key, _)| key.eq_ignore_ascii_case("command"))
     })
+}
+
+/// Refuses to connect to a URI that runs a program it names unless `allow_ext_uris` (the
+/// setting, given as `allow`) is true: one registered before the setting existed, or while it
+/// was true, must not run its program for whoever connects next.
+pub fn allowed(uri: &str, allow: bool) -> Result<(), HvError> {
+    if allow || !runs_named_program(uri) {
+        return Ok(());
+    }
+    Err(HvError::new(
+        HvErrorKind::Other,
+        format!("`{uri}` makes libvirt run a program it names, and `allow_ext_uris` is false"),
+    ))
 }
 
 /// This process's children now, to tell those an attempt starts from those it found.
@@ -107,6 +125,8 @@ mod tests {
             "qemu+ext:///system?command=/opt/bin/connect",
             "test+ext:///default",
             "qemu+ssh://h1/system?command=/opt/bin/myssh",
+            "QEMU+EXT:///system",
+            "qemu+ssh://h1/system?Command=%2Fopt%2Fbin%2Fmyssh",
         ] {
             assert!(runs_named_program(uri), "{uri}");
         }

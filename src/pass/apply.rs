@@ -152,6 +152,7 @@ impl Writer<'_> {
                 detail,
                 user: SCHEDULER,
                 reason: None,
+                on_behalf_of: None,
                 alert,
             },
         )

@@ -120,7 +120,7 @@ fn spawn_all(
     if spawn.is_empty() {
         return Ok(Vec::new());
     }
-    let log = workers::open_log(&workers::log_path(db)?)?;
+    let log = workers::open_log(db)?;
     let mut spawned = Vec::with_capacity(spawn.len());
     for op in spawn {
         match workers::spawn(db, timeout, op.operation, &log) {

@@ -14,7 +14,10 @@ pub struct Entry<'a> {
     pub new_status: Option<&'a str>,
     /// What happened, e.g. `dirty sacrifice for w10` or `off stolen by w10_fr`.
     pub detail: &'a str,
+    /// The real user (`identity::real_user`, or the scheduler's name).
     pub user: &'a str,
+    /// The user the action was declared for (`jobs submit --user`), when someone else.
+    pub on_behalf_of: Option<&'a str>,
     pub reason: Option<&'a str>,
     /// A line for cron's mail (docs/interfaces.md, "Cron").
     pub alert: bool,
@@ -39,8 +42,9 @@ pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
         }
     }
     conn.prepare_cached(
-        "INSERT INTO history (time, vm, host, old_status, new_status, detail, user, reason, alert)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO history (time, vm, host, old_status, new_status, detail, user, reason, alert,
+                              on_behalf_of)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         now(),
@@ -51,7 +55,8 @@ pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
         entry.detail,
         entry.user,
         entry.reason,
-        entry.alert
+        entry.alert,
+        entry.on_behalf_of
     ])?;
     Ok(())
 }
@@ -90,24 +95,6 @@ pub fn detail(what: &str, user: &str, reason: Option<&str>) -> String {
         Some(reason) => format!("{what} by {user}: {reason}"),
         None => format!("{what} by {user}"),
     }
-}
-
-/// Who is acting: `SUDO_USER`, else `USER` or `LOGNAME`, else the effective user's account.
-pub fn current_user() -> String {
-    ["SUDO_USER", "USER", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .or_else(account_name)
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
-/// The account name of the effective user, for environments that set no `USER` (some cron
-/// daemons, CI).
-fn account_name() -> Option<String> {
-    nix::unistd::User::from_uid(nix::unistd::Uid::effective())
-        .ok()
-        .flatten()
-        .map(|u| u.name)
 }
 
 /// The settings row that remembers the last history entry a pass reported.
@@ -160,7 +147,10 @@ pub struct Row {
     #[serde(rename = "new")]
     pub new_status: Option<String>,
     pub detail: String,
+    /// The real user who acted.
     pub user: String,
+    /// The user the action was declared for, when someone else.
+    pub on_behalf_of: Option<String>,
     pub reason: Option<String>,
 }
 
@@ -177,7 +167,8 @@ pub struct Query<'a> {
 /// The entries matching `query`, oldest first.
 pub fn list(conn: &Connection, query: &Query) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare(
-        "SELECT time, vm, host, old_status, new_status, detail, user, reason FROM history
+        "SELECT time, vm, host, old_status, new_status, detail, user, reason, on_behalf_of
+         FROM history
          WHERE (?1 IS NULL OR vm = ?1) AND (?2 IS NULL OR time >= ?2)
          ORDER BY id DESC LIMIT ?3",
     )?;
@@ -192,6 +183,7 @@ pub fn list(conn: &Connection, query: &Query) -> Result<Vec<Row>> {
             detail: r.get(5)?,
             user: r.get(6)?,
             reason: r.get(7)?,
+            on_behalf_of: r.get(8)?,
         })
     })?;
     let mut rows: Vec<Row> = rows.collect::<rusqlite::Result<_>>()?;

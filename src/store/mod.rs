@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004-boot-deadlines-and-id.sql"),
     include_str!("migrations/0005-domain-uuid.sql"),
     include_str!("migrations/0006-drop-unused-operation-columns.sql"),
+    include_str!("migrations/0007-identities-and-task-environment.sql"),
     include_str!("migrations/0009-task-attempts.sql"),
 ];
 

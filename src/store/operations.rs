@@ -260,6 +260,7 @@ pub fn transition(
                 detail,
                 user: &op.by_user,
                 reason: None,
+                on_behalf_of: None,
                 alert: alert || streak,
             },
         )?;

@@ -117,6 +117,14 @@ pub const KEYS: &[Key] = &[
         meaning: "start a pass after every change that may let work proceed",
         flag: true,
     },
+    Key {
+        name: "allow_ext_uris",
+        range: 0..=1,
+        default: 0,
+        unit: "",
+        meaning: "accept URIs that make libvirt run a local program (ext, command=)",
+        flag: true,
+    },
 ];
 
 /// Every setting's value; times are in seconds.
@@ -132,6 +140,8 @@ pub struct Settings {
     pub lock_timeout: u32,
     /// 1 when changes start passes themselves (`event_passes`).
     pub event_passes: u32,
+    /// 1 when VM URIs may make libvirt run a local program (`allow_ext_uris`).
+    pub allow_ext_uris: u32,
 }
 
 impl Settings {
@@ -147,6 +157,7 @@ impl Settings {
             "monitor_interval_errors" => &mut self.monitor_interval_errors,
             "lock_timeout" => &mut self.lock_timeout,
             "event_passes" => &mut self.event_passes,
+            "allow_ext_uris" => &mut self.allow_ext_uris,
             _ => return None,
         })
     }
@@ -170,6 +181,7 @@ impl Default for Settings {
             monitor_interval_errors: 0,
             lock_timeout: 0,
             event_passes: 0,
+            allow_ext_uris: 0,
         };
         for key in KEYS {
             *settings.slot(key.name).expect("every key has a field") = key.default;

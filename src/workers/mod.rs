@@ -14,7 +14,7 @@ mod poweroff;
 
 mod revert;
 mod task;
-pub use task::VARIABLES as TASK_VARIABLES;
+pub use task::{TASK_PATH, VARIABLES as TASK_VARIABLES};
 pub mod wait;
 
 use crate::hypervisor::{self, HvError, Libvirt};
@@ -40,27 +40,17 @@ pub fn logs_dir(db: &Path) -> PathBuf {
 /// The worker log's name in `logs_dir`.
 pub const WORKERS_LOG: &str = "workers.log";
 
-/// The worker log beside the database (workers have no terminal).
-pub fn log_path(db: &Path) -> Result<PathBuf> {
-    let dir = logs_dir(db);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    Ok(dir.join(WORKERS_LOG))
-}
-
 /// Sends this process's stderr to the worker log: for a detached pass, which has no terminal.
 pub fn log_stderr(db: &Path) -> Result<()> {
-    let log = open_log(&log_path(db)?)?;
+    let log = open_log(db)?;
     nix::unistd::dup2_stderr(&log).context("cannot send messages to the worker log")?;
     Ok(())
 }
 
-/// Opens the worker log for appending (workers' stderr).
-pub fn open_log(path: &Path) -> Result<File> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("cannot open worker log `{}`", path.display()))
+/// Opens the worker log beside the database, `logs/workers.log`, for appending (workers have
+/// no terminal: their stderr goes there).
+pub fn open_log(db: &Path) -> Result<File> {
+    crate::logs::open(db, Path::new("logs/workers.log"), true).context("cannot open the worker log")
 }
 
 /// Starts `vmsched-worker` for an operation, blocked reading its stdin until the pass has
@@ -217,8 +207,10 @@ fn write<T>(
 /// reads, the revert timeout reverts and power-offs.
 fn connect(ctx: &Ctx, store: &Store, op: &Operation) -> Result<(VmRow, Result<Libvirt, HvError>)> {
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
-    let slow = Duration::from_secs(u64::from(settings::load(store.conn())?.revert_timeout));
-    let hv = hypervisor::connect(&vm.uri, ctx.timeout, slow);
+    let settings = settings::load(store.conn())?;
+    let slow = Duration::from_secs(u64::from(settings.revert_timeout));
+    let hv = hypervisor::allowed(&vm.uri, settings.allow_ext_uris != 0)
+        .and_then(|()| hypervisor::connect(&vm.uri, ctx.timeout, slow));
     Ok((vm, hv))
 }
 

@@ -26,7 +26,9 @@ use crate::workers::data_dir;
 use anyhow::{Context, Result};
 use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-use nix::unistd::Pid;
+use nix::unistd::{Pid, Uid, User};
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -75,42 +77,43 @@ pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Stor
     let key = op.task.context("task operation without a task")?;
     let task = attempts::attempt(store.conn(), key)?;
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
-    let log = data_dir(store.path()).join(&task.log);
+    let relative = Path::new(&task.log);
+    let log = data_dir(store.path()).join(relative);
     let folder = log.parent().context("log path")?.to_path_buf();
     if keeps_state(&vm.uri) {
         match check(store.path(), timeout, op.id) {
             Ok(None) => {}
-            Ok(Some(shows)) => return wrong_snapshot(&mut store, op, &log, &shows).map(|()| store),
+            Ok(Some(shows)) => {
+                return wrong_snapshot(&mut store, op, relative, &shows).map(|()| store)
+            }
             Err(err) => {
                 let why = format!("cannot check the snapshot: {err:#}");
-                return not_started(&mut store, op, &log, &why).map(|()| store);
+                return not_started(&mut store, op, relative, &why).map(|()| store);
             }
         }
     }
     // Orphans of the command come to this process, not to init, so they can be found.
     nix::sys::prctl::set_child_subreaper(true).context("cannot become a subreaper")?;
-    let started = std::fs::create_dir_all(&folder)
-        .with_context(|| format!("cannot create `{}`", folder.display()))
-        .and_then(|()| {
-            std::fs::File::create(&log)
-                .with_context(|| format!("cannot create `{}`", log.display()))
-        })
-        .and_then(|file| {
-            let (program, args) = task.command.split_first().context("empty command")?;
-            Command::new(program)
-                .args(args)
-                .current_dir(&folder)
-                .stdin(Stdio::null())
-                .stdout(file.try_clone()?)
-                .stderr(file)
-                .envs(environment(&vm, key))
-                .process_group(0)
-                .spawn()
-                .with_context(|| format!("cannot start `{program}`"))
-        });
+    let started = crate::logs::open(store.path(), Path::new(&task.log), false).and_then(|file| {
+        let (program, args) = task.command.split_first().context("empty command")?;
+        Command::new(program)
+            .args(args)
+            .current_dir(&folder)
+            .stdin(Stdio::null())
+            .stdout(file.try_clone()?)
+            .stderr(file)
+            .env_clear()
+            .envs(base_env(store.path(), &task.env))
+            .envs(environment(&vm, key))
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("cannot start `{program}`"))
+    });
     let child = match started {
         Ok(child) => child,
-        Err(err) => return not_started(&mut store, op, &log, &format!("{err:#}")).map(|()| store),
+        Err(err) => {
+            return not_started(&mut store, op, relative, &format!("{err:#}")).map(|()| store)
+        }
     };
     // Test hook for the crash tests: a worker that dies right after starting its command.
     if std::env::var_os("VMSCHED_FAULT").is_some_and(|v| v == "task-started") {
@@ -132,6 +135,31 @@ pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Stor
     );
     wait_and_finish(&db, op.id, child.id() as i32, deadline)?;
     Store::open(&db, Mode::Existing)
+}
+
+/// The search path of a task that sets none.
+pub const TASK_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// A task's environment before its `VMSCHED_*` variables: built from an allow-list, never
+/// the pass's environment (which may hold cron's or an admin's secrets, and which a task's log
+/// would show to whoever reads it): `PATH`, `HOME` (the service user's: the database owner's),
+/// `LANG` when the pass has one, then the job's own variables over them.
+fn base_env(db: &Path, job: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let home = std::fs::metadata(db)
+        .ok()
+        .and_then(|m| User::from_uid(Uid::from_raw(m.uid())).ok().flatten())
+        .map_or_else(|| "/".to_string(), |u| u.dir.to_string_lossy().into_owned());
+    let mut env = BTreeMap::from([
+        ("PATH".to_string(), TASK_PATH.to_string()),
+        ("HOME".to_string(), home),
+    ]);
+    env.extend(
+        std::env::var("LANG")
+            .ok()
+            .map(|lang| ("LANG".to_string(), lang)),
+    );
+    env.extend(job.clone());
+    env
 }
 
 /// `vmsched-worker --wait`: waits for the task's command `pid` until the boot-clock
@@ -251,7 +279,7 @@ fn check(db: &Path, timeout: Duration, id: i64) -> Result<Option<String>> {
 /// without using a try: the attempt says nothing about the task.
 fn wrong_snapshot(store: &mut Store, op: &Operation, log: &Path, shows: &str) -> Result<()> {
     let key @ (job, step, no) = op.task.context("task operation without a task")?;
-    note(log, &format!("wrong snapshot: {shows}"));
+    note(store.path(), log, &format!("wrong snapshot: {shows}"));
     let detail = format!("dirty wrong snapshot, task {job}/{step}/{no} not started: {shows}");
     super::write(store, op, |tx| {
         attempts::requeue_uncounted(tx, key, NoResult::WrongSnapshot)?;
@@ -272,7 +300,7 @@ fn wrong_snapshot(store: &mut Store, op: &Operation, log: &Path, shows: &str) ->
 /// its log says why.
 fn not_started(store: &mut Store, op: &Operation, log: &Path, why: &str) -> Result<()> {
     let key @ (job, step, no) = op.task.context("task operation without a task")?;
-    note(log, why);
+    note(store.path(), log, why);
     let max_tries = settings::load(store.conn())?.max_task_tries;
     super::write(store, op, |tx| {
         let status = attempts::retry_status(tx, key, max_tries)?;
@@ -293,23 +321,17 @@ fn not_started(store: &mut Store, op: &Operation, log: &Path, why: &str) -> Resu
 }
 
 /// Appends why the command did not start to the attempt's log (`vmsched: not started: ...`),
-/// so `jobs log` shows it where the command's output would be. Best effort: a log that cannot
-/// be written (its folder is the reason) leaves the history line as the only record.
-fn note(log: &Path, why: &str) {
+/// so `jobs log` shows it where the command's output would be. `log` is relative to the
+/// database's folder and opened as every log is (`logs::open`: no symbolic link followed).
+/// Best effort: a log that cannot be written (its folder is the reason) leaves the history
+/// line as the only record.
+fn note(db: &Path, log: &Path, why: &str) {
     use std::io::Write;
-    let written = log
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(log)
-        })
-        .and_then(|mut file| writeln!(file, "vmsched: not started: {why}"));
+    let written = crate::logs::open(db, log, true)
+        .and_then(|mut file| Ok(writeln!(file, "vmsched: not started: {why}")?));
     if let Err(err) = written {
         eprintln!(
-            "{} cannot write `{}`: {err}",
+            "{} cannot write `{}`: {err:#}",
             crate::store::now(),
             log.display()
         );

@@ -1,7 +1,7 @@
 //! CLI tests of `hosts`, `settings` and `history`, in table and JSON form.
 
 use crate::inventory::{cells, table};
-use crate::support::{texts, Lab};
+use crate::support::{me, me_in, texts, Lab};
 use serde_json::{json, Value};
 
 /// The entry of `host` in `hosts list --format json`.
@@ -94,7 +94,7 @@ fn hosts_list_says_where_each_limit_comes_from() {
         (&set["vm"], &set["host"], &set["reason"]),
         (&Value::Null, &json!("localhost"), &json!("drain"))
     );
-    assert_eq!(set["detail"], "limits of localhost: max_active=3, max_running=0, max_vms_when_idle=9, paused by tester: drain");
+    assert_eq!(set["detail"], format!("limits of localhost: max_active=3, max_running=0, max_vms_when_idle=9, paused by {}: drain", me()));
     lab.run(&["hosts", "set", "localhost", "--resume"]).ok();
     assert_eq!(host(&lab, "localhost")["paused"], false);
     lab.run(&["hosts", "set", "localhost", "--reset"]).ok();
@@ -125,7 +125,7 @@ fn settings_list_and_set() {
         "Key Value Default Unit Meaning",
     );
     assert_eq!(cells(&lines[2])[..4], ["max_errors", "5", "3", "failures"]);
-    assert_eq!(lines.len(), 11);
+    assert_eq!(lines.len(), 12);
     let json = lab
         .run(&["settings", "list", "--format", "json"])
         .ok()
@@ -141,7 +141,8 @@ fn settings_list_and_set() {
             "monitor_interval",
             "monitor_interval_errors",
             "lock_timeout",
-            "event_passes"
+            "event_passes",
+            "allow_ext_uris"
         ]
     );
     assert_eq!(
@@ -156,7 +157,7 @@ fn settings_list_and_set() {
     let history = lab.run(&["history", "--format", "json"]).ok().json();
     assert_eq!(
         history[0]["detail"],
-        "max_errors 3→5 by tester: flaky hosts"
+        me_in("max_errors 3→5 by {me}: flaky hosts")
     );
     // A flag is written and shown as a word.
     let run = lab.run(&["settings", "set", "event_passes", "false"]).ok();
@@ -217,11 +218,11 @@ fn history_filters_by_vm_time_and_count() {
     assert_eq!(details(&["--since", "2000-01-01T01:00:00+01:00"]).len(), 9);
     assert_eq!(
         details(&["--vm", "w10"]),
-        ["added", "idle, forced by tester"]
+        ["added", &me_in("idle, forced by {me}")]
     );
     assert_eq!(
         details(&["--vm", "w10", "--limit", "1"]),
-        ["idle, forced by tester"]
+        [me_in("idle, forced by {me}")]
     );
     let args = ["history", "--limit", "3", "--since", "2000-01-01T00:00:00Z"];
     let lines = table(&lab, &args, "Time VM Host Old New Detail User Reason");
@@ -236,8 +237,8 @@ fn history_filters_by_vm_time_and_count() {
             "idle,",
             "forced",
             "by",
-            "tester",
-            "tester",
+            &me(),
+            &me(),
             "-"
         ]
     );

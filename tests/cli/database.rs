@@ -85,14 +85,17 @@ fn migrate_upgrades_a_version_1_database_in_place() {
             .map(str::to_string)
             .collect()
     };
-    // The VMs' new last column, `domain_uuid`, is NULL: they were never checked with libvirt.
-    // The tasks' new last column, `attempts`, is 0: they never started.
+    // The VMs' new last column, `domain_uuid`, is NULL: they were never checked with libvirt;
+    // so are the jobs' `on_behalf_of` and `env`: they were submitted for nobody else, with no
+    // variables. The tasks' new last column, `attempts`, is 0: they never started.
     let after: String = lab
         .dump()
         .lines()
         .map(|l| {
             if let Some(vm) = l.strip_prefix("vms: ") {
                 format!("vms: {}\n", vm.strip_suffix("|NULL").expect("no UUID"))
+            } else if let Some(job) = l.strip_prefix("jobs: ") {
+                format!("jobs: {}\n", job.strip_suffix("|NULL|NULL").expect("none"))
             } else if let Some(task) = l.strip_prefix("tasks: ") {
                 format!("tasks: {}\n", task.strip_suffix("|0").expect("no attempts"))
             } else {

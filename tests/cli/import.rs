@@ -1,7 +1,7 @@
 //! CLI tests of `vms import`: creation, updates, limits, `--prune`, `--dry-run`.
 
 use crate::inventory::cells;
-use crate::support::{example_inventory, Lab, Run};
+use crate::support::{example_inventory, me, Lab, Run};
 use serde_json::json;
 
 /// The example inventory's domains exist nowhere: its imports do not ask libvirt.
@@ -62,7 +62,7 @@ fn import_creates_updates_and_is_idempotent() {
         .json();
     assert_eq!(
         history[1]["detail"],
-        format!("snapshot=wtb-fr2 by tester: imported from {file}")
+        format!("snapshot=wtb-fr2 by {}: imported from {file}", me())
     );
 }
 

@@ -1,7 +1,7 @@
 //! CLI tests of the VM inventory: `vms add|remove|list`, in table and JSON form, and helpers
 //! the other inventory tests share.
 
-use crate::support::{lab_uri, texts, Lab};
+use crate::support::{lab_uri, me, texts, Lab};
 use serde_json::{json, Value};
 
 /// The whitespace-separated cells of a table line.
@@ -125,7 +125,7 @@ fn add_and_list_in_table_and_json() {
         (
             &json!("off"),
             &json!("added"),
-            &json!("tester"),
+            &json!(me()),
             &json!("first")
         )
     );

@@ -28,6 +28,7 @@ mod probe;
 mod properties;
 mod qemu;
 mod scenarios;
+mod security;
 mod soak;
 mod support;
 mod vms_check;

@@ -5,7 +5,7 @@
 
 use crate::domains::{add, shown};
 use crate::hv::{Domain, Hypervisor};
-use crate::support::Lab;
+use crate::support::{me_in, Lab};
 use serde_json::Value;
 
 /// A VM's status.
@@ -76,7 +76,7 @@ fn real_qemu_revert_steal_poweroff_and_domains_show() {
         ("off".into(), "idle".into())
     );
     let stolen = lab.rows("SELECT detail FROM history WHERE vm = 'e1' ORDER BY id DESC LIMIT 1");
-    assert_eq!(stolen, ["off stolen by tester: e2e"]);
+    assert_eq!(stolen, [me_in("off stolen by {me}: e2e")]);
     assert_eq!(entry_of(&lab, &a)["owner"], "e2");
 
     lab.run(&["poweroff", "e3"]).code(3);

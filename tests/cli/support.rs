@@ -265,6 +265,17 @@ impl Lab {
     }
 }
 
+/// The account name of the real user running the tests: vmsched records it as the user of
+/// every action, whatever `USER` (the lab's `tester`) or `SUDO_USER` say.
+pub fn me() -> String {
+    vmsched::identity::real_user()
+}
+
+/// Expected text written with `{me}` for the real user's name.
+pub fn me_in(text: &str) -> String {
+    text.replace("{me}", &me())
+}
+
 /// The libvirt test-driver lab shipped with the tests, as a `test:///` URI.
 #[allow(dead_code)] // for the libvirt tests; drop once they are merged
 pub fn lab_uri() -> String {

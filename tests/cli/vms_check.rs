@@ -72,6 +72,7 @@ fn a_host_that_does_not_answer_only_warns() {
 #[test]
 fn a_uri_that_runs_a_program_it_names_is_never_connected_to() {
     let lab = Lab::new();
+    lab.run(&["settings", "set", "allow_ext_uris", "true"]).ok();
     let ran = lab.path().join("ran");
     let program = lab.write(
         "connect",

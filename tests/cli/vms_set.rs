@@ -2,7 +2,7 @@
 //! and live operations.
 
 use crate::inventory::{last_history, live_revert, vm};
-use crate::support::{Lab, Run};
+use crate::support::{me_in, Lab, Run};
 use serde_json::{json, Value};
 
 /// The example inventory's domains exist nowhere: changes of them do not ask libvirt.
@@ -39,8 +39,8 @@ fn an_admin_status_change_resets_errors_and_records_who_and_why() {
     let entry = last_history(&lab, "win7");
     let expected = json!({
         "time": entry["time"], "vm": "win7", "host": "localhost", "old": "offline",
-        "new": "maintenance", "detail": "maintenance by alice: disk full", "user": "alice",
-        "reason": "disk full"
+        "new": "maintenance", "detail": me_in("maintenance by {me}: disk full"), "user": me_in("{me}"),
+        "on_behalf_of": null, "reason": "disk full"
     });
     assert_eq!(entry, expected);
 }
@@ -61,7 +61,7 @@ fn only_one_instance_of_a_domain_is_in_use() {
         .ok();
     assert_eq!(
         last_history(&lab, "w10_fr")["detail"],
-        "maintenance, forced by tester"
+        me_in("maintenance, forced by {me}")
     );
 }
 

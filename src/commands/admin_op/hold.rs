@@ -197,6 +197,7 @@ pub(super) fn set_status(
             detail,
             user,
             reason,
+            on_behalf_of: None,
             alert: false,
         },
     )

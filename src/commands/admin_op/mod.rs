@@ -13,15 +13,15 @@ mod hold;
 mod slow;
 
 use crate::exit;
-use crate::hypervisor::HvError;
+use crate::hypervisor::{self, HvError};
+use crate::identity::real_user;
 use crate::interrupt;
 use crate::model::VmStatus;
 use crate::ownership::{AdminOp, Overrides};
 use crate::process::Proc;
-use crate::store::history::current_user;
 use crate::store::operations::{self, Errors, Operation};
 use crate::store::vms::{self, VmRow};
-use crate::store::{Mode, Store};
+use crate::store::{settings, Mode, Store};
 use crate::Ctx;
 use anyhow::Result;
 pub(crate) use hold::release;
@@ -93,8 +93,9 @@ pub(super) enum Outcome {
 /// Runs an admin operation from start to end; see the module comment.
 pub fn run(ctx: &Ctx, req: &Request) -> Result<()> {
     interrupt::catch();
-    let user = current_user();
+    let user = real_user();
     let mut store = ctx.open(Mode::Existing)?;
+    let allow_ext = settings::load(store.conn())?.allow_ext_uris != 0;
     let held = store.write(|tx| hold(tx, req, &user, ctx.timeout))?;
     crate::process::kill_all(&held.kill);
     for (sibling, status) in &held.displaced {
@@ -105,6 +106,8 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<()> {
     }
     let outcome = if interrupt::interrupted() {
         Outcome::Interrupted
+    } else if let Err(err) = hypervisor::allowed(&held.vm.uri, allow_ext) {
+        Outcome::Failed(err)
     } else {
         slow::slow(ctx, req.op, &held.vm, held.op_timeout)
     };

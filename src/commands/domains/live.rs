@@ -15,10 +15,12 @@ pub struct Live {
 }
 
 /// Asks every host about its domains, one thread per URI, each within `timeout` per call.
-/// A host that fails to connect or stops answering gives its error to all its domains.
+/// A host that fails to connect or stops answering gives its error to all its domains, as
+/// does a URI that runs a program it names while `allow_ext` (`allow_ext_uris`) is false.
 pub(super) fn fetch<'a>(
     keys: impl Iterator<Item = &'a Key>,
     timeout: Duration,
+    allow_ext: bool,
 ) -> BTreeMap<Key, Result<Live, HvError>> {
     let mut by_uri: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (uri, domain) in keys {
@@ -28,7 +30,7 @@ pub(super) fn fetch<'a>(
         .into_iter()
         .map(|(uri, domains)| {
             std::thread::spawn(move || {
-                let answers = ask_host(&uri, &domains, timeout);
+                let answers = ask_host(&uri, &domains, timeout, allow_ext);
                 domains
                     .into_iter()
                     .zip(answers)
@@ -44,8 +46,15 @@ pub(super) fn fetch<'a>(
 }
 
 /// What one host says of each of `domains`, in order.
-fn ask_host(uri: &str, domains: &[String], timeout: Duration) -> Vec<Result<Live, HvError>> {
-    let hv = match hypervisor::connect(uri, timeout, timeout) {
+fn ask_host(
+    uri: &str,
+    domains: &[String],
+    timeout: Duration,
+    allow_ext: bool,
+) -> Vec<Result<Live, HvError>> {
+    let connected = hypervisor::allowed(uri, allow_ext)
+        .and_then(|()| hypervisor::connect(uri, timeout, timeout));
+    let hv = match connected {
         Ok(hv) => hv,
         Err(err) => return vec![Err(err); domains.len()],
     };

@@ -47,9 +47,9 @@ fn entries(
 ) -> Result<Vec<DomainJson>> {
     let store = ctx.open(Mode::Read)?;
     let host = host.map(str::to_ascii_lowercase);
-    let (all, max_errors) =
-        store.read(|tx| Ok((vms::list(tx)?, settings::load(tx)?.max_errors)))?;
+    let (all, settings) = store.read(|tx| Ok((vms::list(tx)?, settings::load(tx)?)))?;
     drop(store);
+    let max_errors = settings.max_errors;
     let mut keys: BTreeMap<Key, Vec<VmRow>> = BTreeMap::new();
     for vm in all {
         if host.as_ref().is_some_and(|h| vm.host() != *h) || domain.is_some_and(|d| vm.domain != d)
@@ -63,7 +63,7 @@ fn entries(
     let live = if no_live {
         BTreeMap::new()
     } else {
-        fetch(keys.keys(), ctx.timeout)
+        fetch(keys.keys(), ctx.timeout, settings.allow_ext_uris != 0)
     };
     Ok(keys
         .into_iter()

@@ -109,15 +109,18 @@ pub(super) fn print_table(out: &mut dyn Write, entries: &[DomainJson]) -> Result
             Some(live) => (live.state, live.current_snapshot.as_deref().unwrap_or("-")),
             None => ("-", "-"),
         };
-        table.add_row(vec![
-            e.domain.clone(),
-            e.host.clone(),
-            e.owner.clone().unwrap_or_else(|| "-".to_string()),
-            instances.join(", "),
-            state.to_string(),
-            current.to_string(),
-            e.verdict.as_str().to_string(),
-        ]);
+        output::add_row(
+            &mut table,
+            vec![
+                e.domain.clone(),
+                e.host.clone(),
+                e.owner.clone().unwrap_or_else(|| "-".to_string()),
+                instances.join(", "),
+                state.to_string(),
+                current.to_string(),
+                e.verdict.as_str().to_string(),
+            ],
+        );
     }
     output::print_table(out, &table)?;
     for e in entries {

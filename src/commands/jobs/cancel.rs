@@ -2,9 +2,9 @@
 
 use super::found;
 use crate::cli::{Format, JobCancelArgs};
+use crate::identity::real_user;
 use crate::model::TaskStatus;
 use crate::output;
-use crate::store::history::current_user;
 use crate::store::jobs::{self, attempts};
 use crate::store::Mode;
 use crate::Ctx;
@@ -26,7 +26,7 @@ struct Canceled {
 /// tasks' workers and commands are killed once it has committed, and their VMs are dirty.
 pub fn cancel(ctx: &Ctx, args: &JobCancelArgs, out: &mut dyn Write) -> Result<()> {
     let mut store = ctx.open(Mode::Existing)?;
-    let user = current_user();
+    let user = real_user();
     let (job, outcome) = store.write(|tx| {
         let job = found(jobs::job(tx, args.id)?, args.id)?;
         if job.status.is_done() {

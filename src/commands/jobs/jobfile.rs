@@ -9,7 +9,7 @@ use crate::store::jobs::NewStep;
 use anyhow::Result;
 use serde::Deserialize;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::ops::Range;
 use toml::Spanned;
 
@@ -20,6 +20,7 @@ struct FileSpec {
     #[serde(default = "default_priority")]
     priority: i64,
     remarks: Option<String>,
+    env: Option<Spanned<BTreeMap<String, String>>>,
     #[serde(default)]
     step: Vec<StepSpec>,
 }
@@ -48,11 +49,38 @@ fn default_priority() -> i64 {
     DEFAULT_PRIORITY
 }
 
+/// Checks a variable a job sets for its tasks: a shell-like name (letters, digits, `_`, not
+/// starting with a digit) outside the `VMSCHED_` names vmsched sets itself, and a value
+/// without NUL (which no environment can hold).
+pub fn check_env(name: &str, value: &str) -> Result<(), String> {
+    let shell_like = name
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()));
+    if name.is_empty() || !shell_like {
+        return Err(format!(
+            "invalid variable name `{}` (letters, digits and `_`, not starting with a digit)",
+            exit::escape_controls(name)
+        ));
+    }
+    if name.starts_with("VMSCHED_") {
+        return Err(format!(
+            "variable `{name}` is vmsched's own and cannot be set"
+        ));
+    }
+    if value.contains('\0') {
+        return Err(format!("the value of variable `{name}` contains NUL"));
+    }
+    Ok(())
+}
+
 /// A checked job file: steps numbered so that each one's `previous` is below its `no`.
 #[derive(Debug)]
 pub struct JobFile {
     pub priority: i64,
     pub remarks: Option<String>,
+    /// The variables of the file's `[env]` table.
+    pub env: BTreeMap<String, String>,
     pub steps: Vec<NewStep>,
     /// Every VM the job names, to check again inside the write transaction.
     pub vms: NamedVms,
@@ -143,6 +171,11 @@ pub fn parse(name: &str, text: &str, known: &dyn Fn(&str) -> Result<bool>) -> Re
         anyhow::Error::from(exit::bad_input(message))
     })?;
     let src = Source::new(name, text);
+    if let Some(env) = &spec.env {
+        for (var, value) in env.get_ref() {
+            check_env(var, value).map_err(|e| src.error(Some(env.span()), "env", &e))?;
+        }
+    }
     if spec.step.is_empty() {
         return Err(src.error(None, "step", "a job needs at least one `[[step]]`"));
     }
@@ -187,6 +220,7 @@ pub fn parse(name: &str, text: &str, known: &dyn Fn(&str) -> Result<bool>) -> Re
     Ok(JobFile {
         priority: spec.priority,
         remarks: spec.remarks,
+        env: spec.env.map(Spanned::into_inner).unwrap_or_default(),
         steps,
         vms: NamedVms {
             file: Some(name.to_string()),

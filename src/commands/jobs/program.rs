@@ -6,20 +6,18 @@ use crate::exit::{self, Exit};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-/// The `PATH` a bare program name is looked up in: the one a task runs with.
-pub const TASK_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 /// The program as the task will run it: a path (a name with a `/`) resolved against `base`
-/// and made absolute, or a bare name kept as given once found on `TASK_PATH`. Bad input when
-/// it does not exist, is not a file, or has no execute permission.
-pub fn resolve(program: &str, base: &Path) -> Result<String, Exit> {
+/// and made absolute, or a bare name kept as given once found on `search`, the `PATH` the task
+/// will run with (the job's own, else `workers::task::TASK_PATH`). Bad input when it does not
+/// exist, is not a file, or has no execute permission.
+pub fn resolve(program: &str, base: &Path, search: &str) -> Result<String, Exit> {
     if !program.contains('/') {
-        let found = TASK_PATH
+        let found = search
             .split(':')
             .any(|dir| executable(&Path::new(dir).join(program)).is_ok());
         if !found {
             return Err(exit::bad_input(format!(
-                "program `{program}` is not on the task's PATH ({TASK_PATH})"
+                "program `{program}` is not on the task's PATH ({search})"
             ))
             .hint(format!(
                 "give its path, e.g. `./{program}` or `/opt/tests/{program}`"

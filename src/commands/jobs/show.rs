@@ -3,6 +3,8 @@
 use super::{found, shell_line};
 use crate::cli::{Format, JobListArgs};
 use crate::commands::waits;
+use crate::exit::escape_controls;
+use crate::identity::shown;
 use crate::model::TaskStatus;
 use crate::output::{self, local_time};
 use crate::scheduler::TaskWait;
@@ -12,6 +14,7 @@ use crate::store::{Conn, Mode};
 use crate::Ctx;
 use anyhow::Result;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 /// A job in JSON; `steps` is a count in listings and the steps themselves in `jobs show`.
@@ -21,6 +24,8 @@ struct JobJson<'a, S> {
     priority: i64,
     status: TaskStatus,
     user: &'a str,
+    on_behalf_of: Option<&'a str>,
+    env: &'a BTreeMap<String, String>,
     remarks: Option<&'a str>,
     submitted: &'a str,
     ended: Option<&'a str>,
@@ -70,6 +75,8 @@ impl<'a, S> JobJson<'a, S> {
             priority: job.priority,
             status: job.status,
             user: &job.user,
+            on_behalf_of: job.on_behalf_of.as_deref(),
+            env: &job.env,
             remarks: job.remarks.as_deref(),
             submitted: &job.submitted,
             ended: job.ended.as_deref(),
@@ -79,10 +86,10 @@ impl<'a, S> JobJson<'a, S> {
     }
 }
 
-/// `jobs list [--status S]`: every job by id.
+/// `jobs list [--status S] [--user U]`: every job by id.
 pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open(Mode::Read)?;
-    let jobs = jobs::list(store.conn(), args.status)?;
+    let jobs = jobs::list(store.conn(), args.status, args.user.as_deref())?;
     if ctx.out.format == Format::Json {
         let rows: Vec<_> = jobs
             .iter()
@@ -102,17 +109,20 @@ pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
         "Remarks",
     ]);
     for j in &jobs {
-        table.add_row([
-            j.job.id.to_string(),
-            j.job.priority.to_string(),
-            j.job.status.to_string(),
-            j.job.user.clone(),
-            local_time(Some(&j.job.submitted)),
-            local_time(j.job.ended.as_deref()),
-            j.steps.to_string(),
-            j.tasks.to_string(),
-            j.job.remarks.clone().unwrap_or_default(),
-        ]);
+        output::add_row(
+            &mut table,
+            [
+                j.job.id.to_string(),
+                j.job.priority.to_string(),
+                j.job.status.to_string(),
+                shown(&j.job.user, j.job.on_behalf_of.as_deref()),
+                local_time(Some(&j.job.submitted)),
+                local_time(j.job.ended.as_deref()),
+                j.steps.to_string(),
+                j.tasks.to_string(),
+                j.job.remarks.clone().unwrap_or_default(),
+            ],
+        );
     }
     output::print_table(out, &table)
 }
@@ -144,33 +154,40 @@ pub fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
         ("Id".to_string(), job.id.to_string()),
         ("Status".into(), job.status.to_string()),
         ("Priority".into(), job.priority.to_string()),
-        ("User".into(), job.user.clone()),
+        ("User".into(), shown(&job.user, job.on_behalf_of.as_deref())),
         ("Remarks".into(), job.remarks.clone().unwrap_or_default()),
         ("Submitted".into(), local_time(Some(&job.submitted))),
         ("Ended".into(), local_time(job.ended.as_deref())),
     ];
+    if !job.env.is_empty() {
+        let env: Vec<String> = job.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        lines.push(("Env".into(), shell_line(&env)));
+    }
     lines.extend(detail.steps.iter().map(step_line));
     for (key, value) in lines {
         let line = format!("{:<12}{value}", format!("{key}:"));
-        writeln!(out, "{}", line.trim_end())?;
+        writeln!(out, "{}", escape_controls(line.trim_end()))?;
     }
     writeln!(out)?;
     let mut table = output::table([
         "Step", "Task", "VM", "Status", "Tries", "Attempts", "Exit", "Log", "Started", "Ended",
     ]);
     for task in detail.steps.iter().flat_map(|s| &s.tasks) {
-        table.add_row([
-            task.step.to_string(),
-            task.no.to_string(),
-            task.vm.clone(),
-            task.status.to_string(),
-            task.tries.to_string(),
-            task.attempts.to_string(),
-            exit_code(task.exit_code),
-            task.log.clone().unwrap_or_else(|| "-".into()),
-            local_time(task.started.as_deref()),
-            local_time(task.ended.as_deref()),
-        ]);
+        output::add_row(
+            &mut table,
+            [
+                task.step.to_string(),
+                task.no.to_string(),
+                task.vm.clone(),
+                task.status.to_string(),
+                task.tries.to_string(),
+                task.attempts.to_string(),
+                exit_code(task.exit_code),
+                task.log.clone().unwrap_or_else(|| "-".into()),
+                local_time(task.started.as_deref()),
+                local_time(task.ended.as_deref()),
+            ],
+        );
     }
     output::print_table(out, &table)?;
     print_attempts(out, &history)?;

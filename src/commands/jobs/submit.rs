@@ -5,10 +5,11 @@ use super::program;
 use crate::cli::{Format, JobSubmitArgs};
 use crate::commands::read_text;
 use crate::exit;
+use crate::identity::Actor;
 use crate::output;
-use crate::store::history::current_user;
 use crate::store::jobs::{self, NewJob, NewStep};
 use crate::store::{vms, Mode};
+use crate::workers::TASK_PATH;
 use crate::Ctx;
 use anyhow::Result;
 use std::collections::HashMap;
@@ -26,6 +27,12 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
         )),
         None => None,
     };
+    let extra = args
+        .env
+        .iter()
+        .map(|arg| env_arg(arg))
+        .collect::<Result<Vec<_>>>()?;
+    let actor = Actor::on_behalf_of(&ctx.db, args.user.as_deref())?;
     let mut store = ctx.open(Mode::Existing)?;
     let names = vms::names(store.conn())?;
     let known = |vm: &str| Ok(names.contains(vm));
@@ -33,10 +40,15 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
         Some((name, text)) => jobfile::parse(name, text, &known)?,
         None => one_step(&args, &known)?,
     };
-    resolve_programs(&mut file, args.file.as_deref())?;
+    let mut env = std::mem::take(&mut file.env);
+    env.extend(extra);
+    let search = env.get("PATH").map_or(TASK_PATH, String::as_str);
+    resolve_programs(&mut file, args.file.as_deref(), search)?;
     let job = NewJob {
         priority: args.priority.unwrap_or(file.priority),
-        user: args.user.clone().unwrap_or_else(current_user),
+        user: actor.user,
+        on_behalf_of: actor.on_behalf_of,
+        env,
         remarks: args.remarks.clone().or(file.remarks),
         steps: file.steps,
     };
@@ -55,7 +67,8 @@ pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()>
 /// Resolves each step's program (`program::resolve`): against the job file's folder for a job
 /// file, else the current directory. A refusal names the file and step. Each distinct program
 /// is looked up once: a job file may have tens of thousands of steps running the same one.
-fn resolve_programs(file: &mut JobFile, job_file: Option<&Path>) -> Result<()> {
+/// A bare name is looked up on `search`, the task's `PATH`.
+fn resolve_programs(file: &mut JobFile, job_file: Option<&Path>, search: &str) -> Result<()> {
     let base = match job_file.and_then(Path::parent) {
         Some(folder) => folder.to_path_buf(),
         None => PathBuf::new(),
@@ -68,7 +81,7 @@ fn resolve_programs(file: &mut JobFile, job_file: Option<&Path>) -> Result<()> {
             continue;
         }
         let given = program.clone();
-        *program = program::resolve(program, &base).map_err(|mut e| {
+        *program = program::resolve(program, &base, search).map_err(|mut e| {
             if let (Some(path), Some(name)) = (job_file, &step.name) {
                 e.message = format!(
                     "job file `{}`, step `{name}`: {}",
@@ -81,6 +94,18 @@ fn resolve_programs(file: &mut JobFile, job_file: Option<&Path>) -> Result<()> {
         resolved.insert(given, program.clone());
     }
     Ok(())
+}
+
+/// A `--env NAME=VALUE` argument, checked as a job file's `[env]` entries are.
+fn env_arg(arg: &str) -> Result<(String, String)> {
+    let (name, value) = arg.split_once('=').ok_or_else(|| {
+        exit::bad_input(format!(
+            "invalid --env `{}` (expected NAME=VALUE)",
+            exit::escape_controls(arg)
+        ))
+    })?;
+    jobfile::check_env(name, value).map_err(exit::bad_input)?;
+    Ok((name.to_string(), value.to_string()))
 }
 
 /// The job of `--vm V... -- CMD...`: one step, one task per VM.
@@ -99,6 +124,7 @@ fn one_step(args: &JobSubmitArgs, known: &dyn Fn(&str) -> Result<bool>) -> Resul
     Ok(JobFile {
         priority: DEFAULT_PRIORITY,
         remarks: None,
+        env: Default::default(),
         steps: vec![NewStep {
             name: None,
             previous: None,

@@ -6,10 +6,10 @@ use super::rules::{change, check_fields, create, field_diffs, remove};
 use crate::cli::{Format, VmImportArgs};
 use crate::commands::{hosts, read_text, toml_place};
 use crate::exit::bad_input;
+use crate::identity::real_user;
 use crate::model::{from_maps_only, HostSpec, LimitSpec, Role};
 use crate::output;
 use crate::process::Proc;
-use crate::store::history::current_user;
 use crate::store::hosts::GLOBAL;
 use crate::store::vms::{self, VmRow};
 use crate::store::{self, Conn, Mode, Store};
@@ -138,6 +138,7 @@ pub fn import(ctx: &Ctx, args: &VmImportArgs, out: &mut dyn Write) -> Result<()>
         text: &text,
     };
     let listed = listed(&inventory, &source)?;
+    super::admit_uris(ctx, listed.iter().map(|vm| vm.uri.as_str()))?;
     let checked = if args.no_check {
         Checked::default()
     } else {
@@ -163,7 +164,10 @@ pub fn import(ctx: &Ctx, args: &VmImportArgs, out: &mut dyn Write) -> Result<()>
     } else if !changes.is_empty() {
         let mut table = output::table(["Action", "Target", "Detail"]);
         for c in &changes {
-            table.add_row(vec![c.action, &c.target, &c.detail]);
+            output::add_row(
+                &mut table,
+                [c.action, &c.target, &c.detail].map(String::from),
+            );
         }
         output::print_table(out, &table)?;
     }
@@ -227,7 +231,7 @@ fn apply(
     args: &VmImportArgs,
     src: &Source,
 ) -> Result<(Vec<Change>, Vec<Proc>)> {
-    let user = current_user();
+    let user = real_user();
     let reason = format!("imported from {}", src.file);
     let reason = Some(reason.as_str());
     let mut changes = Vec::new();

@@ -9,12 +9,12 @@ use crate::cli::{Format, VmAddArgs, VmListArgs, VmRemoveArgs, VmSetArgs, VmsComm
 use crate::commands::waits;
 use crate::exit::{bad_input, refused};
 use crate::hypervisor;
+use crate::identity::{self, real_user};
 use crate::model::{keeps_state, Role, VmState, VmStatus};
 use crate::output;
 use crate::ownership::Siblings;
-use crate::store::history::current_user;
 use crate::store::vms::{self, VmRow};
-use crate::store::Mode;
+use crate::store::{settings, Mode};
 use crate::Ctx;
 use anyhow::Result;
 use check::{check, Checked};
@@ -43,13 +43,14 @@ fn add(ctx: &Ctx, args: VmAddArgs) -> Result<()> {
         ..VmRow::new(&args.name, &args.uri, &args.domain, &args.snapshot)
     };
     check_fields(&vm).map_err(|(_, message)| bad_input(message))?;
+    admit_uris(ctx, [vm.uri.as_str()])?;
     let checked = if args.no_check {
         Checked::default()
     } else {
         check(ctx, std::slice::from_ref(&vm)).map_err(|r| r.error)?
     };
     let vm = checked.stamp(None, vm);
-    let user = current_user();
+    let user = real_user();
     let mut store = ctx.open(Mode::Create)?;
     store.write(|tx| create(tx, &vm, &user, args.reason.as_deref()))?;
     checked.warn(&ctx.out);
@@ -72,12 +73,19 @@ fn set(ctx: &Ctx, args: &VmSetArgs) -> Result<()> {
         let hint = format!("set one of: {}", settable.join(", "));
         return Err(bad_input(message).hint(hint).into());
     }
-    let user = current_user();
+    if args.ready_cmd.is_some() {
+        identity::privileged(&ctx.db, "set a ready command (it runs as the service user)")?;
+    }
+    let user = real_user();
     let mut store = ctx.open(Mode::Existing)?;
     let old = vms::require(store.conn(), &args.name)?;
     let new = edited(&old, args);
+    if args.uri.is_some() {
+        admit_uris(ctx, [new.uri.as_str()])?;
+    }
     if args.status == Some(VmStatus::Idle) && !args.force {
-        confirm_idle(ctx, &new)?;
+        let allow_ext = settings::load(store.conn())?.allow_ext_uris != 0;
+        confirm_idle(ctx, &new, allow_ext)?;
     }
     let checked = if args.no_check || !moved(&old, &new) {
         Checked::default()
@@ -157,15 +165,39 @@ fn warn_held(ctx: &Ctx, store: &crate::store::Store, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses (exit 3) a URI that would make libvirt's client run a local program
+/// (`hypervisor::runs_named_program`) unless the setting `allow_ext_uris` is true: passes, workers and
+/// `domains show` connect to every registered URI as the service user. Asked before libvirt
+/// is, so a refused URI runs nothing.
+pub(super) fn admit_uris<'a>(ctx: &Ctx, uris: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    let Some(uri) = uris
+        .into_iter()
+        .find(|uri| hypervisor::runs_named_program(uri))
+    else {
+        return Ok(());
+    };
+    if ctx.db.exists() && settings::load(ctx.open(Mode::Existing)?.conn())?.allow_ext_uris != 0 {
+        return Ok(());
+    }
+    Err(refused(format!(
+        "URI `{uri}` makes libvirt run a local program (`ext` transport or `command=`)"
+    ))
+    .hint(
+        "root or the service user may allow such URIs: `vmsched settings set allow_ext_uris true`",
+    )
+    .into())
+}
+
 /// `idle` claims that the domain runs the VM's snapshot: libvirt must show it (exit 3
 /// otherwise, or when libvirt cannot be asked), unless `--force`. Asked before the transaction:
 /// no libvirt call runs while the database is held. On libvirt's in-process test driver the
 /// claim cannot be checked (`model::keeps_state`) and is taken as it is.
-fn confirm_idle(ctx: &Ctx, vm: &VmRow) -> Result<()> {
+fn confirm_idle(ctx: &Ctx, vm: &VmRow, allow_ext: bool) -> Result<()> {
     if !keeps_state(&vm.uri) {
         return Ok(());
     }
-    let shows = hypervisor::connect(&vm.uri, ctx.timeout, ctx.timeout)
+    let shows = hypervisor::allowed(&vm.uri, allow_ext)
+        .and_then(|()| hypervisor::connect(&vm.uri, ctx.timeout, ctx.timeout))
         .and_then(|hv| hypervisor::mismatch(&hv, &vm.domain, &vm.snapshot));
     let why = match shows {
         Ok(None) => return Ok(()),
@@ -217,7 +249,7 @@ fn edited(old: &VmRow, args: &VmSetArgs) -> VmRow {
 }
 
 fn remove_one(ctx: &Ctx, args: &VmRemoveArgs) -> Result<()> {
-    let user = current_user();
+    let user = real_user();
     let mut store = ctx.open(Mode::Existing)?;
     let removed =
         store.write(|tx| remove(tx, &args.name, args.force, &user, args.reason.as_deref()))?;
@@ -294,17 +326,20 @@ fn list(ctx: &Ctx, args: &VmListArgs, out: &mut dyn Write) -> Result<()> {
             Some(pid) => format!("{} (pid {pid})", op.kind),
             None => op.kind.clone(),
         });
-        table.add_row(vec![
-            vm.name.clone(),
-            vm.kind.clone(),
-            vm.role.to_string(),
-            vm.status.to_string(),
-            vm.host(),
-            vm.domain.clone(),
-            vm.snapshot.clone(),
-            vm.errors.to_string(),
-            operation,
-        ]);
+        output::add_row(
+            &mut table,
+            vec![
+                vm.name.clone(),
+                vm.kind.clone(),
+                vm.role.to_string(),
+                vm.status.to_string(),
+                vm.host(),
+                vm.domain.clone(),
+                vm.snapshot.clone(),
+                vm.errors.to_string(),
+                operation,
+            ],
+        );
     }
     output::print_table(out, &table)
 }

@@ -279,6 +279,7 @@ fn record(
             detail,
             user,
             reason,
+            on_behalf_of: None,
             alert: false,
         },
     )

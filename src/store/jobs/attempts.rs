@@ -12,6 +12,7 @@ use crate::store::now;
 use crate::store::operations::{self, Errors};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection};
+use std::collections::BTreeMap;
 
 /// A task as (job, step, task).
 pub type TaskKey = (i64, u32, u32);
@@ -22,6 +23,8 @@ pub struct Attempt {
     pub timeout: u64,
     /// The attempt's log, relative to the database's folder.
     pub log: String,
+    /// The variables the job sets for its tasks.
+    pub env: BTreeMap<String, String>,
 }
 
 /// How an attempt ended without a result of the command's own (an attempt that has one ends
@@ -128,20 +131,27 @@ pub fn of_job(conn: &Connection, job: i64) -> Result<Vec<AttemptRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The command, timeout and log of a task's current attempt.
+/// The command, timeout, log and job variables of a task's current attempt.
 pub fn attempt(conn: &Connection, (job, step, no): TaskKey) -> Result<Attempt> {
-    let (command, timeout, log): (String, u64, Option<String>) = conn
+    let (command, timeout, log, env): (String, u64, Option<String>, Option<String>) = conn
         .query_row(
-            "SELECT s.command, t.timeout, t.log FROM tasks t JOIN steps s ON s.job = t.job AND s.no = t.step
+            "SELECT s.command, t.timeout, t.log, j.env FROM tasks t
+             JOIN steps s ON s.job = t.job AND s.no = t.step JOIN jobs j ON j.id = t.job
              WHERE t.job = ?1 AND t.step = ?2 AND t.no = ?3",
             params![job, step, no],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .with_context(|| format!("no task {job}/{step}/{no}"))?;
     Ok(Attempt {
         command: serde_json::from_str(&command).context("corrupt command in the database")?,
         timeout,
         log: log.with_context(|| format!("task {job}/{step}/{no} has no log path"))?,
+        env: match env {
+            Some(env) => {
+                serde_json::from_str(&env).context("corrupt job variables in the database")?
+            }
+            None => BTreeMap::new(),
+        },
     })
 }
 

@@ -17,6 +17,7 @@ use super::now;
 use crate::model::TaskStatus;
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::BTreeMap;
 
 /// A job with its step and task counts, for listings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +45,12 @@ pub struct StepDetail {
 #[derive(Clone, Debug)]
 pub struct NewJob {
     pub priority: i64,
+    /// The real user.
     pub user: String,
+    /// The user it is submitted for, when someone else.
+    pub on_behalf_of: Option<String>,
+    /// The variables its tasks get (checked by the caller).
+    pub env: BTreeMap<String, String>,
     pub remarks: Option<String>,
     /// Numbered 1, 2, ... in this order.
     pub steps: Vec<NewStep>,
@@ -61,14 +67,34 @@ pub struct NewStep {
 }
 
 /// Inserts a job with its steps and tasks; call it inside `Store::write` so it is all or
-/// nothing. Returns the new job id. The step and task inserts are prepared once: a job file
-/// may have tens of thousands of steps.
+/// nothing; records `job N submitted` in the history. Returns the new job id. The step and
+/// task inserts are prepared once: a job file may have tens of thousands of steps.
 pub fn insert(conn: &Connection, job: &NewJob) -> Result<i64> {
+    let env = (!job.env.is_empty())
+        .then(|| serde_json::to_string(&job.env))
+        .transpose()?;
     conn.execute(
-        "INSERT INTO jobs (priority, user, remarks, submitted) VALUES (?1, ?2, ?3, ?4)",
-        params![job.priority, job.user, job.remarks, now()],
+        "INSERT INTO jobs (priority, user, on_behalf_of, env, remarks, submitted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            job.priority,
+            job.user,
+            job.on_behalf_of,
+            env,
+            job.remarks,
+            now()
+        ],
     )?;
     let id = conn.last_insert_rowid();
+    history::record(
+        conn,
+        &Entry {
+            detail: &format!("job {id} submitted"),
+            user: &job.user,
+            on_behalf_of: job.on_behalf_of.as_deref(),
+            ..Entry::default()
+        },
+    )?;
     let mut insert_step = conn.prepare_cached(
         "INSERT INTO steps (job, no, name, previous, timeout, command)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -92,20 +118,27 @@ pub fn insert(conn: &Connection, job: &NewJob) -> Result<i64> {
     Ok(id)
 }
 
-/// Every job (optionally of one status) by id, with its step and task counts.
-pub fn list(conn: &Connection, status: Option<TaskStatus>) -> Result<Vec<JobSummary>> {
+/// Every job (optionally of one status, and of one user: who submitted it or for whom) by id,
+/// with its step and task counts.
+pub fn list(
+    conn: &Connection,
+    status: Option<TaskStatus>,
+    user: Option<&str>,
+) -> Result<Vec<JobSummary>> {
     let sql = format!(
         "SELECT {JOB_COLUMNS},
                 (SELECT COUNT(*) FROM steps s WHERE s.job = jobs.id),
                 (SELECT COUNT(*) FROM tasks t WHERE t.job = jobs.id)
-         FROM jobs WHERE ?1 IS NULL OR status = ?1 ORDER BY id"
+         FROM jobs WHERE (?1 IS NULL OR status = ?1)
+                     AND (?2 IS NULL OR user = ?2 OR on_behalf_of = ?2)
+         ORDER BY id"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([status.map(TaskStatus::as_str)], |r| {
+    let rows = stmt.query_map(params![status.map(TaskStatus::as_str), user], |r| {
         Ok(JobSummary {
             job: job_row(r)?,
-            steps: r.get(7)?,
-            tasks: r.get(8)?,
+            steps: r.get(9)?,
+            tasks: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -2,6 +2,7 @@
 
 use crate::model::TaskStatus;
 use rusqlite::Row;
+use std::collections::BTreeMap;
 
 /// A row of `jobs`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -10,7 +11,12 @@ pub struct JobRow {
     /// A niceness: lower runs first.
     pub priority: i64,
     pub status: TaskStatus,
+    /// The real user who submitted it.
     pub user: String,
+    /// The user it was submitted for (`jobs submit --user`), when someone else.
+    pub on_behalf_of: Option<String>,
+    /// The variables its tasks get on top of the allow-listed ones, by name.
+    pub env: BTreeMap<String, String>,
     pub remarks: Option<String>,
     /// RFC 3339 UTC.
     pub submitted: String,
@@ -55,7 +61,8 @@ pub struct TaskRow {
     pub log: Option<String>,
 }
 
-pub(super) const JOB_COLUMNS: &str = "id, priority, status, user, remarks, submitted, ended";
+pub(super) const JOB_COLUMNS: &str =
+    "id, priority, status, user, remarks, submitted, ended, on_behalf_of, env";
 pub(super) const STEP_COLUMNS: &str = "job, no, name, previous, status, timeout, command";
 pub(super) const TASK_COLUMNS: &str =
     "job, step, no, vm, status, timeout, tries, started, ended, exit_code, log, attempts";
@@ -70,6 +77,11 @@ pub(super) fn job_row(r: &Row) -> rusqlite::Result<JobRow> {
         remarks: r.get(4)?,
         submitted: r.get(5)?,
         ended: r.get(6)?,
+        on_behalf_of: r.get(7)?,
+        env: match r.get::<_, Option<String>>(8)? {
+            Some(env) => serde_json::from_str(&env).map_err(|e| bad_column(8, e.to_string()))?,
+            None => BTreeMap::new(),
+        },
     })
 }
 

@@ -18,6 +18,8 @@ fn new_job(priority: i64, steps: &[(Option<u32>, u32)]) -> NewJob {
     NewJob {
         priority,
         user: "alice".into(),
+        on_behalf_of: None,
+        env: Default::default(),
         remarks: None,
         steps: (1..)
             .zip(steps)
@@ -229,7 +231,7 @@ fn cancel_queued_records_history_and_leaves_running_tasks() {
         .conn()
         .prepare(
             "SELECT vm || ' ' || IFNULL(host, '-') || ' ' || detail || ' ' || user || ' ' || reason
-             FROM history ORDER BY id",
+             FROM history WHERE vm IS NOT NULL ORDER BY id",
         )
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -259,7 +261,7 @@ fn insert_load_list_and_active_round_trip() {
     assert_eq!(step.command, ["true", "a b"]);
     assert_eq!(detail.steps[0].tasks[1].vm, "v12");
     assert_eq!(detail.steps[0].tasks[1].timeout, 60);
-    let counts: Vec<(i64, u32, u32)> = list(store.conn(), None)
+    let counts: Vec<(i64, u32, u32)> = list(store.conn(), None, None)
         .unwrap()
         .iter()
         .map(|s| (s.job.id, s.steps, s.tasks))
@@ -278,10 +280,27 @@ fn insert_load_list_and_active_round_trip() {
         .map(|j| j.job.id)
         .collect();
     assert_eq!(order, [first]);
-    let done = list(store.conn(), Some(Completed)).unwrap();
+    let done = list(store.conn(), Some(Completed), None).unwrap();
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].job.id, second);
     assert!(load(store.conn(), 99).unwrap().is_none());
+    let mut for_bob = new_job(5, &[(None, 1)]);
+    for_bob.on_behalf_of = Some("bob".into());
+    for_bob.env = [("A".to_string(), "1".to_string())].into();
+    let third = store.write(|tx| insert(tx, &for_bob)).unwrap();
+    let ids = |user| -> Vec<i64> {
+        let jobs = list(store.conn(), None, Some(user)).unwrap();
+        jobs.iter().map(|s| s.job.id).collect()
+    };
+    assert_eq!(
+        (ids("bob"), ids("alice").len(), ids("carol")),
+        (vec![third], 3, vec![])
+    );
+    let job = job(store.conn(), third).unwrap().unwrap();
+    assert_eq!(
+        (job.on_behalf_of.as_deref(), job.env["A"].as_str()),
+        (Some("bob"), "1")
+    );
 }
 
 #[test]

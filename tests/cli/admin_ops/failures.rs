@@ -2,7 +2,7 @@
 
 use super::{history, lab, operations, vm};
 use crate::domains::{add, silent_uri};
-use crate::support::{Lab, Run};
+use crate::support::{me_in, Lab, Run};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::time::{Duration, Instant};
@@ -24,9 +24,9 @@ fn an_unreachable_host_puts_the_vm_offline() {
     }
     assert_eq!(vm(&lab, "far"), "offline|2|-");
     let rows = history(&lab, "far");
-    assert!(rows[0].starts_with("off|reverting|reverting by tester|"));
+    assert!(rows[0].starts_with(&me_in("off|reverting|reverting by {me}|")));
     assert!(rows[1].starts_with("reverting|offline|offline revert failed: unable to connect"));
-    assert!(rows[2].starts_with("offline|dirty|dirty poweroff by tester|"));
+    assert!(rows[2].starts_with(&me_in("offline|dirty|dirty poweroff by {me}|")));
     assert!(rows[3].starts_with("dirty|offline|offline power-off failed: "));
     let ops = operations(&lab);
     assert!(
@@ -91,7 +91,7 @@ fn ctrl_c_puts_the_vm_offline_and_a_pass_meanwhile_sees_it_busy() {
     assert_eq!(vm(&lab, "s"), "offline|0|-");
     assert_eq!(
         history(&lab, "s").last().unwrap(),
-        "reverting|offline|offline interrupted|tester|NULL"
+        &me_in("reverting|offline|offline interrupted|{me}|NULL")
     );
-    assert_eq!(operations(&lab), ["s|revert|tester|interrupted"]);
+    assert_eq!(operations(&lab), [me_in("s|revert|{me}|interrupted")]);
 }

@@ -2,6 +2,7 @@
 
 use super::{history, lab, operations, refused, vm};
 use crate::domains::status;
+use crate::support::me_in;
 
 #[test]
 fn poweroff_of_an_owned_or_free_domain() {
@@ -12,8 +13,8 @@ fn poweroff_of_an_owned_or_free_domain() {
     assert_eq!(
         history(&lab, "w10")[1..],
         [
-            "idle|dirty|dirty poweroff by tester: disk check|tester|disk check",
-            "dirty|off|off|tester|NULL"
+            me_in("idle|dirty|dirty poweroff by {me}: disk check|{me}|disk check"),
+            me_in("dirty|off|off|{me}|NULL")
         ]
     );
     // win7 is shut off already: still a success.
@@ -21,7 +22,7 @@ fn poweroff_of_an_owned_or_free_domain() {
     assert_eq!(vm(&lab, "w7"), "off|0|-");
     assert_eq!(
         operations(&lab),
-        ["w10|poweroff|tester|ok", "w7|poweroff|tester|ok"]
+        [me_in("w10|poweroff|{me}|ok"), me_in("w7|poweroff|{me}|ok")]
     );
 }
 
@@ -40,6 +41,6 @@ fn poweroff_of_a_siblings_domain_needs_force() {
     assert_eq!(vm(&lab, "w10_fr"), "off|0|-");
     assert_eq!(
         history(&lab, "w10_fr").last().unwrap(),
-        "idle|off|off forced by tester|tester|NULL"
+        &me_in("idle|off|off forced by {me}|{me}|NULL")
     );
 }

@@ -3,7 +3,7 @@
 
 use super::{history, lab, operations, refused, vm, Worker};
 use crate::domains::status;
-use crate::support::Run;
+use crate::support::{me_in, Run};
 
 #[test]
 fn revert_of_a_free_domain_records_who_and_why() {
@@ -17,11 +17,13 @@ fn revert_of_a_free_domain_records_who_and_why() {
     assert_eq!(
         history(&lab, "w10"),
         [
-            "off|reverting|reverting by alice: stuck guest|alice|stuck guest",
-            "reverting|idle|idle|alice|NULL"
+            "off|reverting|reverting by {me}: stuck guest|{me}|stuck guest",
+            "reverting|idle|idle|{me}|NULL"
         ]
+        .map(me_in),
+        "the real user, not SUDO_USER"
     );
-    assert_eq!(operations(&lab), ["w10|revert|alice|ok"]);
+    assert_eq!(operations(&lab), [me_in("w10|revert|{me}|ok")]);
     // The operation named this command's process while it ran.
     let pid = lab.rows("SELECT pid IS NOT NULL AND start_time IS NOT NULL FROM operations");
     assert_eq!(pid, ["1"]);
@@ -67,13 +69,13 @@ fn steal_takes_the_domain_from_a_lamb_and_records_it() {
     assert_eq!(vm(&lab, "w10"), "idle|0|-");
     assert_eq!(
         history(&lab, "w10_fr").last().unwrap(),
-        "idle|off|off stolen by tester: urgent|tester|urgent"
+        &me_in("idle|off|off stolen by {me}: urgent|{me}|urgent")
     );
     // The owner's off row comes before the thief's reverting row.
-    let order = lab.rows(
-        "SELECT vm || ' ' || new_status FROM history WHERE user = 'tester' AND detail != 'added'
-         AND detail NOT LIKE '% by tester' ORDER BY id",
-    );
+    let order = lab.rows(&me_in(
+        "SELECT vm || ' ' || new_status FROM history WHERE user = '{me}' AND detail != 'added'
+             AND detail NOT LIKE '% by {me}' ORDER BY id",
+    ));
     assert_eq!(order, ["w10_fr off", "w10 reverting", "w10 idle"]);
 }
 
@@ -88,8 +90,8 @@ fn steal_from_a_sleeping_owner_kills_its_worker() {
     assert_eq!(
         operations(&lab),
         [
-            "w10_fr|revert|scheduler|killed: stolen by tester",
-            "w10|revert|tester|ok"
+            me_in("w10_fr|revert|scheduler|killed: stolen by {me}"),
+            me_in("w10|revert|{me}|ok")
         ]
     );
 }
@@ -141,13 +143,13 @@ fn force_stops_a_running_owner_and_requeues_its_task_without_a_try() {
     assert_eq!(
         history(&lab, "w10_fr"),
         [
-            "running|running|task 1/1/1 requeued: stopped by tester|tester|NULL",
-            "running|off|off forced by tester: hung task|tester|hung task"
+            me_in("running|running|task 1/1/1 requeued: stopped by {me}|{me}|NULL"),
+            me_in("running|off|off forced by {me}: hung task|{me}|hung task")
         ]
     );
     assert_eq!(
         operations(&lab)[0],
-        "w10_fr|task|scheduler|killed: stopped by tester"
+        me_in("w10_fr|task|scheduler|killed: stopped by {me}")
     );
 }
 
@@ -168,7 +170,7 @@ fn a_dead_workers_task_uses_a_try_as_a_pass_would_count_it() {
     assert_eq!(lab.rows("SELECT status, tries FROM tasks"), ["queued|1"]);
     assert_eq!(
         history(&lab, "w10")[0],
-        "running|running|task 1/1/1 requeued: process died|tester|NULL"
+        me_in("running|running|task 1/1/1 requeued: process died|{me}|NULL")
     );
     assert_eq!(
         operations(&lab)[0],
@@ -193,8 +195,8 @@ fn the_vms_own_live_operation_needs_force() {
     assert_eq!(
         operations(&lab),
         [
-            "w10|revert|scheduler|killed: stopped by tester",
-            "w10|revert|tester|ok"
+            me_in("w10|revert|scheduler|killed: stopped by {me}"),
+            me_in("w10|revert|{me}|ok")
         ]
     );
 }
@@ -211,8 +213,8 @@ fn a_vm_in_maintenance_is_reverted_and_stays_in_maintenance() {
     assert_eq!(
         rows[1..],
         [
-            "maintenance|maintenance|maintenance revert by tester: debugging|tester|debugging",
-            "maintenance|maintenance|maintenance revert done|tester|NULL"
+            me_in("maintenance|maintenance|maintenance revert by {me}: debugging|{me}|debugging"),
+            me_in("maintenance|maintenance|maintenance revert done|{me}|NULL")
         ]
     );
     // Also when libvirt fails.
@@ -231,7 +233,7 @@ fn a_vm_in_maintenance_is_reverted_and_stays_in_maintenance() {
     assert_eq!(vm(&lab, "w10"), "maintenance|0|-");
     assert_eq!(
         history(&lab, "w10").last().unwrap(),
-        "maintenance|maintenance|maintenance poweroff done|tester|NULL"
+        &me_in("maintenance|maintenance|maintenance poweroff done|{me}|NULL")
     );
     assert_eq!(operations(&lab), Vec::<String>::new());
 }

@@ -25,8 +25,10 @@ fn lab_with_jobs() -> Lab {
     );
     set_task(&lab, 2, 1, 1, TaskStatus::Failed, "exit_code = 1");
     let conn = rusqlite::Connection::open(&lab.db).unwrap();
+    // A fixed user (not the one running the tests), so the columns keep their widths.
     conn.execute_batch(
-        "UPDATE jobs SET submitted = '2024-05-01T09:59:00Z';
+        "UPDATE jobs SET user = 'tester';
+         UPDATE jobs SET submitted = '2024-05-01T09:59:00Z';
          UPDATE jobs SET ended = '2024-05-01T10:01:00Z' WHERE id = 2;
          UPDATE tasks SET started = '2024-05-01T10:00:30Z', ended = '2024-05-01T10:01:00Z' WHERE job = 2;",
     )
@@ -60,9 +62,9 @@ fn list_json() {
     assert_eq!(
         jobs,
         json!([
-            {"id": 1, "priority": 5, "status": "running", "user": "tester", "remarks": "nightly",
+            {"id": 1, "priority": 5, "status": "running", "user": "tester", "on_behalf_of": null, "env": {}, "remarks": "nightly",
              "submitted": "2024-05-01T09:59:00Z", "ended": null, "steps": 2, "tasks": 3},
-            {"id": 2, "priority": 1, "status": "failed", "user": "tester", "remarks": null,
+            {"id": 2, "priority": 1, "status": "failed", "user": "tester", "on_behalf_of": null, "env": {}, "remarks": null,
              "submitted": "2024-05-01T09:59:00Z", "ended": "2024-05-01T10:01:00Z", "steps": 1, "tasks": 1}
         ])
     );
@@ -120,7 +122,8 @@ fn show_json() {
     assert_eq!(
         show(&lab, 2),
         json!({
-            "id": 2, "priority": 1, "status": "failed", "user": "tester", "remarks": null,
+            "id": 2, "priority": 1, "status": "failed", "user": "tester", "on_behalf_of": null, "env": {},
+            "remarks": null,
             "submitted": "2024-05-01T09:59:00Z", "ended": "2024-05-01T10:01:00Z",
             "steps": [{
                 "no": 1, "name": null, "previous": null, "status": "failed",

@@ -1,7 +1,7 @@
 //! `jobs submit`: one-step jobs, job files, and every refused input.
 
 use super::{lab_with_vms, script, show, submit};
-use crate::support::texts;
+use crate::support::{me, texts};
 use serde_json::json;
 
 const JOB_FILE: &str = r#"priority = 3
@@ -48,7 +48,10 @@ fn one_step_job_table_and_json() {
     );
     assert_eq!(id, 2);
     let job = show(&lab, 1);
-    assert_eq!(job["user"], "tester");
+    assert_eq!(
+        (&job["user"], &job["on_behalf_of"]),
+        (&json!(me()), &json!(null))
+    );
     assert_eq!(job["priority"], 5);
     assert_eq!(job["steps"][0]["command"], json!(["echo", "a b", "--flag"]));
     assert_eq!(job["steps"][0]["timeout"], 300);
@@ -56,7 +59,7 @@ fn one_step_job_table_and_json() {
     let job = show(&lab, 2);
     assert_eq!(
         (
-            &job["user"],
+            &job["on_behalf_of"],
             &job["priority"],
             &job["remarks"],
             &job["steps"][0]["timeout"]
