@@ -48,7 +48,10 @@ impl Actor {
         };
         privileged(
             db,
-            &format!("act on behalf of `{}`", exit::escape_controls(other)),
+            &format!(
+                "act on behalf of `{}`",
+                crate::model::escape_controls(other)
+            ),
         )?;
         actor.on_behalf_of = Some(other.to_string());
         Ok(actor)

@@ -13,10 +13,10 @@ fn main() -> ExitCode {
         Err(err) => {
             let (code, hint) = vmsched::exit::classify(&err);
             let mut stderr = std::io::stderr().lock();
-            let message = vmsched::exit::one_line(&format!("{err:#}"));
+            let message = vmsched::model::one_line(&format!("{err:#}"));
             let _ = writeln!(stderr, "error: {message}");
             if let Some(hint) = hint {
-                let _ = writeln!(stderr, "hint: {}", vmsched::exit::one_line(hint));
+                let _ = writeln!(stderr, "hint: {}", vmsched::model::one_line(hint));
             }
             code
         }

@@ -113,13 +113,13 @@ fn terminal_width(table: &Table) -> Option<u16> {
 }
 
 /// Adds a row whose cells are printed with their control characters escaped (C0, DEL and
-/// C1, as `\t`, `\n`, `\u{1b}`, `\u{9b}`: `exit::escape_controls`): stored text (remarks,
+/// C1, as `\t`, `\n`, `\u{1b}`, `\u{9b}`: `model::escape_controls`): stored text (remarks,
 /// reasons, descriptions, user names, commands) cannot move the cursor or clear the screen of
 /// whoever lists it. JSON prints the same text exactly.
 pub fn add_row<I: IntoIterator<Item = String>>(table: &mut Table, cells: I) {
     let cells: Vec<String> = cells
         .into_iter()
-        .map(|c| crate::exit::escape_controls(&c))
+        .map(|c| crate::model::escape_controls(&c))
         .collect();
     table.add_row(cells);
 }
@@ -152,6 +152,23 @@ pub fn local_time(stored: Option<&str>) -> String {
                 .to_string()
         })
         .unwrap_or_else(|| "-".to_string())
+}
+
+/// An argument vector as a shell would read it back, for tables only (the database keeps the
+/// vector itself).
+pub fn shell_line(argv: &[String]) -> String {
+    let quote = |arg: &String| {
+        let plain = !arg.is_empty()
+            && arg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_./=:,+@%-".contains(c));
+        if plain {
+            arg.clone()
+        } else {
+            format!("'{}'", arg.replace('\'', r"'\''"))
+        }
+    };
+    argv.iter().map(quote).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -192,5 +209,11 @@ mod tests {
         fit(&mut t, 10);
         assert!(widest(&t) > 10 && widest(&t) < whole, "{t}");
         assert!(t.to_string().contains("description"), "{t}");
+    }
+
+    #[test]
+    fn shell_line_quotes_what_needs_it() {
+        let argv = ["./run.sh", "--all", "a b", "it's", ""].map(String::from);
+        assert_eq!(shell_line(&argv), r"./run.sh --all 'a b' 'it'\''s' ''");
     }
 }

@@ -1,41 +1,22 @@
 //! `vmsched hosts list|set`: per-host limits, where each effective value comes from, and the
-//! paused flag that drains a host. `vms import` stores host rows through `save` too.
+//! paused flag that drains a host. `vms import` stores host rows through `store::hosts::save`
+//! too.
 
 use crate::cli::{Format, HostSetArgs, HostsCommand};
 use crate::exit::bad_input;
 use crate::identity::real_user;
-use crate::model::{host_key, HostSpec, LimitSpec, Limits};
+use crate::model::{HostSpec, Limits};
 use crate::output;
 use crate::pass;
 use crate::scheduler::{self, HostCounts};
-use crate::store::history::{self, Entry};
-use crate::store::hosts::{self, GLOBAL};
+use crate::store::hosts::{self, named, parse_host, save, GLOBAL, NAMES};
 use crate::store::settings;
-use crate::store::{vms, Conn, Mode};
+use crate::store::{vms, Mode};
 use crate::Ctx;
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
-
-/// The limits in the order of docs/rules.md §1.3, as stored and as flags name them.
-const NAMES: [&str; 5] = [
-    "max_active",
-    "max_running",
-    "max_reverting",
-    "max_reverts_while_running",
-    "max_vms_when_idle",
-];
-
-fn named(spec: &LimitSpec) -> [Option<u32>; 5] {
-    [
-        spec.max_active,
-        spec.max_running,
-        spec.max_reverting,
-        spec.max_reverts_while_running,
-        spec.max_vms_when_idle,
-    ]
-}
 
 fn resolved(limits: &Limits) -> [u32; 5] {
     [
@@ -53,82 +34,6 @@ pub fn run(ctx: &Ctx, command: HostsCommand, out: &mut dyn Write) -> Result<()> 
         HostsCommand::List => list(ctx, out),
         HostsCommand::Set(args) => set(ctx, &args),
     }
-}
-
-/// A host key given by the admin: `*`, or host[:port], lower-cased as URIs' host keys are.
-pub(crate) fn parse_host(host: &str) -> Result<String> {
-    if host == GLOBAL {
-        return Ok(GLOBAL.to_string());
-    }
-    let invalid = || {
-        bad_input(format!(
-            "invalid host key `{host}` (expected host[:port] or `*`)"
-        ))
-    };
-    if host.is_empty() || host.contains(['/', '@', '?', '#', ' ']) {
-        return Err(invalid().into());
-    }
-    Ok(host_key(&format!("qemu+ssh://{host}/system")).map_err(|_| invalid())?)
-}
-
-/// What changes from `old` to `new` overrides: each limit or `paused` that differs, with its
-/// old and new value (`None` for a limit not set).
-pub(crate) fn diff(
-    old: &HostSpec,
-    new: &HostSpec,
-) -> Vec<(&'static str, Option<String>, Option<String>)> {
-    let text = |v: Option<u32>| v.map(|v| v.to_string());
-    let limits = NAMES
-        .iter()
-        .zip(named(&old.limits()))
-        .zip(named(&new.limits()));
-    let mut diffs: Vec<_> = limits
-        .filter(|((_, old), new)| old != new)
-        .map(|((name, old), new)| (*name, text(old), text(new)))
-        .collect();
-    if old.paused != new.paused {
-        let flag = |paused: bool| Some(paused.to_string());
-        diffs.push(("paused", flag(old.paused), flag(new.paused)));
-    }
-    diffs
-}
-
-/// Stores a host's overrides and records the change in the history (no VM, the host set).
-/// Returns the new overrides in words, `None` when nothing changed.
-pub(crate) fn save(
-    conn: &Conn,
-    host: &str,
-    spec: &HostSpec,
-    user: &str,
-    reason: Option<&str>,
-) -> Result<Option<String>> {
-    if hosts::get(conn, host)? == *spec {
-        return Ok(None);
-    }
-    hosts::put(conn, host, spec)?;
-    let mut words: Vec<String> = NAMES
-        .iter()
-        .zip(named(&spec.limits()))
-        .filter_map(|(name, value)| value.map(|v| format!("{name}={v}")))
-        .collect();
-    if spec.paused {
-        words.push("paused".to_string());
-    }
-    let words = if words.is_empty() {
-        "no overrides".to_string()
-    } else {
-        words.join(", ")
-    };
-    let detail = history::detail(&format!("limits of {host}: {words}"), user, reason);
-    let entry = Entry {
-        host: Some(host),
-        detail: &detail,
-        user,
-        reason,
-        ..Entry::default()
-    };
-    history::record(conn, &entry)?;
-    Ok(Some(words))
 }
 
 fn set(ctx: &Ctx, args: &HostSetArgs) -> Result<()> {

@@ -7,7 +7,6 @@ pub mod domains;
 pub mod history;
 pub mod hosts;
 pub mod jobs;
-pub mod manual;
 pub mod migrate;
 pub mod poweroff;
 pub mod revert;

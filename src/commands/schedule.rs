@@ -99,7 +99,7 @@ pub fn read_state_file(path: &Path) -> Result<State> {
 /// hand.
 fn report(store: &mut Store, out: Output) -> Result<()> {
     for line in store.write(|tx| crate::store::history::take_alerts(tx))? {
-        out.warn(crate::exit::escape_controls(&line));
+        out.warn(crate::model::escape_controls(&line));
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Checks of names and text fields, and libvirt URIs: the host key limits are counted by and
 //! the identity of a domain across spellings of its URI.
 
-use crate::exit::escape_controls;
+use super::escape_controls;
 
 /// Checks a VM name: `[A-Za-z0-9_.-]{1,64}`.
 pub fn check_name(name: &str) -> Result<(), String> {

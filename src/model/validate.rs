@@ -8,14 +8,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 impl State {
     /// Parses and validates a state file's text; errors name the line and field where known.
-    /// Errors are one line (`exit::one_line`).
+    /// Errors are one line (`model::one_line`).
     pub fn from_json(text: &str) -> Result<State, String> {
         if text.starts_with('\u{feff}') {
             let bom = "starts with a byte-order mark (U+FEFF): save it as UTF-8 without one";
             return Err(bom.to_string());
         }
         let state: State = serde_json::from_str(text).map_err(|e| json_error(text, &e))?;
-        state.validate().map_err(|e| crate::exit::one_line(&e))?;
+        state.validate().map_err(|e| super::one_line(&e))?;
         Ok(state)
     }
 
@@ -120,7 +120,7 @@ fn json_error(text: &str, error: &serde_json::Error) -> String {
     } else {
         format!("{path}: ")
     };
-    crate::exit::one_line(&format!("{path}{error}"))
+    super::one_line(&format!("{path}{error}"))
 }
 
 #[cfg(test)]

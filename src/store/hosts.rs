@@ -1,7 +1,9 @@
 //! The `hosts` table: per-host limit overrides and the paused flag; the row `*` holds the
 //! global limits.
 
-use crate::model::HostSpec;
+use super::history::{self, Entry};
+use crate::exit::bad_input;
+use crate::model::{host_key, HostSpec, LimitSpec};
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::collections::BTreeMap;
@@ -61,4 +63,97 @@ pub fn put(conn: &Connection, host: &str, spec: &HostSpec) -> Result<()> {
         ],
     )?;
     Ok(())
+}
+
+/// The limits in the order of docs/rules.md §1.3, as stored and as flags name them.
+pub const NAMES: [&str; 5] = [
+    "max_active",
+    "max_running",
+    "max_reverting",
+    "max_reverts_while_running",
+    "max_vms_when_idle",
+];
+
+/// The overrides of `spec` in the order of `NAMES`.
+pub fn named(spec: &LimitSpec) -> [Option<u32>; 5] {
+    [
+        spec.max_active,
+        spec.max_running,
+        spec.max_reverting,
+        spec.max_reverts_while_running,
+        spec.max_vms_when_idle,
+    ]
+}
+
+/// A host key given by the admin: `*`, or host[:port], lower-cased as URIs' host keys are.
+pub fn parse_host(host: &str) -> Result<String> {
+    if host == GLOBAL {
+        return Ok(GLOBAL.to_string());
+    }
+    let invalid = || {
+        bad_input(format!(
+            "invalid host key `{host}` (expected host[:port] or `*`)"
+        ))
+    };
+    if host.is_empty() || host.contains(['/', '@', '?', '#', ' ']) {
+        return Err(invalid().into());
+    }
+    Ok(host_key(&format!("qemu+ssh://{host}/system")).map_err(|_| invalid())?)
+}
+
+/// What changes from `old` to `new` overrides: each limit or `paused` that differs, with its
+/// old and new value (`None` for a limit not set).
+pub fn diff(old: &HostSpec, new: &HostSpec) -> Vec<(&'static str, Option<String>, Option<String>)> {
+    let text = |v: Option<u32>| v.map(|v| v.to_string());
+    let limits = NAMES
+        .iter()
+        .zip(named(&old.limits()))
+        .zip(named(&new.limits()));
+    let mut diffs: Vec<_> = limits
+        .filter(|((_, old), new)| old != new)
+        .map(|((name, old), new)| (*name, text(old), text(new)))
+        .collect();
+    if old.paused != new.paused {
+        let flag = |paused: bool| Some(paused.to_string());
+        diffs.push(("paused", flag(old.paused), flag(new.paused)));
+    }
+    diffs
+}
+
+/// Stores a host's overrides and records the change in the history (no VM, the host set).
+/// Returns the new overrides in words, `None` when nothing changed.
+pub fn save(
+    conn: &Connection,
+    host: &str,
+    spec: &HostSpec,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<Option<String>> {
+    if get(conn, host)? == *spec {
+        return Ok(None);
+    }
+    put(conn, host, spec)?;
+    let mut words: Vec<String> = NAMES
+        .iter()
+        .zip(named(&spec.limits()))
+        .filter_map(|(name, value)| value.map(|v| format!("{name}={v}")))
+        .collect();
+    if spec.paused {
+        words.push("paused".to_string());
+    }
+    let words = if words.is_empty() {
+        "no overrides".to_string()
+    } else {
+        words.join(", ")
+    };
+    let detail = history::detail(&format!("limits of {host}: {words}"), user, reason);
+    let entry = Entry {
+        host: Some(host),
+        detail: &detail,
+        user,
+        reason,
+        ..Entry::default()
+    };
+    history::record(conn, &entry)?;
+    Ok(Some(words))
 }

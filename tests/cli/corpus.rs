@@ -8,7 +8,8 @@ use crate::support::Lab;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The longest error line accepted (`exit::MAX_LINE` plus the `error: ` prefix and escapes).
+/// The longest error line accepted (`MAX_LINE` of `model::one_line` plus the `error: ` prefix
+/// and escapes).
 const LONGEST_LINE: usize = 1100;
 
 fn corpus() -> PathBuf {

@@ -5,6 +5,7 @@
 mod access;
 mod admin;
 mod admin_ops;
+mod architecture;
 mod attempts;
 mod bad_input;
 mod chaos;

@@ -8,7 +8,7 @@
 use super::report::{print_table, DomainJson};
 use super::{entries, Verdict};
 use crate::cli::DomainsCheckArgs;
-use crate::exit::one_line;
+use crate::model::one_line;
 use crate::Ctx;
 use anyhow::Result;
 use std::io::Write;

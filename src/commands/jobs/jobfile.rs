@@ -60,7 +60,7 @@ pub fn check_env(name: &str, value: &str) -> Result<(), String> {
     if name.is_empty() || !shell_like {
         return Err(format!(
             "invalid variable name `{}` (letters, digits and `_`, not starting with a digit)",
-            exit::escape_controls(name)
+            crate::model::escape_controls(name)
         ));
     }
     if name.starts_with("VMSCHED_") {

@@ -31,32 +31,3 @@ pub fn run(ctx: &Ctx, command: JobsCommand, out: &mut dyn Write) -> Result<u8> {
 fn found<T>(job: Option<T>, id: i64) -> Result<T> {
     job.ok_or_else(|| exit::bad_input(format!("no job {id}")).into())
 }
-
-/// An argument vector as a shell would read it back, for tables only (the database keeps the
-/// vector itself).
-pub(crate) fn shell_line(argv: &[String]) -> String {
-    let quote = |arg: &String| {
-        let plain = !arg.is_empty()
-            && arg
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_./=:,+@%-".contains(c));
-        if plain {
-            arg.clone()
-        } else {
-            format!("'{}'", arg.replace('\'', r"'\''"))
-        }
-    };
-    argv.iter().map(quote).collect::<Vec<_>>().join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn shell_line_quotes_what_needs_it() {
-        let argv = ["./run.sh", "--all", "a b", "it's", ""].map(String::from);
-        assert_eq!(
-            super::shell_line(&argv),
-            r"./run.sh --all 'a b' 'it'\''s' ''"
-        );
-    }
-}

@@ -1,11 +1,12 @@
 //! `jobs list` and `jobs show`: jobs as virsh-like tables or as the JSON of docs/interfaces.md.
 
-use super::{found, shell_line};
+use super::found;
 use crate::cli::{Format, JobListArgs};
 use crate::commands::waits;
-use crate::exit::escape_controls;
 use crate::identity::shown;
+use crate::model::escape_controls;
 use crate::model::TaskStatus;
+use crate::output::shell_line;
 use crate::output::{self, local_time};
 use crate::scheduler::TaskWait;
 use crate::store::jobs::attempts::{self, AttemptRow};

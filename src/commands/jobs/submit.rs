@@ -101,7 +101,7 @@ fn env_arg(arg: &str) -> Result<(String, String)> {
     let (name, value) = arg.split_once('=').ok_or_else(|| {
         exit::bad_input(format!(
             "invalid --env `{}` (expected NAME=VALUE)",
-            exit::escape_controls(arg)
+            crate::model::escape_controls(arg)
         ))
     })?;
     jobfile::check_env(name, value).map_err(exit::bad_input)?;

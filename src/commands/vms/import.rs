@@ -4,7 +4,7 @@
 use super::check::{check, Checked};
 use super::rules::{change, check_fields, create, field_diffs, remove};
 use crate::cli::{Format, VmImportArgs};
-use crate::commands::{hosts, read_text, toml_place};
+use crate::commands::{read_text, toml_place};
 use crate::exit::bad_input;
 use crate::identity::real_user;
 use crate::model::{from_maps_only, HostSpec, LimitSpec, Role};
@@ -275,11 +275,12 @@ fn apply(
         .as_ref()
         .map(|limits| (GLOBAL.to_string(), from_limits(limits)));
     for (host, spec) in global.into_iter().chain(inv.hosts.clone()) {
-        let key = hosts::parse_host(&host).with_context(|| format!("`{}` [hosts]", src.file))?;
+        let key =
+            store::hosts::parse_host(&host).with_context(|| format!("`{}` [hosts]", src.file))?;
         let stored = store::hosts::get(tx, &key)?;
         let spec = merged(&stored, &spec, named.get(&host).unwrap_or(&BTreeSet::new()));
-        if hosts::save(tx, &key, &spec, &user, reason)?.is_some() {
-            let fields = hosts::diff(&stored, &spec).into_iter();
+        if store::hosts::save(tx, &key, &spec, &user, reason)?.is_some() {
+            let fields = store::hosts::diff(&stored, &spec).into_iter();
             let fields = fields.map(|(field, old, new)| Field { field, old, new });
             changes.push(Change::fields("limits", key, fields.collect(), false));
         }

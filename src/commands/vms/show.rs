@@ -4,7 +4,8 @@
 
 use super::{vm_json, VmJson};
 use crate::cli::Format;
-use crate::commands::{jobs::shell_line, waits};
+use crate::commands::waits;
+use crate::output::shell_line;
 use crate::output::{self, local_time};
 use crate::scheduler::TaskWait;
 use crate::store::vms::{self, VmRow};

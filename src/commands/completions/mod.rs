@@ -1,5 +1,8 @@
 //! `vmsched completions SHELL` and `vmsched man`: generated from the clap definition, so they
-//! never drift from `--help`; the committed copies are checked by a test.
+//! never drift from `--help`; the committed copies are checked by a test. `manual.rs` writes
+//! the page's sections beyond the options.
+
+mod manual;
 
 use crate::cli::Cli;
 use anyhow::{Context, Result};
@@ -48,7 +51,7 @@ pub fn man(out: &mut dyn Write) -> Result<()> {
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         render_sub(&mut page, sub, "vmsched")?;
     }
-    super::manual::render(&mut page)?;
+    manual::render(&mut page)?;
     out.write_all(&page)?;
     Ok(())
 }
