@@ -16,15 +16,15 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// The group of the service user and of the admins who share its lab.
-pub const GROUP: &str = "vmsched";
+pub(crate) const GROUP: &str = "vmsched";
 
 /// The shared lab's database: the default of root, the service user and the group's members.
-pub const SHARED_DB: &str = "/var/lib/vmsched/vmsched.db";
+pub(crate) const SHARED_DB: &str = "/var/lib/vmsched/vmsched.db";
 
 /// The default `--db`: the shared lab for root and members of group `vmsched` (the service
 /// user is one: it is its primary group), so that a member never gets a private lab by
 /// accident; anyone else's own, under `$XDG_STATE_HOME` (or `~/.local/state`).
-pub fn default_db() -> PathBuf {
+pub(crate) fn default_db() -> PathBuf {
     let shared = Uid::effective().is_root()
         || Group::from_name(GROUP)
             .ok()
@@ -78,7 +78,7 @@ enum Need {
 /// is missing (`Mode::Create`). A missing database is left to the store to report. In a shared
 /// folder (`store::shared_with`) only root and the folder's owner create a database: a member's
 /// would be theirs, and its passes would not be the service user's (exit 3).
-pub fn check(db: &Path, mode: Mode) -> Result<()> {
+pub(crate) fn check(db: &Path, mode: Mode) -> Result<()> {
     let meta = match std::fs::metadata(db) {
         Ok(meta) => meta,
         Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => {

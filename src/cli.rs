@@ -21,15 +21,15 @@ use std::path::PathBuf;
 )]
 pub struct Cli {
     #[command(flatten)]
-    pub global: Global,
+    pub(crate) global: Global,
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// Options every subcommand takes, listed apart from a command's own.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
-pub struct Global {
+pub(crate) struct Global {
     /// The database [default: /var/lib/vmsched/vmsched.db for root and group vmsched, else $XDG_STATE_HOME/vmsched/vmsched.db]
     #[arg(
         long,
@@ -38,23 +38,23 @@ pub struct Global {
         hide_env_values = true,
         value_name = "PATH"
     )]
-    pub db: Option<PathBuf>,
+    pub(crate) db: Option<PathBuf>,
     /// Output format of data on stdout
     #[arg(long, global = true, env = "VMSCHED_FORMAT", hide_env_values = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    pub(crate) format: Format,
     /// Seconds allowed to connect to libvirt and for read-only calls
     #[arg(long, global = true, value_name = "SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=86400))]
-    pub timeout: u64,
+    pub(crate) timeout: u64,
     /// Say more: `schedule-once` prints its actions on stderr
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
-    pub verbose: u8,
+    pub(crate) verbose: u8,
     /// Say only errors
     #[arg(short, long, global = true)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// Never show progress bars or spinners
     #[arg(long, global = true)]
-    pub no_progress: bool,
+    pub(crate) no_progress: bool,
 }
 
 /// How data is printed on stdout.
@@ -67,7 +67,7 @@ pub enum Format {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Manage VM instances
     #[command(subcommand)]
     Vms(VmsCommand),
@@ -108,7 +108,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum VmsCommand {
+pub(crate) enum VmsCommand {
     /// Register a VM instance (it starts `off`)
     Add(VmAddArgs),
     /// Change a VM instance
@@ -124,37 +124,37 @@ pub enum VmsCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct VmAddArgs {
+pub(crate) struct VmAddArgs {
     /// Instance name ([A-Za-z0-9_.-], at most 64)
-    pub name: String,
+    pub(crate) name: String,
     /// libvirt connection URI, e.g. qemu+ssh://root@host1/system
     #[arg(short = 'c', long)]
-    pub uri: String,
+    pub(crate) uri: String,
     /// libvirt domain name
     #[arg(long)]
-    pub domain: String,
+    pub(crate) domain: String,
     /// The snapshot this instance reverts to
     #[arg(long)]
-    pub snapshot: String,
+    pub(crate) snapshot: String,
     /// build, win32, win64, wine or any label
     #[arg(long, default_value = "win64")]
-    pub kind: String,
+    pub(crate) kind: String,
     /// What work the instance is used for
     #[arg(long, default_value = "base", add = Candidates::new(complete::roles))]
-    pub role: Role,
+    pub(crate) role: Role,
     /// Guest address handed to tasks
     #[arg(long)]
-    pub hostname: Option<String>,
+    pub(crate) hostname: Option<String>,
     /// Free text
     #[arg(long)]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// Why (recorded in the history)
     #[arg(long)]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
     /// Do not ask libvirt whether the domain and snapshot exist, nor learn the domain's UUID
     /// (which refuses a second spelling of its URI)
     #[arg(long)]
-    pub no_check: bool,
+    pub(crate) no_check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -162,88 +162,88 @@ pub struct VmAddArgs {
     "status", "role", "kind", "snapshot", "uri", "domain", "hostname", "description", "ready_cmd",
     "no_ready_cmd",
 ])))]
-pub struct VmSetArgs {
+pub(crate) struct VmSetArgs {
     /// Instance name
     #[arg(add = Candidates::new(complete::vms))]
-    pub name: String,
+    pub(crate) name: String,
     /// New status (off, dirty, idle, offline, maintenance)
     #[arg(long, add = Candidates::new(complete::settable_statuses))]
-    pub status: Option<VmStatus>,
+    pub(crate) status: Option<VmStatus>,
     /// New role (retired and deleted VMs are never scheduled)
     #[arg(long, add = Candidates::new(complete::roles))]
-    pub role: Option<Role>,
+    pub(crate) role: Option<Role>,
     /// New kind: build, win32, win64, wine or any label
     #[arg(long)]
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     /// New snapshot to revert to
     #[arg(long)]
-    pub snapshot: Option<String>,
+    pub(crate) snapshot: Option<String>,
     /// New libvirt connection URI
     #[arg(short = 'c', long)]
-    pub uri: Option<String>,
+    pub(crate) uri: Option<String>,
     /// New libvirt domain name
     #[arg(long)]
-    pub domain: Option<String>,
+    pub(crate) domain: Option<String>,
     /// Guest address handed to tasks ('' clears it)
     #[arg(long)]
-    pub hostname: Option<String>,
+    pub(crate) hostname: Option<String>,
     /// Free text ('' clears it)
     #[arg(long)]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// Readiness command run after a revert, as an argument vector (ends the options)
     #[arg(long, num_args = 1.., allow_hyphen_values = true, value_name = "ARGV", conflicts_with = "no_ready_cmd")]
-    pub ready_cmd: Option<Vec<String>>,
+    pub(crate) ready_cmd: Option<Vec<String>>,
     /// Remove the readiness command
     #[arg(long)]
-    pub no_ready_cmd: bool,
+    pub(crate) no_ready_cmd: bool,
     /// Why (recorded in the history)
     #[arg(long)]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
     /// Override the sibling and busy checks, and claim `idle` without libvirt's confirmation (recorded)
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
     /// With --uri, --domain or --snapshot: do not ask libvirt whether the new domain and snapshot
     /// exist, nor learn the domain's UUID (which refuses a second spelling of its URI)
     #[arg(long)]
-    pub no_check: bool,
+    pub(crate) no_check: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct VmRemoveArgs {
+pub(crate) struct VmRemoveArgs {
     /// Instance name
     #[arg(add = Candidates::new(complete::vms))]
-    pub name: String,
+    pub(crate) name: String,
     /// Remove it even with work: stop its worker (a running task is requeued), cancel its queued tasks
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
     /// Why (recorded in the history)
     #[arg(long)]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct VmListArgs {
+pub(crate) struct VmListArgs {
     /// Only instances of this role
     #[arg(long, add = Candidates::new(complete::roles))]
-    pub role: Option<Role>,
+    pub(crate) role: Option<Role>,
     /// Only instances of this status
     #[arg(long, add = Candidates::new(complete::vm_statuses))]
-    pub status: Option<VmStatus>,
+    pub(crate) status: Option<VmStatus>,
     /// Only instances of this domain
     #[arg(long, add = Candidates::new(complete::domains))]
-    pub domain: Option<String>,
+    pub(crate) domain: Option<String>,
     /// Only instances on this host key
     #[arg(long)]
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
     /// Print names only, one per line
     #[arg(long)]
-    pub name: bool,
+    pub(crate) name: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct VmShowArgs {
+pub(crate) struct VmShowArgs {
     /// Instance name
-    pub name: String,
+    pub(crate) name: String,
 }
 
 #[derive(Debug, Args)]
@@ -267,7 +267,7 @@ pub struct VmImportArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum HostsCommand {
+pub(crate) enum HostsCommand {
     /// Every host key of the inventory with its effective limits
     List,
     /// Set limits of a host, or the global ones with '*'
@@ -279,41 +279,41 @@ pub enum HostsCommand {
     "max_active", "max_running", "max_reverting", "max_reverts_while_running",
     "max_vms_when_idle", "paused", "resume", "reset",
 ])))]
-pub struct HostSetArgs {
+pub(crate) struct HostSetArgs {
     /// Host key (lower-cased host[:port]) or '*' for the global limits
     #[arg(add = Candidates::new(complete::hosts))]
-    pub host: String,
+    pub(crate) host: String,
     /// VMs powered on at once
     #[arg(long, allow_negative_numbers = true)]
-    pub max_active: Option<i64>,
+    pub(crate) max_active: Option<i64>,
     /// Tasks at once (0 = max_active)
     #[arg(long, allow_negative_numbers = true)]
-    pub max_running: Option<i64>,
+    pub(crate) max_running: Option<i64>,
     /// Reverts at once while no task runs (0 = max_active)
     #[arg(long, allow_negative_numbers = true)]
-    pub max_reverting: Option<i64>,
+    pub(crate) max_reverting: Option<i64>,
     /// Reverts at once while a task runs
     #[arg(long, allow_negative_numbers = true)]
-    pub max_reverts_while_running: Option<i64>,
+    pub(crate) max_reverts_while_running: Option<i64>,
     /// VMs prepared in advance when the host has no queued task
     #[arg(long, allow_negative_numbers = true)]
-    pub max_vms_when_idle: Option<i64>,
+    pub(crate) max_vms_when_idle: Option<i64>,
     /// Drain the host: no starts or reverts
     #[arg(long, conflicts_with = "resume")]
-    pub paused: bool,
+    pub(crate) paused: bool,
     /// Undo --paused
     #[arg(long)]
-    pub resume: bool,
+    pub(crate) resume: bool,
     /// Forget the host's overrides and paused flag first (then set the ones given)
     #[arg(long)]
-    pub reset: bool,
+    pub(crate) reset: bool,
     /// Why (recorded in the history)
     #[arg(long)]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum SettingsCommand {
+pub(crate) enum SettingsCommand {
     /// Every setting with its value and default
     List,
     /// Change a setting
@@ -321,19 +321,19 @@ pub enum SettingsCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct SettingSetArgs {
+pub(crate) struct SettingSetArgs {
     /// A key of `vmsched settings list`
     #[arg(add = Candidates::new(complete::settings))]
-    pub key: String,
+    pub(crate) key: String,
     /// A non-negative integer
-    pub value: String,
+    pub(crate) value: String,
     /// Why (recorded in the history)
     #[arg(long)]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum JobsCommand {
+pub(crate) enum JobsCommand {
     /// Submit a job: one command on some VMs, or several steps from a file
     ///
     /// A task runs as the service user (the database's owner) with an environment built from
@@ -356,91 +356,91 @@ pub enum JobsCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct JobSubmitArgs {
+pub(crate) struct JobSubmitArgs {
     /// A VM to run the command on (repeatable)
     #[arg(long = "vm", value_name = "VM", required_unless_present = "file",
           add = Candidates::new(complete::vms))]
-    pub vms: Vec<String>,
+    pub(crate) vms: Vec<String>,
     /// The job file (TOML) with steps
     #[arg(long, conflicts_with_all = ["vms", "command", "task_timeout"])]
-    pub file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
     /// Niceness: lower runs first [default: 5, or the file's]
     #[arg(long, allow_negative_numbers = true)]
-    pub priority: Option<i64>,
+    pub(crate) priority: Option<i64>,
     /// Task timeout in seconds [default: 300] (`--timeout` is libvirt's)
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=u32::MAX as u64))]
-    pub task_timeout: Option<u64>,
+    pub(crate) task_timeout: Option<u64>,
     /// Submit on behalf of this user (root and the service user only; the submitter is
     /// always the real user)
     #[arg(long)]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
     /// A variable for the job's tasks, NAME=VALUE (repeatable; over the file's `[env]`). Tasks
     /// get only PATH, HOME, LANG, the VMSCHED_* variables and these
     #[arg(long = "env", value_name = "NAME=VALUE")]
-    pub env: Vec<String>,
+    pub(crate) env: Vec<String>,
     /// Free text shown in listings [default: the file's]
     #[arg(long)]
-    pub remarks: Option<String>,
+    pub(crate) remarks: Option<String>,
     /// The command and its arguments, after `--`
     #[arg(last = true, value_name = "CMD", required_unless_present = "file",
           value_hint = clap::ValueHint::AnyPath)]
-    pub command: Vec<String>,
+    pub(crate) command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct JobListArgs {
+pub(crate) struct JobListArgs {
     /// Only jobs of this status
     #[arg(long, add = Candidates::new(complete::task_statuses))]
-    pub status: Option<TaskStatus>,
+    pub(crate) status: Option<TaskStatus>,
     /// Only jobs this user submitted or that were submitted for them
     #[arg(long)]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct JobIdArgs {
+pub(crate) struct JobIdArgs {
     /// Job id
     #[arg(add = Candidates::new(complete::jobs))]
-    pub id: i64,
+    pub(crate) id: i64,
 }
 
 #[derive(Debug, Args)]
-pub struct JobCancelArgs {
+pub(crate) struct JobCancelArgs {
     /// Job id
     #[arg(add = Candidates::new(complete::jobs))]
-    pub id: i64,
+    pub(crate) id: i64,
     /// Why (recorded in the history)
     #[arg(long)]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct JobWaitArgs {
+pub(crate) struct JobWaitArgs {
     /// Job id
     #[arg(add = Candidates::new(complete::jobs))]
-    pub id: i64,
+    pub(crate) id: i64,
     /// Give up after this many seconds (exit 1)
     #[arg(long, value_name = "SECS")]
-    pub max_wait: Option<u64>,
+    pub(crate) max_wait: Option<u64>,
 }
 
 #[derive(Debug, Args)]
-pub struct JobLogArgs {
+pub(crate) struct JobLogArgs {
     /// Job id
     #[arg(add = Candidates::new(complete::jobs))]
-    pub id: i64,
+    pub(crate) id: i64,
     /// Only this step's tasks
-    pub step: Option<u32>,
+    pub(crate) step: Option<u32>,
     /// Only this task of the step
     #[arg(requires = "step")]
-    pub task: Option<u32>,
+    pub(crate) task: Option<u32>,
     /// The log of this attempt (1 is the first) [default: each task's latest]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub attempt: Option<u32>,
+    pub(crate) attempt: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum DomainsCommand {
+pub(crate) enum DomainsCommand {
     /// One entry per domain: instances, owner, live state and a verdict
     Show(DomainsShowArgs),
     /// A monitoring probe of the verdicts: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, a
@@ -449,131 +449,131 @@ pub enum DomainsCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct DomainsCheckArgs {
+pub(crate) struct DomainsCheckArgs {
     /// Only this host key
     #[arg(long)]
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
     /// Only this domain
     #[arg(long)]
-    pub domain: Option<String>,
+    pub(crate) domain: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct DomainsShowArgs {
+pub(crate) struct DomainsShowArgs {
     /// Do not ask libvirt
     #[arg(long)]
-    pub no_live: bool,
+    pub(crate) no_live: bool,
     /// Only this host key
     #[arg(long, add = Candidates::new(complete::hosts))]
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
     /// Only this domain
     #[arg(long, add = Candidates::new(complete::domains))]
-    pub domain: Option<String>,
+    pub(crate) domain: Option<String>,
     /// Exit 1 when any verdict is neither ok nor free
     #[arg(long)]
-    pub check: bool,
+    pub(crate) check: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct RevertArgs {
+pub(crate) struct RevertArgs {
     /// The VM instance to revert to its snapshot
     #[arg(add = Candidates::new(complete::vms))]
-    pub vm: String,
+    pub(crate) vm: String,
     /// Take the domain from an idle, dirty or sleeping sibling (it becomes off)
     #[arg(long)]
-    pub steal: bool,
+    pub(crate) steal: bool,
     /// Also take it from a busy owner, or stop the VM's own live operation (its task is
     /// requeued without using a try); implies --steal
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
     /// Why (recorded in the history)
     #[arg(long)]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct PoweroffArgs {
+pub(crate) struct PoweroffArgs {
     /// The VM instance whose domain to power off
     #[arg(add = Candidates::new(complete::vms))]
-    pub vm: String,
+    pub(crate) vm: String,
     /// Power off even when a sibling owns the domain (it becomes off) or an operation is live
     /// (stopped, its task requeued without using a try)
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
     /// Why (recorded in the history)
     #[arg(long)]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct ScheduleArgs {
+pub(crate) struct ScheduleArgs {
     /// Print the plan and change nothing
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Plan from this state file instead of the database (implies --dry-run)
     #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
+    pub(crate) state: Option<PathBuf>,
     /// Wait for the started workers to end
     #[arg(long)]
-    pub wait: bool,
+    pub(crate) wait: bool,
     /// Seconds to wait for another pass's lock [default: setting lock_timeout]
     #[arg(long, value_name = "SECS")]
-    pub lock_timeout: Option<u64>,
+    pub(crate) lock_timeout: Option<u64>,
     /// A pass started after a change: detached, silent, gone at once if the lock is held
     #[arg(long, hide = true, conflicts_with_all = ["dry_run", "state", "wait", "lock_timeout"])]
-    pub event: bool,
+    pub(crate) event: bool,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum StateCommand {
+pub(crate) enum StateCommand {
     /// Write the live state as a state file (JSON) on stdout
     Export,
 }
 
 #[derive(Debug, Args)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// Only this VM's rows
     #[arg(long, add = Candidates::new(complete::vms))]
-    pub vm: Option<String>,
+    pub(crate) vm: Option<String>,
     /// Since a duration ago (<n>[smhd]) or an RFC 3339 time
     #[arg(long)]
-    pub since: Option<String>,
+    pub(crate) since: Option<String>,
     /// At most this many rows (the newest)
     #[arg(long)]
-    pub limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
 }
 
 #[derive(Debug, Args)]
-pub struct MigrateArgs {
+pub(crate) struct MigrateArgs {
     /// Migrate even while operations are live
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Remove what the demo created and stop
     #[arg(long)]
-    pub clean: bool,
+    pub(crate) clean: bool,
     /// libvirt URI to use instead of finding one (qemu:///system, else test+unix:///default)
     #[arg(short = 'c', long)]
-    pub uri: Option<String>,
+    pub(crate) uri: Option<String>,
     /// Run as a demo task: check the domain's current snapshot (from VMSCHED_* variables)
     #[arg(long, hide = true)]
-    pub check_task: bool,
+    pub(crate) check_task: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to register completion with
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
-pub struct WorkerArgs {
+pub(crate) struct WorkerArgs {
     /// The operation row to carry out
-    pub operation: i64,
+    pub(crate) operation: i64,
     /// Only say whether the operation's domain runs its VM's snapshot (`ok` or `mismatch ...`)
     #[arg(long)]
-    pub check: bool,
+    pub(crate) check: bool,
 }

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The environment variable that turns a run into a completion request.
-pub const VAR: &str = "COMPLETE";
+pub(crate) const VAR: &str = "COMPLETE";
 
 /// How long completion waits for a writer before it offers nothing.
 const BUSY_TIMEOUT: Duration = Duration::from_millis(100);
@@ -91,7 +91,7 @@ fn candidate(value: impl Into<OsString>, help: String) -> CompletionCandidate {
 }
 
 /// VM names, each with its status and domain.
-pub fn vms() -> Vec<CompletionCandidate> {
+pub(crate) fn vms() -> Vec<CompletionCandidate> {
     read(|conn| {
         let vms = store::vms::list(conn)?;
         Ok(vms
@@ -102,7 +102,7 @@ pub fn vms() -> Vec<CompletionCandidate> {
 }
 
 /// Domain names, each with its instances.
-pub fn domains() -> Vec<CompletionCandidate> {
+pub(crate) fn domains() -> Vec<CompletionCandidate> {
     read(|conn| {
         let mut domains: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for vm in store::vms::list(conn)? {
@@ -116,7 +116,7 @@ pub fn domains() -> Vec<CompletionCandidate> {
 }
 
 /// Host keys: `*` (the global limits), those with limits and those of VMs' URIs.
-pub fn hosts() -> Vec<CompletionCandidate> {
+pub(crate) fn hosts() -> Vec<CompletionCandidate> {
     read(|conn| {
         let mut hosts: BTreeMap<String, String> = store::hosts::load(conn)?
             .into_keys()
@@ -139,7 +139,7 @@ pub fn hosts() -> Vec<CompletionCandidate> {
 }
 
 /// Job ids, the newest first, each with its status, user and remarks.
-pub fn jobs() -> Vec<CompletionCandidate> {
+pub(crate) fn jobs() -> Vec<CompletionCandidate> {
     read(|conn| {
         let jobs = store::jobs::newest(conn, JOBS)?;
         Ok(jobs
@@ -154,7 +154,7 @@ pub fn jobs() -> Vec<CompletionCandidate> {
 }
 
 /// Setting keys, each with its meaning.
-pub fn settings() -> Vec<CompletionCandidate> {
+pub(crate) fn settings() -> Vec<CompletionCandidate> {
     let keys = store::settings::KEYS.iter();
     keys.map(|key| candidate(key.name, key.meaning.to_string()))
         .collect()
@@ -165,12 +165,12 @@ fn words(words: &[&'static str]) -> Vec<CompletionCandidate> {
 }
 
 /// VM statuses.
-pub fn vm_statuses() -> Vec<CompletionCandidate> {
+pub(crate) fn vm_statuses() -> Vec<CompletionCandidate> {
     words(VmStatus::WORDS)
 }
 
 /// The VM statuses `vms set --status` accepts.
-pub fn settable_statuses() -> Vec<CompletionCandidate> {
+pub(crate) fn settable_statuses() -> Vec<CompletionCandidate> {
     let settable = VmStatus::ALL.iter().filter(|s| s.admin_settable());
     settable
         .map(|s| CompletionCandidate::new(s.as_str()))
@@ -178,11 +178,11 @@ pub fn settable_statuses() -> Vec<CompletionCandidate> {
 }
 
 /// Task and job statuses.
-pub fn task_statuses() -> Vec<CompletionCandidate> {
+pub(crate) fn task_statuses() -> Vec<CompletionCandidate> {
     words(TaskStatus::WORDS)
 }
 
 /// Roles.
-pub fn roles() -> Vec<CompletionCandidate> {
+pub(crate) fn roles() -> Vec<CompletionCandidate> {
     words(Role::WORDS)
 }

@@ -10,11 +10,11 @@ pub const FAILED: u8 = 1;
 /// Usage or bad input.
 pub const USAGE: u8 = 2;
 /// Refused by a safety rule.
-pub const REFUSED: u8 = 3;
+pub(crate) const REFUSED: u8 = 3;
 /// Another pass holds the lock.
-pub const LOCKED: u8 = 4;
+pub(crate) const LOCKED: u8 = 4;
 /// Interrupted by SIGINT.
-pub const INTERRUPTED: u8 = 130;
+pub(crate) const INTERRUPTED: u8 = 130;
 
 /// Every exit code with when it is given: the manual's EXIT STATUS is made from this list,
 /// and a test checks that docs/interfaces.md lists the same codes.
@@ -48,10 +48,10 @@ pub const CODES: &[(u8, &str)] = &[
 
 /// An error that knows its exit code and may carry a `hint:` line.
 #[derive(Debug)]
-pub struct Exit {
-    pub code: u8,
-    pub message: String,
-    pub hint: Option<String>,
+pub(crate) struct Exit {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
 }
 
 impl fmt::Display for Exit {
@@ -64,7 +64,7 @@ impl std::error::Error for Exit {}
 
 impl Exit {
     /// Adds a `hint:` line to the error.
-    pub fn hint(mut self, hint: impl Into<String>) -> Exit {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Exit {
         self.hint = Some(hint.into());
         self
     }
@@ -80,27 +80,27 @@ fn exit(code: u8, message: impl Into<String>) -> Exit {
 
 /// Bad input or usage (exit 2). The message is made one line (see `one_line`), as it often
 /// quotes the input.
-pub fn bad_input(message: impl Into<String>) -> Exit {
+pub(crate) fn bad_input(message: impl Into<String>) -> Exit {
     exit(USAGE, one_line(&message.into()))
 }
 
 /// Refused by a safety rule (exit 3).
-pub fn refused(message: impl Into<String>) -> Exit {
+pub(crate) fn refused(message: impl Into<String>) -> Exit {
     exit(REFUSED, message)
 }
 
 /// The pass lock is held (exit 4).
-pub fn locked(message: impl Into<String>) -> Exit {
+pub(crate) fn locked(message: impl Into<String>) -> Exit {
     exit(LOCKED, message)
 }
 
 /// Interrupted by the user (exit 130).
-pub fn interrupted(message: impl Into<String>) -> Exit {
+pub(crate) fn interrupted(message: impl Into<String>) -> Exit {
     exit(INTERRUPTED, message)
 }
 
 /// An operation failed (exit 1), for failures that want a hint.
-pub fn failed(message: impl Into<String>) -> Exit {
+pub(crate) fn failed(message: impl Into<String>) -> Exit {
     exit(FAILED, message)
 }
 

@@ -22,14 +22,14 @@ pub fn real_user() -> String {
 /// Who records an action: the real user and, when declared and someone else, the user acted
 /// for.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Actor {
-    pub user: String,
-    pub on_behalf_of: Option<String>,
+pub(crate) struct Actor {
+    pub(crate) user: String,
+    pub(crate) on_behalf_of: Option<String>,
 }
 
 impl Actor {
     /// The real user, acting for nobody else.
-    pub fn me() -> Actor {
+    pub(crate) fn me() -> Actor {
         Actor {
             user: real_user(),
             on_behalf_of: None,
@@ -38,7 +38,7 @@ impl Actor {
 
     /// The real user acting on behalf of `other` (declaring oneself is acting for nobody
     /// else). Refused (exit 3) unless this process may act for the database's users.
-    pub fn on_behalf_of(db: &Path, other: Option<&str>) -> Result<Actor> {
+    pub(crate) fn on_behalf_of(db: &Path, other: Option<&str>) -> Result<Actor> {
         let mut actor = Actor::me();
         if other.is_some_and(|o| o.trim().is_empty()) {
             return Err(exit::bad_input("empty --user").into());
@@ -59,7 +59,7 @@ impl Actor {
 }
 
 /// A user as tables show it: `root`, or `root for alice` when acting on behalf of alice.
-pub fn shown(user: &str, on_behalf_of: Option<&str>) -> String {
+pub(crate) fn shown(user: &str, on_behalf_of: Option<&str>) -> String {
     match on_behalf_of {
         Some(other) => format!("{user} for {other}"),
         None => user.to_string(),
@@ -78,7 +78,7 @@ fn is_privileged(db: &Path) -> bool {
 }
 
 /// Refuses (exit 3) `what` unless the real user is root or the service user.
-pub fn privileged(db: &Path, what: &str) -> Result<()> {
+pub(crate) fn privileged(db: &Path, what: &str) -> Result<()> {
     if is_privileged(db) {
         return Ok(());
     }

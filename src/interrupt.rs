@@ -7,12 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// From now on SIGINT sets the flag instead of killing the process.
-pub fn catch() {
+pub(crate) fn catch() {
     // Fails only if sigaction does, which it cannot for SIGINT; SIGINT then still kills.
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, &INTERRUPTED);
 }
 
 /// Whether SIGINT arrived since `catch`.
-pub fn interrupted() -> bool {
+pub(crate) fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }

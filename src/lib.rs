@@ -1,16 +1,16 @@
 //! vmsched: schedules test tasks onto libvirt VM instances that may share one domain.
 //! `run` parses the command line, resolves the global settings and dispatches a subcommand.
 
-pub mod access;
+pub(crate) mod access;
 pub mod cli;
 pub mod commands;
 pub mod complete;
 pub mod exit;
 pub mod hypervisor;
 pub mod identity;
-pub mod interrupt;
+pub(crate) mod interrupt;
 pub mod lock;
-pub mod logs;
+pub(crate) mod logs;
 pub mod model;
 pub mod output;
 pub mod ownership;
@@ -35,7 +35,7 @@ pub struct Ctx {
 
 impl Ctx {
     /// Opens the database (see `store::Mode`), once `access` finds that this user may.
-    pub fn open(&self, mode: store::Mode) -> Result<store::Store> {
+    pub(crate) fn open(&self, mode: store::Mode) -> Result<store::Store> {
         access::check(&self.db, mode)?;
         store::Store::open(&self.db, mode)
     }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 /// How often a waiting pass tries the lock again. A pass that runs again for new requests
 /// lets go of the lock for longer than this first, so a waiting pass is never starved.
-pub const POLL: Duration = Duration::from_millis(20);
+pub(crate) const POLL: Duration = Duration::from_millis(20);
 
 /// A held pass lock; dropping it releases the lock.
 pub struct PassLock {
@@ -68,7 +68,7 @@ pub fn try_acquire(db: &Path) -> Result<Option<PassLock>> {
 }
 
 /// Takes the lock, waiting up to `timeout`; exit 4 naming the holder when it stays taken.
-pub fn acquire(db: &Path, timeout: Duration) -> Result<PassLock> {
+pub(crate) fn acquire(db: &Path, timeout: Duration) -> Result<PassLock> {
     let start = Instant::now();
     loop {
         if let Some(lock) = try_acquire(db)? {

@@ -18,13 +18,13 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path};
 
 /// The mode of folders under `logs/` (and of `logs/` itself) as made.
-pub const DIR_MODE: u32 = 0o2750;
+pub(crate) const DIR_MODE: u32 = 0o2750;
 /// The mode of log files as made.
-pub const FILE_MODE: u32 = 0o640;
+pub(crate) const FILE_MODE: u32 = 0o640;
 
 /// Opens the log `relative` to the database's folder (`logs/...`), making the folders and the
 /// file it needs; `append` keeps what the file holds, else it is emptied.
-pub fn open(db: &Path, relative: &Path, append: bool) -> Result<File> {
+pub(crate) fn open(db: &Path, relative: &Path, append: bool) -> Result<File> {
     let data = crate::workers::data_dir(db);
     let meta = std::fs::metadata(db)
         .with_context(|| format!("cannot read the owner of `{}`", db.display()))?;

@@ -19,7 +19,7 @@ pub struct Output {
 
 impl Output {
     /// Resolves the settings; `stderr_is_terminal` is a parameter so the decision is testable.
-    pub fn resolve(global: &Global, stderr_is_terminal: bool) -> Output {
+    pub(crate) fn resolve(global: &Global, stderr_is_terminal: bool) -> Output {
         Output {
             format: global.format,
             quiet: global.quiet,
@@ -32,33 +32,33 @@ impl Output {
     }
 
     /// Settings from the real terminal.
-    pub fn detect(global: &Global) -> Output {
+    pub(crate) fn detect(global: &Global) -> Output {
         Output::resolve(global, std::io::stderr().is_terminal())
     }
 
     /// Prints an informational message on stderr unless `--quiet`.
-    pub fn say(&self, message: impl std::fmt::Display) {
+    pub(crate) fn say(&self, message: impl std::fmt::Display) {
         if !self.quiet {
             eprintln!("{message}");
         }
     }
 
     /// Prints a warning on stderr (even with `--quiet`).
-    pub fn warn(&self, message: impl std::fmt::Display) {
+    pub(crate) fn warn(&self, message: impl std::fmt::Display) {
         eprintln!("warning: {message}");
     }
 }
 
 /// Writes `value` as pretty JSON followed by a newline.
 /// (Serialised first, so a closed pipe is an `io::Error` that main recognises.)
-pub fn json<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Result<()> {
+pub(crate) fn json<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)?;
     writeln!(out, "{text}")?;
     Ok(())
 }
 
 /// A table in virsh's look: a header, a line of dashes, no borders.
-pub fn table<I, S>(header: I) -> Table
+pub(crate) fn table<I, S>(header: I) -> Table
 where
     I: IntoIterator<Item = S>,
     S: Into<comfy_table::Cell>,
@@ -116,7 +116,7 @@ fn terminal_width(table: &Table) -> Option<u16> {
 /// C1, as `\t`, `\n`, `\u{1b}`, `\u{9b}`: `model::escape_controls`): stored text (remarks,
 /// reasons, descriptions, user names, commands) cannot move the cursor or clear the screen of
 /// whoever lists it. JSON prints the same text exactly.
-pub fn add_row<I: IntoIterator<Item = String>>(table: &mut Table, cells: I) {
+pub(crate) fn add_row<I: IntoIterator<Item = String>>(table: &mut Table, cells: I) {
     let cells: Vec<String> = cells
         .into_iter()
         .map(|c| crate::model::escape_controls(&c))
@@ -126,7 +126,7 @@ pub fn add_row<I: IntoIterator<Item = String>>(table: &mut Table, cells: I) {
 
 /// Writes a table, trimming the trailing spaces comfy-table pads lines with.
 /// Fitted to the terminal's width when stdout is one (`terminal_width`).
-pub fn print_table(out: &mut dyn Write, table: &Table) -> Result<()> {
+pub(crate) fn print_table(out: &mut dyn Write, table: &Table) -> Result<()> {
     let mut fitted;
     let table = match terminal_width(table) {
         Some(width) => {
@@ -143,7 +143,7 @@ pub fn print_table(out: &mut dyn Write, table: &Table) -> Result<()> {
 }
 
 /// A stored RFC 3339 time in local time for tables (`-` when absent).
-pub fn local_time(stored: Option<&str>) -> String {
+pub(crate) fn local_time(stored: Option<&str>) -> String {
     stored
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
         .map(|t| {
@@ -156,7 +156,7 @@ pub fn local_time(stored: Option<&str>) -> String {
 
 /// An argument vector as a shell would read it back, for tables only (the database keeps the
 /// vector itself).
-pub fn shell_line(argv: &[String]) -> String {
+pub(crate) fn shell_line(argv: &[String]) -> String {
     let quote = |arg: &String| {
         let plain = !arg.is_empty()
             && arg

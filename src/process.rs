@@ -11,7 +11,7 @@ use std::collections::HashSet;
 /// since boot (field 22 of `/proc/PID/stat`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Proc {
-    pub pid: i64,
+    pub(crate) pid: i64,
     pub start_time: i64,
 }
 
@@ -66,7 +66,7 @@ fn sigkill(pid: i64) {
 
 impl Proc {
     /// This process.
-    pub fn current() -> Result<Proc> {
+    pub(crate) fn current() -> Result<Proc> {
         Proc::of(i64::from(std::process::id())).context("cannot read this process's start time")
     }
 
@@ -84,7 +84,7 @@ impl Proc {
     }
 
     /// Its argument vector (empty when it is gone or a zombie).
-    pub fn args(&self) -> Vec<String> {
+    pub(crate) fn args(&self) -> Vec<String> {
         let Ok(bytes) = std::fs::read(format!("/proc/{}/cmdline", self.pid)) else {
             return Vec::new();
         };
@@ -96,7 +96,7 @@ impl Proc {
     }
 
     /// Sends SIGKILL to this process alone, unless its pid now names another process.
-    pub fn kill(&self) {
+    pub(crate) fn kill(&self) {
         if self.is_alive() {
             sigkill(self.pid);
         }
@@ -107,7 +107,7 @@ impl Proc {
 /// an operation with no process yet is being started by the pass that holds the pass lock
 /// (docs/architecture.md, "A pass"), so it counts as alive until the next pass, the only one
 /// that may declare it dead.
-pub fn recorded_alive(process: Option<Proc>) -> bool {
+pub(crate) fn recorded_alive(process: Option<Proc>) -> bool {
     process.is_none_or(|p| p.is_alive())
 }
 
@@ -119,7 +119,7 @@ pub fn recorded_alive(process: Option<Proc>) -> bool {
 /// is left of its group and session is killed (Linux never reuses a pid that still names a
 /// group or session with live members, so those members are ours). `/proc` is read once,
 /// however many victims there are.
-pub fn kill_all(victims: &[Proc]) {
+pub(crate) fn kill_all(victims: &[Proc]) {
     let victims: Vec<Proc> = victims
         .iter()
         .copied()
@@ -140,7 +140,7 @@ pub fn kill_all(victims: &[Proc]) {
 
 /// The children of this process that are still running (with a subreaper, every orphaned
 /// descendant ends up here).
-pub fn children() -> Vec<Proc> {
+pub(crate) fn children() -> Vec<Proc> {
     let me = i64::from(std::process::id());
     scan()
         .into_iter()

@@ -13,7 +13,7 @@ use std::io::Write;
 
 /// Prints the history entries `args` selects. `--vm` takes any valid name: removed VMs keep
 /// their history.
-pub fn history(ctx: &Ctx, args: &HistoryArgs, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn history(ctx: &Ctx, args: &HistoryArgs, out: &mut dyn Write) -> Result<()> {
     if let Some(vm) = &args.vm {
         check_name(vm).map_err(bad_input)?;
     }

@@ -29,7 +29,7 @@ fn resolved(limits: &Limits) -> [u32; 5] {
 }
 
 /// Runs a `hosts` subcommand.
-pub fn run(ctx: &Ctx, command: HostsCommand, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, command: HostsCommand, out: &mut dyn Write) -> Result<()> {
     match command {
         HostsCommand::List => list(ctx, out),
         HostsCommand::Set(args) => set(ctx, &args),

@@ -9,7 +9,7 @@ use anyhow::Result;
 
 /// Migrates the database; refused (exit 3) while operations are live unless `--force`: their
 /// workers would write rows of the old schema.
-pub fn migrate(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
+pub(crate) fn migrate(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
     let mut store = ctx.open(Mode::Migrate)?;
     let from = store.version()?;
     let path = store.path().display().to_string();

@@ -1,18 +1,18 @@
 //! One file per subcommand group; each takes the context, its arguments and stdout.
 
 mod admin_op;
-pub mod completions;
-pub mod demo;
-pub mod domains;
-pub mod history;
-pub mod hosts;
+pub(crate) mod completions;
+pub(crate) mod demo;
+pub(crate) mod domains;
+pub(crate) mod history;
+pub(crate) mod hosts;
 pub mod jobs;
-pub mod migrate;
-pub mod poweroff;
-pub mod revert;
+pub(crate) mod migrate;
+pub(crate) mod poweroff;
+pub(crate) mod revert;
 pub mod schedule;
-pub mod settings;
-pub mod state;
+pub(crate) mod settings;
+pub(crate) mod state;
 pub mod vms;
 mod waits;
 
@@ -24,7 +24,7 @@ use std::path::Path;
 
 /// Runs one subcommand; returns the exit code of a success. A change that may let work
 /// proceed asks for a pass once it is committed (`crate::pass::request`).
-pub fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
+pub(crate) fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
     let asks = asks_for_pass(&command);
     let code = run(ctx, command, out)?;
     if asks {

@@ -8,7 +8,7 @@ use crate::ownership::{AdminOp, Overrides};
 use crate::Ctx;
 use anyhow::Result;
 
-pub fn run(ctx: &Ctx, args: &PoweroffArgs) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: &PoweroffArgs) -> Result<()> {
     admin_op::run(
         ctx,
         &Request {

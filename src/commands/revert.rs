@@ -9,7 +9,7 @@ use crate::ownership::{AdminOp, Overrides};
 use crate::Ctx;
 use anyhow::Result;
 
-pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, args: &RevertArgs) -> Result<()> {
     admin_op::run(
         ctx,
         &Request {

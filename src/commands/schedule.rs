@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Runs passes (or prints the plan of one with `--dry-run` / `--state`).
-pub fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
+pub(crate) fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result<u8> {
     if let Some(file) = &args.state {
         let state = read_state_file(file)?;
         print_plan(ctx.out, &scheduler::plan(&state), out)?;

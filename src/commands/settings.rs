@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::io::Write;
 
 /// Runs a `settings` subcommand.
-pub fn run(ctx: &Ctx, command: SettingsCommand, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, command: SettingsCommand, out: &mut dyn Write) -> Result<()> {
     match command {
         SettingsCommand::List => list(ctx, out),
         SettingsCommand::Set(args) => set(ctx, &args),

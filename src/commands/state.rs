@@ -8,7 +8,7 @@ use crate::Ctx;
 use anyhow::Result;
 use std::io::Write;
 
-pub fn export(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn export(ctx: &Ctx, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open(Mode::Read)?;
     let loaded = store.read(|tx| judge(tx, &settings::load(tx)?))?;
     output::json(out, &loaded.state)

@@ -12,14 +12,14 @@ use anyhow::Result;
 use std::io::Write;
 
 /// The judged state, its plan and the waiting tasks, in task order.
-pub struct Waits {
-    pub loaded: Loaded,
-    pub plan: Plan,
-    pub tasks: Vec<TaskWait>,
+pub(crate) struct Waits {
+    pub(crate) loaded: Loaded,
+    pub(crate) plan: Plan,
+    pub(crate) tasks: Vec<TaskWait>,
 }
 
 /// Reads and explains the state in the caller's (read) transaction.
-pub fn read(conn: &Conn) -> Result<Waits> {
+pub(crate) fn read(conn: &Conn) -> Result<Waits> {
     let loaded = pass::judge(conn, &settings::load(conn)?)?;
     let (plan, tasks) = scheduler::explain(&loaded.state);
     Ok(Waits {
@@ -30,7 +30,7 @@ pub fn read(conn: &Conn) -> Result<Waits> {
 }
 
 /// A blank line, `Waiting:` and a table of waiting tasks (nothing when there is none).
-pub fn print(out: &mut dyn Write, tasks: &[&TaskWait]) -> Result<()> {
+pub(crate) fn print(out: &mut dyn Write, tasks: &[&TaskWait]) -> Result<()> {
     if tasks.is_empty() {
         return Ok(());
     }

@@ -25,7 +25,7 @@ use super::{DomainInfo, DomainState, HvError, HvErrorKind, Hypervisor};
 
 /// The deadline of reverts and power-offs unless [`Libvirt::with_op_timeout`] says otherwise
 /// (the default `revert_timeout` setting).
-pub const DEFAULT_OP_TIMEOUT: Duration = Duration::from_secs(360);
+pub(crate) const DEFAULT_OP_TIMEOUT: Duration = Duration::from_secs(360);
 
 static INIT: Once = Once::new();
 
@@ -70,7 +70,7 @@ impl fmt::Debug for Libvirt {
 impl Libvirt {
     /// Opens `uri` (virConnectOpen), waiting at most `timeout`; later read-only calls get the
     /// same deadline, reverts and power-offs get [`DEFAULT_OP_TIMEOUT`].
-    pub fn connect(uri: &str, timeout: Duration) -> Result<Libvirt, HvError> {
+    pub(crate) fn connect(uri: &str, timeout: Duration) -> Result<Libvirt, HvError> {
         INIT.call_once(|| {
             if std::env::var_os("LIBVIRT_DEBUG").is_none() {
                 std::env::set_var("LIBVIRT_DEBUG", "4");
@@ -104,7 +104,7 @@ impl Libvirt {
     }
 
     /// Sets the deadline of reverts and power-offs.
-    pub fn with_op_timeout(mut self, op_timeout: Duration) -> Libvirt {
+    pub(crate) fn with_op_timeout(mut self, op_timeout: Duration) -> Libvirt {
         self.op_timeout = op_timeout;
         self
     }

@@ -7,19 +7,19 @@ mod libvirt;
 mod tests;
 mod transport;
 
-pub use libvirt::{Libvirt, DEFAULT_OP_TIMEOUT};
-pub use transport::{allowed, runs_named_program};
+pub use libvirt::Libvirt;
+pub(crate) use transport::{allowed, runs_named_program};
 
 /// A domain and its state, as `virsh list --all` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DomainInfo {
-    pub name: String,
-    pub state: DomainState,
+pub(crate) struct DomainInfo {
+    pub(crate) name: String,
+    pub(crate) state: DomainState,
 }
 
 /// The state of a domain (libvirt's `virDomainState`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DomainState {
+pub(crate) enum DomainState {
     NoState,
     Running,
     Blocked,
@@ -32,7 +32,7 @@ pub enum DomainState {
 
 impl DomainState {
     /// The word `virsh domstate` prints for this state.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             DomainState::NoState => "no state",
             DomainState::Running => "running",
@@ -47,7 +47,7 @@ impl DomainState {
 
     /// Whether the domain has a live hypervisor process (libvirt keeps a crashed domain
     /// active only when it is told to preserve it, and then it needs a power-off too).
-    pub fn is_active(self) -> bool {
+    pub(crate) fn is_active(self) -> bool {
         !matches!(self, DomainState::NoState | DomainState::ShutOff)
     }
 }
@@ -60,7 +60,7 @@ impl fmt::Display for DomainState {
 
 /// What went wrong, as far as a caller decides anything from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HvErrorKind {
+pub(crate) enum HvErrorKind {
     /// The host or its libvirt daemon cannot be reached (or the connection broke).
     Unreachable,
     /// No answer within the deadline, or libvirt gave up waiting for another job.
@@ -76,12 +76,12 @@ pub enum HvErrorKind {
 /// A hypervisor error: its kind and one line of text (libvirt's own message).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HvError {
-    pub kind: HvErrorKind,
-    pub message: String,
+    pub(crate) kind: HvErrorKind,
+    pub(crate) message: String,
 }
 
 impl HvError {
-    pub fn new(kind: HvErrorKind, message: impl Into<String>) -> HvError {
+    pub(crate) fn new(kind: HvErrorKind, message: impl Into<String>) -> HvError {
         let message = message.into();
         let message = message.trim().trim_end_matches('.').replace('\n', " ");
         HvError { kind, message }
@@ -97,7 +97,7 @@ impl fmt::Display for HvError {
 impl std::error::Error for HvError {}
 
 /// One hypervisor connection (one URI). Domains are named as libvirt names them.
-pub trait Hypervisor {
+pub(crate) trait Hypervisor {
     /// Every domain, active and inactive, with its state, sorted by name
     /// (virConnectListAllDomains, then virDomainGetState for each).
     fn domains(&self) -> Result<Vec<DomainInfo>, HvError>;
@@ -127,7 +127,7 @@ pub trait Hypervisor {
 /// current snapshot, in words); `None` when it is: the only case in which a VM instance may be
 /// idle or run a task. The state alone does not decide: a snapshot taken of a domain that was
 /// off leaves it off after a revert, and it is still that instance's state.
-pub fn mismatch(
+pub(crate) fn mismatch(
     hv: &impl Hypervisor,
     domain: &str,
     snapshot: &str,

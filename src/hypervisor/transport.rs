@@ -59,7 +59,7 @@ impl Transport {
 /// inventory, say) chose the program; and it is registered only when the setting
 /// `allow_ext_uris` allows it. libvirt compares transports and parameter names without case
 /// (the URL parser lowers the scheme).
-pub fn runs_named_program(uri: &str) -> bool {
+pub(crate) fn runs_named_program(uri: &str) -> bool {
     url::Url::parse(uri).is_ok_and(|url| {
         url.scheme()
             .rsplit_once('+')
@@ -73,7 +73,7 @@ pub fn runs_named_program(uri: &str) -> bool {
 /// Refuses to connect to a URI that runs a program it names unless `allow_ext_uris` (the
 /// setting, given as `allow`) is true: one registered before the setting existed, or while it
 /// was true, must not run its program for whoever connects next.
-pub fn allowed(uri: &str, allow: bool) -> Result<(), HvError> {
+pub(crate) fn allowed(uri: &str, allow: bool) -> Result<(), HvError> {
     if allow || !runs_named_program(uri) {
         return Ok(());
     }

@@ -32,43 +32,43 @@ impl<'a> Siblings<'a> {
     }
 
     /// Two or more instances use the domain (docs/rules.md §5.1).
-    pub fn conflict(&self) -> bool {
+    pub(crate) fn conflict(&self) -> bool {
         self.registration.conflict()
     }
 
     /// The instances that use the domain, owner first.
-    pub fn users(&self) -> &[usize] {
+    pub(crate) fn users(&self) -> &[usize] {
         &self.registration.users
     }
 
     /// Instance `i`'s registration group.
-    pub fn group(&self, i: usize) -> Group {
+    pub(crate) fn group(&self, i: usize) -> Group {
         self.standings[i].group()
     }
 
     /// A process acts on instance `i`.
-    pub fn live(&self, i: usize) -> bool {
+    pub(crate) fn live(&self, i: usize) -> bool {
         self.vms[i].child.is_live()
     }
 }
 
 /// An admin operation on a VM (docs/architecture.md, "A pass").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AdminOp {
+pub(crate) enum AdminOp {
     Revert,
     Poweroff,
 }
 
 /// What the admin passed to override the rules.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Overrides {
-    pub steal: bool,
-    pub force: bool,
+pub(crate) struct Overrides {
+    pub(crate) steal: bool,
+    pub(crate) force: bool,
 }
 
 /// How a sibling that holds the domain is made to give it up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Displace {
+pub(crate) enum Displace {
     /// A lamb taken by `--steal`: set off (its sleeping worker killed).
     Steal,
     /// Anything else, by `--force`: its operation stopped, its task requeued, set off.
@@ -77,20 +77,20 @@ pub enum Displace {
 
 /// What an admin operation may do, decided before anything is written.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Admission {
+pub(crate) struct Admission {
     /// The VM's own live operation is stopped first (`--force`).
-    pub stop_own: bool,
+    pub(crate) stop_own: bool,
     /// Siblings that hold the domain and give it up, in registration order.
-    pub displaced: Vec<(usize, Displace)>,
+    pub(crate) displaced: Vec<(usize, Displace)>,
 }
 
 /// Why an admin operation is refused: the instance in the way, and the flag that overrides it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     /// The VM itself (its live operation) or the sibling that holds the domain.
-    pub blocker: usize,
+    pub(crate) blocker: usize,
     /// `--steal` or `--force`.
-    pub needs: &'static str,
+    pub(crate) needs: &'static str,
 }
 
 /// Decides whether `op` may act on instance `vm` of a domain (the rules of `revert` and
@@ -98,7 +98,7 @@ pub struct Refusal {
 /// the domain (the owner, and conflicting ones) must give it up — for a revert a lamb needs
 /// `--steal` and anything busy or in maintenance `--force`; a power-off needs `--force` for
 /// any of them. `--force` implies `--steal`.
-pub fn admit(
+pub(crate) fn admit(
     op: AdminOp,
     siblings: &Siblings,
     vm: usize,

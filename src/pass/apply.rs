@@ -15,32 +15,32 @@ use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Who the history names for the scheduler's own decisions.
-pub const SCHEDULER: &str = "scheduler";
+pub(crate) const SCHEDULER: &str = "scheduler";
 
 /// Deadlines of new operations, from the settings.
-pub struct Deadlines {
-    pub revert_secs: u64,
-    pub monitor_secs: u64,
-    pub task_margin_secs: u64,
+pub(crate) struct Deadlines {
+    pub(crate) revert_secs: u64,
+    pub(crate) monitor_secs: u64,
+    pub(crate) task_margin_secs: u64,
 }
 
 /// A new operation that needs a worker.
-pub struct ToSpawn {
-    pub operation: i64,
+pub(crate) struct ToSpawn {
+    pub(crate) operation: i64,
     /// What the progress line of `--wait` says, e.g. `w10 revert`.
-    pub label: String,
+    pub(crate) label: String,
 }
 
 /// What the pass does once the plan is committed.
 #[derive(Default)]
-pub struct Applied {
-    pub spawn: Vec<ToSpawn>,
+pub(crate) struct Applied {
+    pub(crate) spawn: Vec<ToSpawn>,
     /// Processes to kill (stuck, leftover, displaced, sacrificed workers and the process
     /// groups of dead task workers).
-    pub kill: Vec<Proc>,
+    pub(crate) kill: Vec<Proc>,
     /// Processes of operations stopped earlier that may have survived a pass killed between
     /// its commit and its kills: killed when still alive.
-    pub survivors: Vec<Proc>,
+    pub(crate) survivors: Vec<Proc>,
 }
 
 /// The pass's view of the VMs while it writes: statuses change as actions are applied.
@@ -60,7 +60,7 @@ struct Writer<'a> {
 
 /// Writes `plan`, decided from `state` (with the pass's child verdicts) and the VMs' live
 /// `ops`, in the caller's transaction.
-pub fn apply(
+pub(crate) fn apply(
     conn: &Conn,
     state: &State,
     ops: &BTreeMap<String, Operation>,

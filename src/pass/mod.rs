@@ -6,8 +6,8 @@
 //! (`request`), so no change is left unplanned.
 
 mod apply;
-pub mod owner;
-pub mod request;
+pub(crate) mod owner;
+pub(crate) mod request;
 
 use crate::lock::{self, PassLock};
 use crate::model::Child;
@@ -24,20 +24,18 @@ use std::path::Path;
 use std::io::Write;
 use std::time::Duration;
 
-pub use apply::SCHEDULER;
-
 /// What a run of passes did: the plan of each pass, and the workers they started.
 #[derive(Default)]
-pub struct Passes {
-    pub plans: Vec<Plan>,
-    pub started: Vec<Started>,
+pub(crate) struct Passes {
+    pub(crate) plans: Vec<Plan>,
+    pub(crate) started: Vec<Started>,
 }
 
 /// Runs passes while it holds `lock`: one, then another while requests arrived that no pass
 /// has served. Between two passes the lock is let go for a moment, so a pass started by cron
 /// or by hand that waits for it gets its turn (it then serves the requests). Returns when no
 /// request is pending once the lock is released, or when another pass holds it.
-pub fn run(store: &mut Store, timeout: Duration, lock: PassLock) -> Result<Passes> {
+pub(crate) fn run(store: &mut Store, timeout: Duration, lock: PassLock) -> Result<Passes> {
     let mut passes = Passes::default();
     let mut lock = Some(lock);
     loop {

@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// How this process stands to the database's owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Standing {
+pub(crate) enum Standing {
     /// This process runs as the owner.
     Owner,
     /// Root, with a database owned by another user: passes run as that user.
@@ -19,7 +19,7 @@ pub enum Standing {
 }
 
 /// This process's standing to the database at `db`.
-pub fn standing(db: &Path) -> Result<Standing> {
+pub(crate) fn standing(db: &Path) -> Result<Standing> {
     let meta = std::fs::metadata(db)
         .with_context(|| format!("cannot read the owner of `{}`", db.display()))?;
     let me = Uid::effective();
@@ -38,7 +38,7 @@ pub fn standing(db: &Path) -> Result<Standing> {
 /// Root takes the owner's identity for good (user, primary group and supplementary groups,
 /// so group access such as libvirt's socket works as it does for that user); the owner stays
 /// as it is. Returns false for anyone else, who may not run passes for the owner.
-pub fn become_owner(db: &Path) -> Result<bool> {
+pub(crate) fn become_owner(db: &Path) -> Result<bool> {
     let (uid, gid) = match standing(db)? {
         Standing::Owner => return Ok(true),
         Standing::Other { .. } => return Ok(false),
@@ -59,7 +59,7 @@ pub fn become_owner(db: &Path) -> Result<bool> {
 }
 
 /// The owner's name (or uid) for messages.
-pub fn owner_name(uid: u32) -> String {
+pub(crate) fn owner_name(uid: u32) -> String {
     User::from_uid(Uid::from_raw(uid))
         .ok()
         .flatten()

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The variable that turns event passes off for a process tree (`0`).
-pub const ENV: &str = "VMSCHED_EVENT_PASSES";
+pub(crate) const ENV: &str = "VMSCHED_EVENT_PASSES";
 
 /// Whether this process tree may start event passes.
 fn enabled_here() -> bool {
@@ -21,7 +21,7 @@ fn enabled_here() -> bool {
 
 /// Asks for a pass after a change this process committed. A failure is only a warning: the
 /// change is committed, and cron's next pass plans from it.
-pub fn ask(store: &mut Store) {
+pub(crate) fn ask(store: &mut Store) {
     if let Err(err) = try_ask(store) {
         eprintln!("warning: could not ask for a scheduling pass: {err:#}");
     }

@@ -37,14 +37,14 @@ pub(crate) fn classify(state: &State) -> (Lab<'_>, Vec<Action>) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Classified {
     /// Its status for the rest of the pass.
-    pub status: VmStatus,
-    pub errors: u32,
+    pub(crate) status: VmStatus,
+    pub(crate) errors: u32,
     /// Its worker is killed, and why.
-    pub kill: Option<&'static str>,
+    pub(crate) kill: Option<&'static str>,
     /// Its status is recorded, and why: it changed, or a dead worker left it dirty.
-    pub mark: Option<&'static str>,
-    pub busy: bool,
-    pub lamb: bool,
+    pub(crate) mark: Option<&'static str>,
+    pub(crate) busy: bool,
+    pub(crate) lamb: bool,
 }
 
 /// Classifies one VM from its row alone. A pure function of the row and `max_errors`, so that

@@ -13,11 +13,11 @@ mod waits;
 
 use crate::model::{State, TaskStatus, VmStatus};
 use lab::{Lab, Vm};
-pub use ownership::{Group, Registration, Standing};
+pub(crate) use ownership::{Group, Registration, Standing};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-pub use waits::TaskWait;
+pub(crate) use waits::TaskWait;
 
 /// One decision of a pass, in decision order (docs/interfaces.md, "Plan").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,7 +72,7 @@ pub enum Action {
 
 impl Action {
     /// The VM the action is about.
-    pub fn vm(&self) -> &str {
+    pub(crate) fn vm(&self) -> &str {
         match self {
             Action::Mark { vm, .. }
             | Action::Fail { vm, .. }
@@ -153,9 +153,9 @@ pub struct Owner {
 
 /// A runnable or next-step need that got no action, and why, in an admin's words.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Waiting {
-    pub vm: String,
-    pub reason: String,
+pub(crate) struct Waiting {
+    pub(crate) vm: String,
+    pub(crate) reason: String,
 }
 
 /// The outcome of a pass.
@@ -164,7 +164,7 @@ pub struct Plan {
     pub actions: Vec<Action>,
     pub counters: Counters,
     pub owners: Vec<Owner>,
-    pub waiting: Vec<Waiting>,
+    pub(crate) waiting: Vec<Waiting>,
     /// New error counts of VMs whose count changed (not part of the JSON contract: the shell
     /// writes them with the status changes).
     #[serde(skip)]
@@ -179,7 +179,7 @@ pub fn plan(state: &State) -> Plan {
 
 /// The plan of one pass and, for every queued task it does not start, why it waits: the
 /// commands that show waiting work ask the core, so they say what the next pass would.
-pub fn explain(state: &State) -> (Plan, Vec<TaskWait>) {
+pub(crate) fn explain(state: &State) -> (Plan, Vec<TaskWait>) {
     let (plan, lab, scheduled) = decide(state);
     let waits = waits::tasks(&lab, &scheduled, &plan);
     (plan, waits)
@@ -215,19 +215,19 @@ fn decide(state: &State) -> (Plan, Lab<'_>, tasks::Scheduled) {
 /// What a host holds now: its enabled VMs by stored status, counted as a pass counts them
 /// against the host's limits (docs/rules.md §1.3, §3), and the queued tasks of its VMs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct HostCounts {
+pub(crate) struct HostCounts {
     /// Powered on: idle, sleeping, reverting, running or dirty.
-    pub active: u32,
-    pub idle: u32,
-    pub sleeping: u32,
-    pub reverting: u32,
-    pub running: u32,
-    pub dirty: u32,
-    pub queued: u32,
+    pub(crate) active: u32,
+    pub(crate) idle: u32,
+    pub(crate) sleeping: u32,
+    pub(crate) reverting: u32,
+    pub(crate) running: u32,
+    pub(crate) dirty: u32,
+    pub(crate) queued: u32,
 }
 
 /// The counts of every host key that has a VM, for `hosts list`.
-pub fn host_counts(state: &State) -> BTreeMap<String, HostCounts> {
+pub(crate) fn host_counts(state: &State) -> BTreeMap<String, HostCounts> {
     let lab = Lab::new(state);
     let mut out: BTreeMap<String, HostCounts> = BTreeMap::new();
     for vm in &lab.vms {

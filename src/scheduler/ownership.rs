@@ -35,7 +35,7 @@ pub(crate) enum Access {
 
 impl Access {
     /// The VM may use the domain without taking it from anyone.
-    pub fn granted(&self) -> bool {
+    pub(crate) fn granted(&self) -> bool {
         matches!(self, Access::Mine | Access::Free)
     }
 }
@@ -43,19 +43,19 @@ impl Access {
 /// One instance of a domain as registration sees it (§3 step 4, §5.1): its status and sets
 /// after classification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Standing<'a> {
-    pub name: &'a str,
-    pub status: VmStatus,
+pub(crate) struct Standing<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) status: VmStatus,
     /// Its role is not retired or deleted.
-    pub enabled: bool,
-    pub busy: bool,
-    pub lamb: bool,
+    pub(crate) enabled: bool,
+    pub(crate) busy: bool,
+    pub(crate) lamb: bool,
 }
 
 /// The registration groups of §3 step 4, in their order: the VMs least able to give the
 /// domain up come first, so they keep it when siblings conflict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Group {
+pub(crate) enum Group {
     Maintenance,
     Busy,
     Lamb,
@@ -65,7 +65,7 @@ pub enum Group {
 impl<'a> Standing<'a> {
     /// What the next pass's classification makes of a VM row (with its child verdict): the
     /// one judgement that the pass, `domains show` and the admin commands share.
-    pub fn of(vm: &'a VmState, max_errors: u32) -> Standing<'a> {
+    pub(crate) fn of(vm: &'a VmState, max_errors: u32) -> Standing<'a> {
         let c = classify::classified(vm, max_errors);
         Standing {
             name: &vm.name,
@@ -77,7 +77,7 @@ impl<'a> Standing<'a> {
     }
 
     /// Its registration group (§3 step 4).
-    pub fn group(&self) -> Group {
+    pub(crate) fn group(&self) -> Group {
         if self.status == VmStatus::Maintenance {
             Group::Maintenance
         } else if self.busy {
@@ -103,18 +103,18 @@ impl<'a> Standing<'a> {
 
 /// The instances of one domain in registration order, and those that use the domain.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Registration {
+pub(crate) struct Registration {
     /// Indices of the registered instances, in registration order.
-    pub registered: Vec<usize>,
+    pub(crate) registered: Vec<usize>,
     /// The registered instances that use the domain, in registration order: the first is the
     /// owner, two or more are a conflict.
-    pub users: Vec<usize>,
+    pub(crate) users: Vec<usize>,
 }
 
 impl Registration {
     /// Registers `instances` (all of one domain) in the order of §3 step 4: maintenance, busy,
     /// lambs, off, each group by name.
-    pub fn of(instances: &[Standing]) -> Registration {
+    pub(crate) fn of(instances: &[Standing]) -> Registration {
         let mut registered: Vec<usize> = (0..instances.len())
             .filter(|&i| instances[i].registers())
             .collect();
@@ -128,12 +128,12 @@ impl Registration {
     }
 
     /// The owner; `None` while the domain is free.
-    pub fn owner(&self) -> Option<usize> {
+    pub(crate) fn owner(&self) -> Option<usize> {
         self.users.first().copied()
     }
 
     /// Two or more registered instances use the domain (§5.1).
-    pub fn conflict(&self) -> bool {
+    pub(crate) fn conflict(&self) -> bool {
         self.users.len() > 1
     }
 }

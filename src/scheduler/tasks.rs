@@ -38,7 +38,7 @@ pub(crate) type Key = (Tier, u32, bool, Reverse<u32>, usize);
 
 impl Needs {
     /// The VM's priority tuple, if it is needed.
-    pub fn key(&self, i: usize) -> Option<Key> {
+    pub(crate) fn key(&self, i: usize) -> Option<Key> {
         self.get(i)
             .map(|n| (n.tier, n.rank, !n.hot, Reverse(n.count), i))
     }
@@ -52,17 +52,17 @@ impl Needs {
     }
 
     /// Why a needed VM is needed.
-    pub fn tier(&self, i: usize) -> Tier {
+    pub(crate) fn tier(&self, i: usize) -> Tier {
         self.need(i).tier
     }
 
     /// The VMs a next-step VM waits for before it is reverted (§6 step 3).
-    pub fn deps(&self, i: usize) -> &[usize] {
+    pub(crate) fn deps(&self, i: usize) -> &[usize] {
         &self.need(i).deps
     }
 
     /// The needed VMs, most urgent first.
-    pub fn in_order(&self) -> Vec<usize> {
+    pub(crate) fn in_order(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.0.len()).filter(|&i| self.0[i].is_some()).collect();
         order.sort_by_key(|&i| self.key(i));
         order
@@ -113,23 +113,23 @@ impl Needs {
 /// What the task phase decided.
 #[derive(Default)]
 pub(crate) struct Scheduled {
-    pub counters: Counters,
-    pub needs: Needs,
-    pub starts: Vec<Action>,
+    pub(crate) counters: Counters,
+    pub(crate) needs: Needs,
+    pub(crate) starts: Vec<Action>,
     /// Why a needed VM got no action yet, by VM index; the first reason found stays.
-    pub waits: BTreeMap<usize, String>,
+    pub(crate) waits: BTreeMap<usize, String>,
     /// Every queued task in task order, with what holds it, for `scheduler::explain`.
-    pub held: Vec<Held>,
+    pub(crate) held: Vec<Held>,
 }
 
 /// A queued task of the pass and what it waits for before it can start (§4.2, §4.3).
 pub(crate) struct Held {
     /// Its job in `Lab::jobs`.
-    pub job: usize,
-    pub step: u32,
+    pub(crate) job: usize,
+    pub(crate) step: u32,
     /// The task in `Lab::tasks`.
-    pub task: usize,
-    pub hold: Hold,
+    pub(crate) task: usize,
+    pub(crate) hold: Hold,
 }
 
 /// What holds a queued task.

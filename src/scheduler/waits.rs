@@ -10,18 +10,18 @@ use std::collections::{HashMap, HashSet};
 
 /// A queued task the next pass does not start, and why (docs/interfaces.md, "Waiting tasks").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TaskWait {
-    pub job: i64,
-    pub step: u32,
-    pub task: u32,
-    pub vm: String,
-    pub reason: String,
+pub(crate) struct TaskWait {
+    pub(crate) job: i64,
+    pub(crate) step: u32,
+    pub(crate) task: u32,
+    pub(crate) vm: String,
+    pub(crate) reason: String,
 }
 
 impl Plan {
     /// What the plan says of each VM it speaks of: why it waits, else `next pass: ` and the
     /// last action it takes on it, as a dry-run prints it.
-    pub fn said(&self) -> HashMap<&str, String> {
+    pub(crate) fn said(&self) -> HashMap<&str, String> {
         let mut said = HashMap::new();
         for action in &self.actions {
             said.insert(action.vm(), format!("next pass: {action}"));

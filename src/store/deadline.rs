@@ -12,17 +12,17 @@ const CENTURY: u64 = 100 * 365 * 24 * 3600;
 
 /// An operation's deadline as stored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Deadline {
+pub(crate) struct Deadline {
     /// RFC 3339 UTC, seconds precision.
-    pub wall: String,
+    pub(crate) wall: String,
     /// Milliseconds since boot on `CLOCK_BOOTTIME`; `None` in rows written by a vmsched
     /// before schema version 4, which the wall clock judges.
-    pub boot_ms: Option<i64>,
+    pub(crate) boot_ms: Option<i64>,
 }
 
 impl Deadline {
     /// The deadline `secs` seconds from now (at most a century).
-    pub fn in_secs(secs: u64) -> Deadline {
+    pub(crate) fn in_secs(secs: u64) -> Deadline {
         let secs = secs.min(CENTURY);
         let wall = chrono::Utc::now() + chrono::Duration::seconds(secs as i64);
         Deadline {
@@ -33,7 +33,7 @@ impl Deadline {
 
     /// The time left before it, zero once it has passed: on the boot clock when it is known,
     /// else on the wall clock (an unreadable wall time has passed).
-    pub fn left(&self) -> Duration {
+    pub(crate) fn left(&self) -> Duration {
         let ms = match self.boot_ms {
             Some(boot) => boot.saturating_sub(boot_ms()),
             None => chrono::DateTime::parse_from_rfc3339(&self.wall).map_or(0, |t| {
@@ -44,13 +44,13 @@ impl Deadline {
     }
 
     /// Whether it has passed (see `left`).
-    pub fn is_past(&self) -> bool {
+    pub(crate) fn is_past(&self) -> bool {
         self.left().is_zero()
     }
 }
 
 /// Milliseconds since boot on `CLOCK_BOOTTIME`.
-pub fn boot_ms() -> i64 {
+pub(crate) fn boot_ms() -> i64 {
     let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_BOOTTIME)
         .expect("CLOCK_BOOTTIME is readable on Linux");
     now.tv_sec() * 1000 + now.tv_nsec() / 1_000_000

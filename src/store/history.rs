@@ -7,24 +7,24 @@ use serde::Serialize;
 
 /// One history entry about to be written.
 #[derive(Clone, Debug, Default)]
-pub struct Entry<'a> {
-    pub vm: Option<&'a str>,
-    pub host: Option<&'a str>,
-    pub old_status: Option<&'a str>,
-    pub new_status: Option<&'a str>,
+pub(crate) struct Entry<'a> {
+    pub(crate) vm: Option<&'a str>,
+    pub(crate) host: Option<&'a str>,
+    pub(crate) old_status: Option<&'a str>,
+    pub(crate) new_status: Option<&'a str>,
     /// What happened, e.g. `dirty sacrifice for w10` or `off stolen by w10_fr`.
-    pub detail: &'a str,
+    pub(crate) detail: &'a str,
     /// The real user (`identity::real_user`, or the scheduler's name).
-    pub user: &'a str,
+    pub(crate) user: &'a str,
     /// The user the action was declared for (`jobs submit --user`), when someone else.
-    pub on_behalf_of: Option<&'a str>,
-    pub reason: Option<&'a str>,
+    pub(crate) on_behalf_of: Option<&'a str>,
+    pub(crate) reason: Option<&'a str>,
     /// A line for cron's mail (docs/interfaces.md, "Cron").
-    pub alert: bool,
+    pub(crate) alert: bool,
 }
 
 /// Appends an entry, unless it repeats the VM's last one (same new status and detail).
-pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
+pub(crate) fn record(conn: &Connection, entry: &Entry) -> Result<()> {
     if let Some(vm) = entry.vm {
         let last: Option<(Option<String>, String)> = conn
             .query_row(
@@ -63,7 +63,7 @@ pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
 
 /// Records a pass's task counters (`counters runnable R queued Q blocked B`) when they differ
 /// from the last recorded ones.
-pub fn record_counters(
+pub(crate) fn record_counters(
     conn: &Connection,
     user: &str,
     (runnable, queued, blocked): (u32, u32, u32),
@@ -90,7 +90,7 @@ pub fn record_counters(
 }
 
 /// A history detail naming who acted and why: `maintenance by alice: disk full`.
-pub fn detail(what: &str, user: &str, reason: Option<&str>) -> String {
+pub(crate) fn detail(what: &str, user: &str, reason: Option<&str>) -> String {
     match reason {
         Some(reason) => format!("{what} by {user}: {reason}"),
         None => format!("{what} by {user}"),
@@ -104,7 +104,7 @@ const REPORTED: &str = "_last_reported";
 /// ended in `boterror` or did not start on a domain showing another snapshot, VMs that went
 /// offline first in a streak of failures or reached max_errors),
 /// for cron's mail; remembers where it stopped.
-pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
+pub(crate) fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
     let since: i64 = conn
         .query_row(
             "SELECT value FROM settings WHERE key = ?1",
@@ -137,35 +137,35 @@ pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
 
 /// One stored history entry, as `history --format json` prints it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Row {
+pub(crate) struct Row {
     /// RFC 3339 UTC.
-    pub time: String,
-    pub vm: Option<String>,
-    pub host: Option<String>,
+    pub(crate) time: String,
+    pub(crate) vm: Option<String>,
+    pub(crate) host: Option<String>,
     #[serde(rename = "old")]
-    pub old_status: Option<String>,
+    pub(crate) old_status: Option<String>,
     #[serde(rename = "new")]
-    pub new_status: Option<String>,
-    pub detail: String,
+    pub(crate) new_status: Option<String>,
+    pub(crate) detail: String,
     /// The real user who acted.
-    pub user: String,
+    pub(crate) user: String,
     /// The user the action was declared for, when someone else.
-    pub on_behalf_of: Option<String>,
-    pub reason: Option<String>,
+    pub(crate) on_behalf_of: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 /// Which entries `list` returns.
 #[derive(Clone, Debug, Default)]
-pub struct Query<'a> {
-    pub vm: Option<&'a str>,
+pub(crate) struct Query<'a> {
+    pub(crate) vm: Option<&'a str>,
     /// Only entries at or after this stored time (RFC 3339 UTC, as `now` writes it).
-    pub since: Option<&'a str>,
+    pub(crate) since: Option<&'a str>,
     /// Only the newest this many.
-    pub limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
 }
 
 /// The entries matching `query`, oldest first.
-pub fn list(conn: &Connection, query: &Query) -> Result<Vec<Row>> {
+pub(crate) fn list(conn: &Connection, query: &Query) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare(
         "SELECT time, vm, host, old_status, new_status, detail, user, reason, on_behalf_of
          FROM history

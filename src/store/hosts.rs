@@ -27,14 +27,14 @@ const COLUMNS: &str =
     "max_active, max_running, max_reverting, max_reverts_while_running, max_vms_when_idle, paused";
 
 /// Every stored row by host key, `*` included (it sorts first).
-pub fn load(conn: &Connection) -> Result<BTreeMap<String, HostSpec>> {
+pub(crate) fn load(conn: &Connection) -> Result<BTreeMap<String, HostSpec>> {
     let mut stmt = conn.prepare(&format!("SELECT host, {COLUMNS} FROM hosts"))?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, from_row(r, 1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The overrides of one host key (empty when it has no row).
-pub fn get(conn: &Connection, host: &str) -> Result<HostSpec> {
+pub(crate) fn get(conn: &Connection, host: &str) -> Result<HostSpec> {
     let sql = format!("SELECT {COLUMNS} FROM hosts WHERE host = ?1");
     Ok(conn
         .query_row(&sql, [host], |r| from_row(r, 0))
@@ -66,7 +66,7 @@ pub fn put(conn: &Connection, host: &str, spec: &HostSpec) -> Result<()> {
 }
 
 /// The limits in the order of docs/rules.md §1.3, as stored and as flags name them.
-pub const NAMES: [&str; 5] = [
+pub(crate) const NAMES: [&str; 5] = [
     "max_active",
     "max_running",
     "max_reverting",
@@ -75,7 +75,7 @@ pub const NAMES: [&str; 5] = [
 ];
 
 /// The overrides of `spec` in the order of `NAMES`.
-pub fn named(spec: &LimitSpec) -> [Option<u32>; 5] {
+pub(crate) fn named(spec: &LimitSpec) -> [Option<u32>; 5] {
     [
         spec.max_active,
         spec.max_running,
@@ -86,7 +86,7 @@ pub fn named(spec: &LimitSpec) -> [Option<u32>; 5] {
 }
 
 /// A host key given by the admin: `*`, or host[:port], lower-cased as URIs' host keys are.
-pub fn parse_host(host: &str) -> Result<String> {
+pub(crate) fn parse_host(host: &str) -> Result<String> {
     if host == GLOBAL {
         return Ok(GLOBAL.to_string());
     }
@@ -103,7 +103,10 @@ pub fn parse_host(host: &str) -> Result<String> {
 
 /// What changes from `old` to `new` overrides: each limit or `paused` that differs, with its
 /// old and new value (`None` for a limit not set).
-pub fn diff(old: &HostSpec, new: &HostSpec) -> Vec<(&'static str, Option<String>, Option<String>)> {
+pub(crate) fn diff(
+    old: &HostSpec,
+    new: &HostSpec,
+) -> Vec<(&'static str, Option<String>, Option<String>)> {
     let text = |v: Option<u32>| v.map(|v| v.to_string());
     let limits = NAMES
         .iter()
@@ -122,7 +125,7 @@ pub fn diff(old: &HostSpec, new: &HostSpec) -> Vec<(&'static str, Option<String>
 
 /// Stores a host's overrides and records the change in the history (no VM, the host set).
 /// Returns the new overrides in words, `None` when nothing changed.
-pub fn save(
+pub(crate) fn save(
     conn: &Connection,
     host: &str,
     spec: &HostSpec,

@@ -1,15 +1,15 @@
 //! The SQLite store: opening (WAL, busy timeout, foreign keys), schema versions and
 //! transactions. rusqlite is named only below this module.
 
-pub mod deadline;
-pub mod history;
+pub(crate) mod deadline;
+pub(crate) mod history;
 
 pub mod hosts;
 pub mod jobs;
-pub mod operations;
-pub mod requests;
+pub(crate) mod operations;
+pub(crate) mod requests;
 pub mod settings;
-pub mod state;
+pub(crate) mod state;
 #[cfg(test)]
 mod tests;
 pub mod vms;
@@ -40,7 +40,7 @@ const MIGRATIONS: &[&str] = &[
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The variable that sets the busy timeout in milliseconds.
-pub const BUSY_TIMEOUT_VAR: &str = "VMSCHED_BUSY_TIMEOUT_MS";
+pub(crate) const BUSY_TIMEOUT_VAR: &str = "VMSCHED_BUSY_TIMEOUT_MS";
 
 /// How long a writer waits for another one before failing with "database is busy": 10 s, or
 /// `VMSCHED_BUSY_TIMEOUT_MS` milliseconds (tests set it so a locked database fails fast).
@@ -135,7 +135,7 @@ impl Store {
     /// meanwhile writes to its `-wal`; only its checkpoint on closing changes the main file, and
     /// a read torn by that fails or misses a name, which completion can afford (never a
     /// command: they all open with `open`).
-    pub fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<Store> {
+    pub(crate) fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<Store> {
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
         let uri = path.to_str().context("database path is not UTF-8")?;
@@ -190,14 +190,14 @@ impl Store {
     }
 
     /// The schema version of the open database.
-    pub fn version(&self) -> Result<i64> {
+    pub(crate) fn version(&self) -> Result<i64> {
         Ok(self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     /// Brings the schema to `SCHEMA_VERSION` in one transaction; returns the old version.
-    pub fn migrate(&mut self) -> Result<i64> {
+    pub(crate) fn migrate(&mut self) -> Result<i64> {
         let from = self.version()?;
         let tx = self
             .conn
@@ -211,13 +211,13 @@ impl Store {
     }
 
     /// The database file's path.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// An empty in-memory database with the latest schema, for a dry run when there is no
     /// database yet (it checks exactly what a real run would) and for unit tests.
-    pub fn scratch() -> Result<Store> {
+    pub(crate) fn scratch() -> Result<Store> {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch("PRAGMA foreign_keys=ON")?;
         let mut store = Store {
@@ -232,7 +232,7 @@ impl Store {
     /// A private in-memory copy of this database, read in one read transaction (SQLite's
     /// online backup), so it does not wait for writers. A dry run applies its changes to the
     /// copy: it checks exactly what a real run would, without taking the write lock.
-    pub fn in_memory_copy(&self) -> Result<Store> {
+    pub(crate) fn in_memory_copy(&self) -> Result<Store> {
         let mut conn = Connection::open_in_memory()?;
         let done = Backup::new(&self.conn, &mut conn)?.step(-1)?;
         if done != StepResult::Done {
@@ -258,7 +258,7 @@ impl Store {
     /// Like `write`, but a busy database is tried again until `deadline`: a worker's result
     /// must not be lost because another writer held the database for a while (a task that
     /// completed would otherwise be judged dead and run again).
-    pub fn write_until<T>(
+    pub(crate) fn write_until<T>(
         &mut self,
         deadline: std::time::Instant,
         mut f: impl FnMut(&Transaction) -> Result<T>,
@@ -275,7 +275,7 @@ impl Store {
 
     /// Like `write`, but rolled back when `commit` is false (a dry run on an in-memory copy or
     /// scratch database).
-    pub fn write_if<T>(
+    pub(crate) fn write_if<T>(
         &mut self,
         commit: bool,
         f: impl FnOnce(&Transaction) -> Result<T>,
@@ -294,7 +294,7 @@ impl Store {
 
     /// Runs `f` in one read transaction: it sees one consistent state and takes no write lock
     /// (WAL lets it run beside a writer).
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         self.conn.execute_batch("BEGIN DEFERRED")?;
         let value = f(&self.conn);
         self.conn.execute_batch("ROLLBACK")?;
@@ -308,7 +308,7 @@ impl Store {
 }
 
 /// The number of operations that have not ended (workers possibly still running).
-pub fn live_operations(conn: &Connection) -> Result<i64> {
+pub(crate) fn live_operations(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT COUNT(*) FROM operations WHERE ended IS NULL",
         [],
@@ -318,7 +318,7 @@ pub fn live_operations(conn: &Connection) -> Result<i64> {
 
 /// Another writer held the database longer than the busy timeout.
 #[derive(Debug)]
-pub struct Busy(Duration);
+pub(crate) struct Busy(Duration);
 
 impl std::fmt::Display for Busy {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -358,7 +358,7 @@ fn beside(path: &Path) -> anyhow::Error {
 }
 
 /// The folder a database lives in (`.` for a bare file name).
-pub fn folder(path: &Path) -> &Path {
+pub(crate) fn folder(path: &Path) -> &Path {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
@@ -448,7 +448,7 @@ fn create(path: &Path) -> Result<()> {
 /// access (2770, as `/var/lib/vmsched`), whose files belong to its group. A database made there
 /// is the lab of that group: mode 0660, the folder's group, and the folder owner's (passes run
 /// as the database's owner: the service user). `None` for any other folder.
-pub fn shared_with(folder: &std::fs::Metadata) -> Option<(u32, u32)> {
+pub(crate) fn shared_with(folder: &std::fs::Metadata) -> Option<(u32, u32)> {
     use std::os::unix::fs::MetadataExt;
     (folder.mode() & 0o2070 == 0o2070).then(|| (folder.uid(), folder.gid()))
 }
@@ -510,11 +510,11 @@ fn identify(conn: &Connection, path: &Path) -> Result<i64> {
 }
 
 /// The current time as stored: RFC 3339 UTC, seconds precision.
-pub fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Whether a stored time is at or before `now` (an unreadable time counts as past).
-pub fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
+pub(crate) fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
     chrono::DateTime::parse_from_rfc3339(time).map_or(true, |t| t <= now)
 }

@@ -11,29 +11,29 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// One operation row.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Operation {
-    pub id: i64,
-    pub vm: String,
+pub(crate) struct Operation {
+    pub(crate) id: i64,
+    pub(crate) vm: String,
     /// `revert`, `poweroff`, `monitor`, `task`, or an admin's `revert`/`poweroff`.
-    pub kind: String,
-    pub process: Option<Proc>,
-    pub deadline: Deadline,
-    pub ended: Option<String>,
-    pub result: Option<String>,
-    pub task: Option<(i64, u32, u32)>,
-    pub by_user: String,
+    pub(crate) kind: String,
+    pub(crate) process: Option<Proc>,
+    pub(crate) deadline: Deadline,
+    pub(crate) ended: Option<String>,
+    pub(crate) result: Option<String>,
+    pub(crate) task: Option<(i64, u32, u32)>,
+    pub(crate) by_user: String,
 }
 
 /// What a new operation needs.
 #[derive(Clone, Debug, Default)]
-pub struct NewOperation<'a> {
-    pub vm: &'a str,
-    pub kind: &'a str,
-    pub deadline: Deadline,
-    pub task: Option<(i64, u32, u32)>,
-    pub by_user: &'a str,
+pub(crate) struct NewOperation<'a> {
+    pub(crate) vm: &'a str,
+    pub(crate) kind: &'a str,
+    pub(crate) deadline: Deadline,
+    pub(crate) task: Option<(i64, u32, u32)>,
+    pub(crate) by_user: &'a str,
     /// Set when the acting process is known now (admin commands act themselves).
-    pub process: Option<Proc>,
+    pub(crate) process: Option<Proc>,
 }
 
 const COLUMNS: &str =
@@ -68,7 +68,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Operation> {
 }
 
 /// Records a new operation and makes it the VM's live one; returns its id.
-pub fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
+pub(crate) fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
     let (job, step, task) = match op.task {
         Some((j, s, t)) => (Some(j), Some(s), Some(t)),
         None => (None, None, None),
@@ -97,7 +97,7 @@ pub fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
 }
 
 /// Names the worker process that carries the operation out.
-pub fn set_process(conn: &Connection, id: i64, process: Proc) -> Result<()> {
+pub(crate) fn set_process(conn: &Connection, id: i64, process: Proc) -> Result<()> {
     conn.prepare_cached("UPDATE operations SET pid = ?1, start_time = ?2 WHERE id = ?3")?
         .execute(params![process.pid, process.start_time, id])?;
     Ok(())
@@ -106,7 +106,7 @@ pub fn set_process(conn: &Connection, id: i64, process: Proc) -> Result<()> {
 /// The verdict on a recorded worker (docs/rules.md §3): dead unless its process is `alive`,
 /// stuck when alive past its `deadline`. Whether a worker not recorded yet counts as alive is
 /// the caller's: dead for the pass, alive for every other reader (`process::recorded_alive`).
-pub fn verdict(alive: bool, deadline: &Deadline) -> Child {
+pub(crate) fn verdict(alive: bool, deadline: &Deadline) -> Child {
     if !alive {
         Child::Dead
     } else if deadline.is_past() {
@@ -117,7 +117,7 @@ pub fn verdict(alive: bool, deadline: &Deadline) -> Child {
 }
 
 /// One operation by id.
-pub fn get(conn: &Connection, id: i64) -> Result<Option<Operation>> {
+pub(crate) fn get(conn: &Connection, id: i64) -> Result<Option<Operation>> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM operations WHERE id = ?1"),
@@ -128,7 +128,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Operation>> {
 }
 
 /// The live operation of a VM, if any.
-pub fn live_for(conn: &Connection, vm: &str) -> Result<Option<Operation>> {
+pub(crate) fn live_for(conn: &Connection, vm: &str) -> Result<Option<Operation>> {
     Ok(conn
         .query_row(
             &format!(
@@ -141,17 +141,10 @@ pub fn live_for(conn: &Connection, vm: &str) -> Result<Option<Operation>> {
         .optional()?)
 }
 
-/// Every live operation (for `migrate` and the pass).
-pub fn live(conn: &Connection) -> Result<Vec<Operation>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM operations WHERE ended IS NULL ORDER BY id"
-    ))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 /// The live operation of every VM that has one, by VM name.
-pub fn live_by_vm(conn: &Connection) -> Result<std::collections::BTreeMap<String, Operation>> {
+pub(crate) fn live_by_vm(
+    conn: &Connection,
+) -> Result<std::collections::BTreeMap<String, Operation>> {
     let columns = COLUMNS
         .split(", ")
         .map(|c| format!("o.{}", c.trim()))
@@ -171,14 +164,14 @@ const STOPPED: &str = "killed: ";
 
 /// Ends an operation whose worker (and task command) must die, and returns their processes,
 /// to kill once the transaction has committed.
-pub fn stop(conn: &Connection, op: &Operation, why: &str) -> Result<Vec<Proc>> {
+pub(crate) fn stop(conn: &Connection, op: &Operation, why: &str) -> Result<Vec<Proc>> {
     end_op(conn, op.id, &format!("{STOPPED}{why}"))?;
     Ok(op.process.into_iter().collect())
 }
 
 /// The processes of operations stopped within the last day (the pass kills those that still
 /// run, outside its transaction).
-pub fn stopped_recently(conn: &Connection) -> Result<Vec<Proc>> {
+pub(crate) fn stopped_recently(conn: &Connection) -> Result<Vec<Proc>> {
     let since = (chrono::Utc::now() - chrono::Duration::days(1))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut stmt = conn.prepare(&format!(
@@ -191,7 +184,7 @@ pub fn stopped_recently(conn: &Connection) -> Result<Vec<Proc>> {
 }
 
 /// Ends an operation with its result and detaches it from its VM.
-pub fn end_op(conn: &Connection, id: i64, result: &str) -> Result<()> {
+pub(crate) fn end_op(conn: &Connection, id: i64, result: &str) -> Result<()> {
     conn.prepare_cached(
         "UPDATE operations SET ended = ?1, result = ?2 WHERE id = ?3 AND ended IS NULL",
     )?
@@ -203,7 +196,7 @@ pub fn end_op(conn: &Connection, id: i64, result: &str) -> Result<()> {
 
 /// How a worker's transition changes the VM's error count.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Errors {
+pub(crate) enum Errors {
     Keep,
     Reset,
     Add,
@@ -214,7 +207,7 @@ pub enum Errors {
 /// ends the operation when `end` is given, whatever the VM's status. Returns whether the VM
 /// was still the operation's. The history row is a line for cron when `alert` says so, and
 /// when a failure puts the VM offline first in a streak or at max_errors (docs/rules.md §7).
-pub fn transition(
+pub(crate) fn transition(
     conn: &Connection,
     op: &Operation,
     (from, to): (VmStatus, VmStatus),

@@ -7,7 +7,7 @@ use anyhow::Result;
 use rusqlite::Connection;
 
 /// Asks for a pass, in the caller's transaction: it counts once that transaction commits.
-pub fn request(conn: &Connection) -> Result<()> {
+pub(crate) fn request(conn: &Connection) -> Result<()> {
     conn.prepare_cached("UPDATE pass_requests SET requested = requested + 1 WHERE id = 1")?
         .execute([])?;
     Ok(())
@@ -15,14 +15,14 @@ pub fn request(conn: &Connection) -> Result<()> {
 
 /// Marks every request made so far as served, in the pass's transaction: the pass plans from
 /// the state those requests committed.
-pub fn serve(conn: &Connection) -> Result<()> {
+pub(crate) fn serve(conn: &Connection) -> Result<()> {
     conn.prepare_cached("UPDATE pass_requests SET served = requested WHERE id = 1")?
         .execute([])?;
     Ok(())
 }
 
 /// Whether a request was made that no pass has served yet.
-pub fn pending(conn: &Connection) -> Result<bool> {
+pub(crate) fn pending(conn: &Connection) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT requested > served FROM pass_requests WHERE id = 1")?
         .query_row([], |r| r.get(0))?)

@@ -9,21 +9,21 @@ use std::ops::RangeInclusive;
 
 /// One setting as documented by `settings list`.
 #[derive(Debug)]
-pub struct Key {
-    pub name: &'static str,
-    pub default: u32,
+pub(crate) struct Key {
+    pub(crate) name: &'static str,
+    pub(crate) default: u32,
     /// The values `settings set` accepts: outside them the scheduler would stop working (a
     /// revert timeout of 0 fails every revert, a `max_errors` of 0 puts every VM offline).
-    pub range: RangeInclusive<u32>,
-    pub unit: &'static str,
-    pub meaning: &'static str,
+    pub(crate) range: RangeInclusive<u32>,
+    pub(crate) unit: &'static str,
+    pub(crate) meaning: &'static str,
     /// A flag: written and shown as `true`/`false`.
-    pub flag: bool,
+    pub(crate) flag: bool,
 }
 
 impl Key {
     /// A value as people write it: a number, or `true`/`false` for a flag.
-    pub fn show(&self, value: u32) -> String {
+    pub(crate) fn show(&self, value: u32) -> String {
         match (self.flag, value) {
             (true, 0) => "false".to_string(),
             (true, _) => "true".to_string(),
@@ -33,7 +33,7 @@ impl Key {
 
     /// Its range in words, as errors' hints say it: "`revert_timeout` is 10 to 86400 s",
     /// "`max_errors` is at least 1".
-    pub fn range_words(&self) -> String {
+    pub(crate) fn range_words(&self) -> String {
         let (min, max) = (*self.range.start(), *self.range.end());
         let unit = if self.unit == "s" { " s" } else { "" };
         match max {
@@ -44,7 +44,7 @@ impl Key {
 }
 
 /// Every setting, in the order `settings list` shows them.
-pub const KEYS: &[Key] = &[
+pub(crate) const KEYS: &[Key] = &[
     Key {
         name: "max_errors",
         range: 1..=u32::MAX,
@@ -130,18 +130,18 @@ pub const KEYS: &[Key] = &[
 /// Every setting's value; times are in seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settings {
-    pub max_errors: u32,
-    pub max_task_tries: u32,
-    pub revert_timeout: u32,
-    pub sleep_after_revert: u32,
-    pub task_margin: u32,
-    pub monitor_interval: u32,
-    pub monitor_interval_errors: u32,
-    pub lock_timeout: u32,
+    pub(crate) max_errors: u32,
+    pub(crate) max_task_tries: u32,
+    pub(crate) revert_timeout: u32,
+    pub(crate) sleep_after_revert: u32,
+    pub(crate) task_margin: u32,
+    pub(crate) monitor_interval: u32,
+    pub(crate) monitor_interval_errors: u32,
+    pub(crate) lock_timeout: u32,
     /// 1 when changes start passes themselves (`event_passes`).
-    pub event_passes: u32,
+    pub(crate) event_passes: u32,
     /// 1 when VM URIs may make libvirt run a local program (`allow_ext_uris`).
-    pub allow_ext_uris: u32,
+    pub(crate) allow_ext_uris: u32,
 }
 
 impl Settings {
@@ -163,7 +163,7 @@ impl Settings {
     }
 
     /// The value of a setting.
-    pub fn get(&self, key: &Key) -> u32 {
+    pub(crate) fn get(&self, key: &Key) -> u32 {
         let mut copy = *self;
         *copy.slot(key.name).expect("every key has a field")
     }
@@ -191,7 +191,7 @@ impl Default for Settings {
 }
 
 /// The documentation of a key; an unknown key is bad input (exit 2).
-pub fn key(name: &str) -> Result<&'static Key> {
+pub(crate) fn key(name: &str) -> Result<&'static Key> {
     KEYS.iter().find(|k| k.name == name).ok_or_else(|| {
         let names: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
         exit::bad_input(format!("unknown setting `{name}`"))
@@ -212,7 +212,7 @@ fn number(key: &Key, value: &str) -> Option<u32> {
 
 /// Parses a value for `settings set`: an integer in the key's range, or `true`/`false` for a
 /// flag; else bad input (exit 2) with the range in the hint.
-pub fn parse(key: &Key, value: &str) -> Result<u32> {
+pub(crate) fn parse(key: &Key, value: &str) -> Result<u32> {
     let invalid = |why: &str| {
         exit::bad_input(format!(
             "invalid value `{value}` for setting `{}`: {why}",
@@ -231,7 +231,7 @@ pub fn parse(key: &Key, value: &str) -> Result<u32> {
 /// Checks that a setting may take `value` given the others' current values: a guest settles
 /// after its revert within the revert's own deadline, so `sleep_after_revert` stays below
 /// `revert_timeout` (else every revert would be judged stuck). Refused: bad input (exit 2).
-pub fn admit(current: &Settings, key: &Key, value: u32) -> Result<()> {
+pub(crate) fn admit(current: &Settings, key: &Key, value: u32) -> Result<()> {
     let mut new = *current;
     *new.slot(key.name).expect("every key has a field") = value;
     if new.sleep_after_revert < new.revert_timeout {
@@ -280,7 +280,7 @@ pub fn load(conn: &Connection) -> Result<Settings> {
 }
 
 /// Stores a setting's value.
-pub fn set(conn: &Connection, key: &Key, value: u32) -> Result<()> {
+pub(crate) fn set(conn: &Connection, key: &Key, value: u32) -> Result<()> {
     conn.execute(
         "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)",
         params![key.name, key.show(value)],

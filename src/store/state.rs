@@ -11,15 +11,15 @@ use std::collections::{BTreeMap, HashMap};
 /// The state as stored, plus what the shell needs to judge each VM's child.
 pub struct Loaded {
     /// `child` is `none` and `monitor_due` true until the caller judges them.
-    pub state: State,
+    pub(crate) state: State,
     /// The live operation of each VM that has one.
-    pub operations: BTreeMap<String, Operation>,
+    pub(crate) operations: BTreeMap<String, Operation>,
     /// The last monitor check of each VM that had one.
-    pub last_check: BTreeMap<String, String>,
+    pub(crate) last_check: BTreeMap<String, String>,
 }
 
 /// Reads the whole scheduling state in the caller's transaction.
-pub fn load(
+pub(crate) fn load(
     conn: &Connection,
     max_errors: u32,
     max_task_tries: u32,

@@ -42,14 +42,14 @@ pub struct VmRow {
 /// The worker currently recorded for a VM.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveOp {
-    pub id: i64,
+    pub(crate) id: i64,
     /// revert, poweroff, monitor or task.
-    pub kind: String,
+    pub(crate) kind: String,
     /// NULL until the pass that started the worker fills it in.
-    pub pid: Option<i64>,
+    pub(crate) pid: Option<i64>,
     /// The process's start time (clock ticks since boot), to detect pid reuse.
-    pub start_time: Option<i64>,
-    pub deadline: Deadline,
+    pub(crate) start_time: Option<i64>,
+    pub(crate) deadline: Deadline,
 }
 
 impl LiveOp {
@@ -57,7 +57,7 @@ impl LiveOp {
     /// runs (its pid exists and started when recorded) or is being started by a pass
     /// (`process::recorded_alive`), stuck past its deadline; a dead one is what the next pass
     /// clears.
-    pub fn child(&self) -> Child {
+    pub(crate) fn child(&self) -> Child {
         let process = match (self.pid, self.start_time) {
             (Some(pid), Some(start_time)) => Some(crate::process::Proc { pid, start_time }),
             _ => None,
@@ -90,18 +90,18 @@ impl VmRow {
 
     /// The host key of its URI (`?` for a URI that no longer parses, which add and import
     /// refuse, so only a hand-edited database has one).
-    pub fn host(&self) -> String {
+    pub(crate) fn host(&self) -> String {
         host_key(&self.uri).unwrap_or_else(|_| "?".to_string())
     }
 
     /// Its worker's verdict as a reader judges it (`LiveOp::child`); `none` without one.
-    pub fn child(&self) -> Child {
+    pub(crate) fn child(&self) -> Child {
         self.live.as_ref().map_or(Child::None, LiveOp::child)
     }
 
     /// The row as the scheduling core sees it, with its worker judged as a reader judges it,
     /// so that a command asks the core what the next pass will make of it.
-    pub fn judged(&self) -> VmState {
+    pub(crate) fn judged(&self) -> VmState {
         VmState {
             name: self.name.clone(),
             kind: self.kind.clone(),
@@ -117,7 +117,7 @@ impl VmRow {
     }
 
     /// Whether `other` is another instance of the same domain key (uri, domain).
-    pub fn is_sibling(&self, other: &VmRow) -> bool {
+    pub(crate) fn is_sibling(&self, other: &VmRow) -> bool {
         self.name != other.name && self.uri == other.uri && self.domain == other.domain
     }
 }
@@ -173,25 +173,25 @@ fn from_row(r: &Row) -> rusqlite::Result<VmRow> {
 }
 
 /// The VM called `name`, if registered.
-pub fn get(conn: &Connection, name: &str) -> Result<Option<VmRow>> {
+pub(crate) fn get(conn: &Connection, name: &str) -> Result<Option<VmRow>> {
     let sql = format!("{SELECT} WHERE v.name = ?1");
     Ok(conn.query_row(&sql, [name], from_row).optional()?)
 }
 
 /// The names of every VM, in one query: what a job is checked against.
-pub fn names(conn: &Connection) -> Result<HashSet<String>> {
+pub(crate) fn names(conn: &Connection) -> Result<HashSet<String>> {
     let mut stmt = conn.prepare_cached("SELECT name FROM vms")?;
     let names = stmt.query_map([], |r| r.get(0))?;
     Ok(names.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The VM called `name`; an unknown one is bad input (exit 2).
-pub fn require(conn: &Connection, name: &str) -> Result<VmRow> {
+pub(crate) fn require(conn: &Connection, name: &str) -> Result<VmRow> {
     get(conn, name)?.ok_or_else(|| exit::bad_input(format!("unknown VM `{name}`")).into())
 }
 
 /// Every VM, by name.
-pub fn list(conn: &Connection) -> Result<Vec<VmRow>> {
+pub(crate) fn list(conn: &Connection) -> Result<Vec<VmRow>> {
     let sql = format!("{SELECT} ORDER BY v.name");
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([], from_row)?;
@@ -199,7 +199,7 @@ pub fn list(conn: &Connection) -> Result<Vec<VmRow>> {
 }
 
 /// Every VM of a domain name, under any URI, by name (siblings and other spellings).
-pub fn of_domain(conn: &Connection, domain: &str) -> Result<Vec<VmRow>> {
+pub(crate) fn of_domain(conn: &Connection, domain: &str) -> Result<Vec<VmRow>> {
     let sql = format!("{SELECT} WHERE v.domain = ?1 ORDER BY v.name");
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([domain], from_row)?;
@@ -207,7 +207,7 @@ pub fn of_domain(conn: &Connection, domain: &str) -> Result<Vec<VmRow>> {
 }
 
 /// Every VM whose domain libvirt gave this UUID, by name.
-pub fn of_uuid(conn: &Connection, uuid: &str) -> Result<Vec<VmRow>> {
+pub(crate) fn of_uuid(conn: &Connection, uuid: &str) -> Result<Vec<VmRow>> {
     let sql = format!("{SELECT} WHERE v.domain_uuid = ?1 ORDER BY v.name");
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([uuid], from_row)?;
@@ -255,7 +255,7 @@ pub fn insert(conn: &Connection, vm: &VmRow) -> Result<()> {
 }
 
 /// Replaces every column of the VM row called `vm.name`.
-pub fn update(conn: &Connection, vm: &VmRow) -> Result<()> {
+pub(crate) fn update(conn: &Connection, vm: &VmRow) -> Result<()> {
     save(
         conn,
         vm,
@@ -267,14 +267,14 @@ pub fn update(conn: &Connection, vm: &VmRow) -> Result<()> {
 }
 
 /// Deletes a VM row; its tasks and history keep its name.
-pub fn delete(conn: &Connection, name: &str) -> Result<()> {
+pub(crate) fn delete(conn: &Connection, name: &str) -> Result<()> {
     conn.prepare_cached("DELETE FROM vms WHERE name = ?1")?
         .execute([name])?;
     Ok(())
 }
 
 /// How many tasks wait for the VM (`queued`) and run on it (`running`).
-pub fn work(conn: &Connection, name: &str) -> Result<(u32, u32)> {
+pub(crate) fn work(conn: &Connection, name: &str) -> Result<(u32, u32)> {
     Ok(conn.prepare_cached("SELECT COUNT(*) FILTER (WHERE status = 'queued'), COUNT(*) FILTER (WHERE status = 'running')
          FROM tasks WHERE vm = ?1")?.query_row(
         [name],
@@ -283,7 +283,7 @@ pub fn work(conn: &Connection, name: &str) -> Result<(u32, u32)> {
 }
 
 /// Marks the VM's queued tasks `canceled` and returns their (job, step, task) numbers.
-pub fn cancel_queued_tasks(conn: &Connection, name: &str) -> Result<Vec<(i64, u32, u32)>> {
+pub(crate) fn cancel_queued_tasks(conn: &Connection, name: &str) -> Result<Vec<(i64, u32, u32)>> {
     let mut stmt = conn.prepare(
         "UPDATE tasks SET status = 'canceled', ended = ?2 WHERE vm = ?1 AND status = 'queued'
          RETURNING job, step, no",
@@ -302,21 +302,21 @@ pub fn cancel_queued_tasks(conn: &Connection, name: &str) -> Result<Vec<(i64, u3
 }
 
 /// Records that a monitor checked an offline VM now, so the next waits its interval.
-pub fn set_last_check(conn: &Connection, name: &str) -> Result<()> {
+pub(crate) fn set_last_check(conn: &Connection, name: &str) -> Result<()> {
     conn.prepare_cached("UPDATE vms SET last_check = ?1 WHERE name = ?2")?
         .execute(params![super::now(), name])?;
     Ok(())
 }
 
 /// Sets a VM's status (the caller records the change in the history).
-pub fn set_status(conn: &Connection, name: &str, status: VmStatus) -> Result<()> {
+pub(crate) fn set_status(conn: &Connection, name: &str, status: VmStatus) -> Result<()> {
     conn.prepare_cached("UPDATE vms SET status = ?1 WHERE name = ?2")?
         .execute(params![status.as_str(), name])?;
     Ok(())
 }
 
 /// Sets a VM's error count (a pass's classification decides it).
-pub fn set_errors(conn: &Connection, name: &str, errors: u32) -> Result<()> {
+pub(crate) fn set_errors(conn: &Connection, name: &str, errors: u32) -> Result<()> {
     conn.prepare_cached("UPDATE vms SET errors = ?1 WHERE name = ?2")?
         .execute(params![errors, name])?;
     Ok(())
@@ -324,7 +324,7 @@ pub fn set_errors(conn: &Connection, name: &str, errors: u32) -> Result<()> {
 
 /// The latest history entry that took the VM offline (a revert, power-off, monitor or
 /// readiness check that failed), as (time, detail): its last error.
-pub fn last_failure(conn: &Connection, name: &str) -> Result<Option<(String, String)>> {
+pub(crate) fn last_failure(conn: &Connection, name: &str) -> Result<Option<(String, String)>> {
     Ok(conn
         .prepare_cached(
             "SELECT time, detail FROM history WHERE vm = ?1 AND new_status = 'offline'

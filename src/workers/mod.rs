@@ -14,8 +14,9 @@ mod poweroff;
 
 mod revert;
 mod task;
-pub use task::{TASK_PATH, VARIABLES as TASK_VARIABLES};
-pub mod wait;
+pub(crate) use task::TASK_PATH;
+pub use task::VARIABLES as TASK_VARIABLES;
+pub(crate) mod wait;
 
 use crate::hypervisor::{self, HvError, Libvirt};
 use crate::model::VmStatus;
@@ -33,15 +34,15 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The folder of the worker log and the task logs, beside the database.
-pub fn logs_dir(db: &Path) -> PathBuf {
+pub(crate) fn logs_dir(db: &Path) -> PathBuf {
     data_dir(db).join("logs")
 }
 
 /// The worker log's name in `logs_dir`.
-pub const WORKERS_LOG: &str = "workers.log";
+pub(crate) const WORKERS_LOG: &str = "workers.log";
 
 /// Sends this process's stderr to the worker log: for a detached pass, which has no terminal.
-pub fn log_stderr(db: &Path) -> Result<()> {
+pub(crate) fn log_stderr(db: &Path) -> Result<()> {
     let log = open_log(db)?;
     nix::unistd::dup2_stderr(&log).context("cannot send messages to the worker log")?;
     Ok(())
@@ -49,7 +50,7 @@ pub fn log_stderr(db: &Path) -> Result<()> {
 
 /// Opens the worker log beside the database, `logs/workers.log`, for appending (workers have
 /// no terminal: their stderr goes there).
-pub fn open_log(db: &Path) -> Result<File> {
+pub(crate) fn open_log(db: &Path) -> Result<File> {
     crate::logs::open(db, Path::new("logs/workers.log"), true).context("cannot open the worker log")
 }
 
@@ -57,7 +58,12 @@ pub fn open_log(db: &Path) -> Result<File> {
 /// recorded it and releases it. The worker leaves the pass's session itself (so cron's exit
 /// does not kill it): spawning without a hook in the child lets the standard library use
 /// `posix_spawn`, whose cost does not grow with the memory the pass holds.
-pub fn spawn(db: &Path, timeout: Duration, operation: i64, log: &File) -> Result<(Child, Proc)> {
+pub(crate) fn spawn(
+    db: &Path,
+    timeout: Duration,
+    operation: i64,
+    log: &File,
+) -> Result<(Child, Proc)> {
     let child = Command::new(exe("vmsched-worker")?)
         .arg("--db")
         .arg(db)
@@ -73,13 +79,13 @@ pub fn spawn(db: &Path, timeout: Duration, operation: i64, log: &File) -> Result
 }
 
 /// A program of vmsched's installed beside the running one.
-pub fn exe(name: &str) -> Result<PathBuf> {
+pub(crate) fn exe(name: &str) -> Result<PathBuf> {
     let me = std::env::current_exe().context("cannot find the vmsched executable")?;
     Ok(me.with_file_name(name))
 }
 
 /// The folder of the database, where task logs live.
-pub fn data_dir(db: &Path) -> PathBuf {
+pub(crate) fn data_dir(db: &Path) -> PathBuf {
     db.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
@@ -123,7 +129,7 @@ pub fn run_waiting(db: &Path, id: i64, pid: i32, deadline: i64) -> Result<()> {
 /// `vmsched worker OP`: a released worker, now with libvirt, carries out a revert, power-off
 /// or monitor. It acts only when the operation still names this process (the same pid and
 /// start time as `vmsched-worker`'s, which it replaced).
-pub fn run_released(ctx: &Ctx, id: i64) -> Result<()> {
+pub(crate) fn run_released(ctx: &Ctx, id: i64) -> Result<()> {
     let mut store = Store::open(&ctx.db, Mode::Existing)?;
     let Some(op) = operations::get(store.conn(), id)? else {
         return Ok(());
@@ -146,7 +152,7 @@ pub fn run_released(ctx: &Ctx, id: i64) -> Result<()> {
 /// snapshot, else `mismatch ` and what libvirt shows; a libvirt error is exit 1. The task
 /// worker runs it right before a task's command, as a short-lived process, so the task's own
 /// long-lived worker never loads libvirt.
-pub fn check(ctx: &Ctx, id: i64, out: &mut dyn std::io::Write) -> Result<()> {
+pub(crate) fn check(ctx: &Ctx, id: i64, out: &mut dyn std::io::Write) -> Result<()> {
     let store = Store::open(&ctx.db, Mode::Existing)?;
     let op = operations::get(store.conn(), id)?.context("no such operation")?;
     let (vm, hv) = connect(ctx, &store, &op)?;

@@ -13,7 +13,7 @@ use crate::store::{vms, Store};
 use crate::Ctx;
 use anyhow::Result;
 
-pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let (vm, hv) = connect(ctx, store, op)?;
     let checked = hv.and_then(|hv| {
         if !hv.snapshots(&vm.domain)?.contains(&vm.snapshot) {

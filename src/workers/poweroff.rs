@@ -9,7 +9,7 @@ use crate::store::Store;
 use crate::Ctx;
 use anyhow::Result;
 
-pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let (vm, hv) = connect(ctx, store, op)?;
     match hv.and_then(|hv| hv.power_off(&vm.domain)) {
         Ok(()) => finish(

@@ -12,7 +12,7 @@ use crate::Ctx;
 use anyhow::{Context, Result};
 use std::time::Duration;
 
-pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let (vm, hv) = connect(ctx, store, op)?;
     let reverted = hv.and_then(|hv| {
         hv.revert(&vm.domain, &vm.snapshot)?;

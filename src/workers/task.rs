@@ -73,7 +73,7 @@ fn environment(vm: &vms::VmRow, (job, step, no): attempts::TaskKey) -> Vec<(&str
 /// image that holds nothing but the wait, so hundreds of waiting workers cost little memory).
 /// Returns only when the command did not start (the store, for asking a pass) or the `exec`
 /// failed (then it waits here).
-pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Store> {
+pub(crate) fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Store> {
     let key = op.task.context("task operation without a task")?;
     let task = attempts::attempt(store.conn(), key)?;
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
@@ -138,7 +138,7 @@ pub fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Stor
 }
 
 /// The search path of a task that sets none.
-pub const TASK_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const TASK_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// A task's environment before its `VMSCHED_*` variables: built from an allow-list, never
 /// the pass's environment (which may hold cron's or an admin's secrets, and which a task's log
@@ -164,7 +164,7 @@ fn base_env(db: &Path, job: &BTreeMap<String, String>) -> BTreeMap<String, Strin
 
 /// `vmsched-worker --wait`: waits for the task's command `pid` until the boot-clock
 /// `deadline` (ms), kills what it left behind, and records its result.
-pub fn wait_and_finish(db: &Path, id: i64, pid: i32, deadline: i64) -> Result<()> {
+pub(crate) fn wait_and_finish(db: &Path, id: i64, pid: i32, deadline: i64) -> Result<()> {
     // Kept across `exec`, set again in case the kernel did not.
     nix::sys::prctl::set_child_subreaper(true).context("cannot become a subreaper")?;
     let (status, code) = wait(Pid::from_raw(pid), deadline);

@@ -8,14 +8,14 @@ use std::process::Child;
 use std::time::Duration;
 
 /// A worker started by this pass.
-pub struct Started {
+pub(crate) struct Started {
     /// What the progress line says, e.g. `w10 revert`.
-    pub label: String,
-    pub child: Child,
+    pub(crate) label: String,
+    pub(crate) child: Child,
 }
 
 /// Waits for every worker to exit.
-pub fn wait_all(out: Output, started: Vec<Started>) -> Result<()> {
+pub(crate) fn wait_all(out: Output, started: Vec<Started>) -> Result<()> {
     let bars = MultiProgress::with_draw_target(if out.progress {
         ProgressDrawTarget::stderr()
     } else {

@@ -29,11 +29,11 @@ use hold::{hold, set_status};
 use std::time::Duration;
 
 /// One admin operation as asked on the command line.
-pub struct Request<'a> {
-    pub op: AdminOp,
-    pub vm: &'a str,
-    pub with: Overrides,
-    pub reason: Option<&'a str>,
+pub(crate) struct Request<'a> {
+    pub(crate) op: AdminOp,
+    pub(crate) vm: &'a str,
+    pub(crate) with: Overrides,
+    pub(crate) reason: Option<&'a str>,
 }
 
 /// The words and statuses of each operation.
@@ -91,7 +91,7 @@ pub(super) enum Outcome {
 }
 
 /// Runs an admin operation from start to end; see the module comment.
-pub fn run(ctx: &Ctx, req: &Request) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, req: &Request) -> Result<()> {
     interrupt::catch();
     let user = real_user();
     let mut store = ctx.open(Mode::Existing)?;

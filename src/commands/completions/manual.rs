@@ -10,15 +10,15 @@ use std::path::Path;
 
 /// One section: a paragraph, tagged entries (a name and what it means), then lines shown as
 /// they are (a file's contents).
-pub struct Section {
-    pub title: &'static str,
-    pub intro: String,
-    pub entries: Vec<(String, String)>,
-    pub literal: Vec<String>,
+pub(crate) struct Section {
+    pub(crate) title: &'static str,
+    pub(crate) intro: String,
+    pub(crate) entries: Vec<(String, String)>,
+    pub(crate) literal: Vec<String>,
 }
 
 /// The sections, in the order the page prints them.
-pub fn sections() -> Vec<Section> {
+pub(crate) fn sections() -> Vec<Section> {
     vec![exit_status(), environment(), files(), cron(), examples()]
 }
 
@@ -180,7 +180,7 @@ fn examples() -> Section {
 }
 
 /// Writes the sections as roff.
-pub fn render(out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn render(out: &mut dyn Write) -> std::io::Result<()> {
     for section in sections() {
         writeln!(out, ".SH \"{}\"", section.title)?;
         if !section.intro.is_empty() {
@@ -201,7 +201,7 @@ pub fn render(out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// Text made safe for roff: backslashes and minus signs escaped, no line starting as a request.
-pub fn roff(text: &str) -> String {
+pub(crate) fn roff(text: &str) -> String {
     let text = text.replace('\\', "\\e").replace('-', "\\-");
     if text.starts_with(['.', '\'']) {
         format!("\\&{text}")

@@ -12,7 +12,7 @@ use std::io::Write;
 /// Writes the script that registers vmsched's completion with `shell`: on <TAB> it runs
 /// `vmsched` (found on PATH) with `COMPLETE` set, which answers from the database
 /// (`crate::complete`). The script names no path, so one copy serves every installation.
-pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<()> {
     let name = shell.to_string();
     let shells = clap_complete::env::Shells::builtins();
     let completer = shells
@@ -37,7 +37,7 @@ const MAN_WIDTH: usize = 100;
 
 /// Writes the man page (roff): the options, every subcommand's, then the sections of
 /// `manual` (which `--help` points to instead of an EXTRA section).
-pub fn man(out: &mut dyn Write) -> Result<()> {
+pub(crate) fn man(out: &mut dyn Write) -> Result<()> {
     let cmd = Cli::command()
         .term_width(MAN_WIDTH)
         .after_long_help(None::<&str>);

@@ -21,7 +21,7 @@ use std::time::Duration;
 /// How long the demo waits for its jobs before giving up.
 const MAX_RUN: Duration = Duration::from_secs(600);
 
-pub fn run(ctx: &Ctx, args: &DemoArgs, out: &mut dyn Write) -> Result<u8> {
+pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, out: &mut dyn Write) -> Result<u8> {
     if args.check_task {
         return check_task(ctx);
     }

@@ -15,7 +15,7 @@ use std::io::Write;
 
 /// A probe's state, in the conventions' order and with their exit codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Probe {
+pub(crate) enum Probe {
     Ok = 0,
     Warning = 1,
     Critical = 2,
@@ -23,7 +23,7 @@ pub enum Probe {
 }
 
 impl Probe {
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Probe::Ok => "OK",
             Probe::Warning => "WARNING",
@@ -46,7 +46,7 @@ impl Probe {
 }
 
 /// The line vmsched prints when it fails itself, and its exit code.
-pub fn unknown(out: &mut dyn Write, error: &str) -> u8 {
+pub(crate) fn unknown(out: &mut dyn Write, error: &str) -> u8 {
     let _ = writeln!(out, "UNKNOWN: {}", one_line(error));
     Probe::Unknown as u8
 }

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 /// What libvirt says of one domain.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Live {
-    pub state: DomainState,
-    pub current: Option<String>,
-    pub snapshots: Vec<String>,
+pub(crate) struct Live {
+    pub(crate) state: DomainState,
+    pub(crate) current: Option<String>,
+    pub(crate) snapshots: Vec<String>,
 }
 
 /// Asks every host about its domains, one thread per URI, each within `timeout` per call.

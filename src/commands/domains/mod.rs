@@ -8,9 +8,8 @@ mod live;
 mod report;
 mod verdict;
 
-pub use check::unknown;
-pub use live::Live;
-pub use verdict::{verdict, Verdict};
+pub(crate) use check::unknown;
+pub(crate) use verdict::Verdict;
 
 use crate::cli::{DomainsCommand, DomainsShowArgs, Format};
 use crate::exit;
@@ -29,7 +28,7 @@ use std::io::Write;
 type Key = (String, String);
 
 /// Runs a `domains` subcommand; returns the exit code of a success.
-pub fn run(ctx: &Ctx, command: DomainsCommand, out: &mut dyn Write) -> Result<u8> {
+pub(crate) fn run(ctx: &Ctx, command: DomainsCommand, out: &mut dyn Write) -> Result<u8> {
     match command {
         DomainsCommand::Show(args) => show(ctx, &args, out),
         DomainsCommand::Check(args) => Ok(check::check(ctx, &args, out)),

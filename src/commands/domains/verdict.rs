@@ -11,7 +11,7 @@ use serde::Serialize;
 /// The verdict of a domain, in precedence order (the first that applies wins).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// libvirt could not be asked (host unreachable, no answer in time, another error).
     Unreachable,
     /// The domain, or an instance's snapshot, does not exist.
@@ -31,11 +31,11 @@ pub enum Verdict {
 
 impl Verdict {
     /// `ok` and `free` are fine; anything else makes `--check` exit 1.
-    pub fn is_fine(self) -> bool {
+    pub(crate) fn is_fine(self) -> bool {
         matches!(self, Verdict::Ok | Verdict::Free)
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Verdict::Unreachable => "unreachable",
             Verdict::Missing => "missing",
@@ -50,7 +50,7 @@ impl Verdict {
 
 /// The first verdict that applies (docs/interfaces.md). Without `live` only `conflict`, `ok` and
 /// `free` can apply.
-pub fn verdict(
+pub(crate) fn verdict(
     vms: &[VmRow],
     siblings: &Siblings,
     live: Option<&Result<Live, HvError>>,

@@ -24,7 +24,7 @@ struct Canceled {
 
 /// Cancels the queued tasks and stops the running ones in one transaction; the running
 /// tasks' workers and commands are killed once it has committed, and their VMs are dirty.
-pub fn cancel(ctx: &Ctx, args: &JobCancelArgs, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn cancel(ctx: &Ctx, args: &JobCancelArgs, out: &mut dyn Write) -> Result<()> {
     let mut store = ctx.open(Mode::Existing)?;
     let user = real_user();
     let (job, outcome) = store.write(|tx| {

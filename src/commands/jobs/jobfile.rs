@@ -38,12 +38,12 @@ struct StepSpec {
 from_maps_only!(FileSpec: "a table", StepSpec: "a `[[step]]` table");
 
 /// The priority of a job that names none.
-pub const DEFAULT_PRIORITY: i64 = 5;
+pub(crate) const DEFAULT_PRIORITY: i64 = 5;
 /// The task timeout (seconds) of a step that names none.
-pub const DEFAULT_TIMEOUT: u64 = 300;
+pub(crate) const DEFAULT_TIMEOUT: u64 = 300;
 /// The longest task timeout (seconds), as long as the longest setting: deadlines computed
 /// from it cannot overflow.
-pub const MAX_TIMEOUT: u64 = u32::MAX as u64;
+pub(crate) const MAX_TIMEOUT: u64 = u32::MAX as u64;
 
 fn default_priority() -> i64 {
     DEFAULT_PRIORITY
@@ -52,7 +52,7 @@ fn default_priority() -> i64 {
 /// Checks a variable a job sets for its tasks: a shell-like name (letters, digits, `_`, not
 /// starting with a digit) outside the `VMSCHED_` names vmsched sets itself, and a value
 /// without NUL (which no environment can hold).
-pub fn check_env(name: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_env(name: &str, value: &str) -> Result<(), String> {
     let shell_like = name
         .chars()
         .enumerate()
@@ -77,27 +77,27 @@ pub fn check_env(name: &str, value: &str) -> Result<(), String> {
 /// A checked job file: steps numbered so that each one's `previous` is below its `no`.
 #[derive(Debug)]
 pub struct JobFile {
-    pub priority: i64,
-    pub remarks: Option<String>,
+    pub(crate) priority: i64,
+    pub(crate) remarks: Option<String>,
     /// The variables of the file's `[env]` table.
-    pub env: BTreeMap<String, String>,
+    pub(crate) env: BTreeMap<String, String>,
     pub steps: Vec<NewStep>,
     /// Every VM the job names, to check again inside the write transaction.
-    pub vms: NamedVms,
+    pub(crate) vms: NamedVms,
 }
 
 /// Every VM a job names, in the order written, with its line in the job file; `file` is
 /// `None` for a job given by `--vm` arguments.
 #[derive(Debug)]
-pub struct NamedVms {
-    pub file: Option<String>,
-    pub named: Vec<(String, Option<usize>)>,
+pub(crate) struct NamedVms {
+    pub(crate) file: Option<String>,
+    pub(crate) named: Vec<(String, Option<usize>)>,
 }
 
 impl NamedVms {
     /// Fails on the first VM, in the order written, that `known` does not know, with the error
     /// `parse` gives for it.
-    pub fn check(&self, known: &dyn Fn(&str) -> Result<bool>) -> Result<()> {
+    pub(crate) fn check(&self, known: &dyn Fn(&str) -> Result<bool>) -> Result<()> {
         for (vm, line) in &self.named {
             if !known(vm)? {
                 return Err(unknown_vm(self.file.as_deref(), *line, vm));
@@ -108,7 +108,7 @@ impl NamedVms {
 }
 
 /// An unknown VM: in a job file, at its line; given by `--vm`, with a hint.
-pub fn unknown_vm(file: Option<&str>, line: Option<usize>, vm: &str) -> anyhow::Error {
+pub(crate) fn unknown_vm(file: Option<&str>, line: Option<usize>, vm: &str) -> anyhow::Error {
     let message = format!("unknown VM `{vm}`");
     match file {
         Some(file) => file_error(file, line, "vms", &message),

@@ -15,7 +15,7 @@ use std::path::Path;
 /// a `== job 1 step 1 task 2 (w7), attempt 1 ==` line. Tasks without that attempt are reported
 /// on stderr (bad input when no selected task has it); a missing file makes the exit code 1
 /// once everything else is printed.
-pub fn log(ctx: &Ctx, args: &JobLogArgs, out: &mut dyn Write) -> Result<u8> {
+pub(crate) fn log(ctx: &Ctx, args: &JobLogArgs, out: &mut dyn Write) -> Result<u8> {
     let store = ctx.open(Mode::Read)?;
     let detail = found(jobs::load(store.conn(), args.id)?, args.id)?;
     let tasks: Vec<&TaskRow> = detail

@@ -15,7 +15,7 @@ use anyhow::Result;
 use std::io::Write;
 
 /// Runs one `jobs` subcommand; returns the exit code of a success.
-pub fn run(ctx: &Ctx, command: JobsCommand, out: &mut dyn Write) -> Result<u8> {
+pub(crate) fn run(ctx: &Ctx, command: JobsCommand, out: &mut dyn Write) -> Result<u8> {
     let done = |()| exit::OK;
     match command {
         JobsCommand::Submit(args) => submit::submit(ctx, args, out).map(done),

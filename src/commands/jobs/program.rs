@@ -10,7 +10,7 @@ use std::path::Path;
 /// and made absolute, or a bare name kept as given once found on `search`, the `PATH` the task
 /// will run with (the job's own, else `workers::task::TASK_PATH`). Bad input when it does not
 /// exist, is not a file, or has no execute permission.
-pub fn resolve(program: &str, base: &Path, search: &str) -> Result<String, Exit> {
+pub(crate) fn resolve(program: &str, base: &Path, search: &str) -> Result<String, Exit> {
     if !program.contains('/') {
         let found = search
             .split(':')

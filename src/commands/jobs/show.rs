@@ -88,7 +88,7 @@ impl<'a, S> JobJson<'a, S> {
 }
 
 /// `jobs list [--status S] [--user U]`: every job by id.
-pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open(Mode::Read)?;
     let jobs = jobs::list(store.conn(), args.status, args.user.as_deref())?;
     if ctx.out.format == Format::Json {
@@ -130,7 +130,7 @@ pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
 
 /// `jobs show ID`: the job, then its steps and their tasks, then why its queued tasks wait.
 /// The job and the state the reasons come from are read in one transaction.
-pub fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open(Mode::Read)?;
     let (detail, waiting, history) = store.read(|tx| {
         Ok((

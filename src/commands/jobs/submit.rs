@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 /// Parses, checks and orders the job against the VMs as they are, then stores it in one short
 /// transaction that only checks the VMs again and writes, so a refused job leaves nothing
 /// behind; prints the new job's id.
-pub fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn submit(ctx: &Ctx, args: JobSubmitArgs, out: &mut dyn Write) -> Result<()> {
     let source = match &args.file {
         Some(path) => Some((
             path.display().to_string(),

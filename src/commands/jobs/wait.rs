@@ -17,7 +17,7 @@ const POLL: Duration = Duration::from_millis(500);
 
 /// Waits for the job to end and prints its status; exit 0 when it completed, 1 when it ended
 /// otherwise or `--max-wait` passed first.
-pub fn wait(ctx: &Ctx, args: &JobWaitArgs, out: &mut dyn Write) -> Result<u8> {
+pub(crate) fn wait(ctx: &Ctx, args: &JobWaitArgs, out: &mut dyn Write) -> Result<u8> {
     let store = ctx.open(Mode::Existing)?;
     let deadline = args
         .max_wait

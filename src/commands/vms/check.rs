@@ -63,9 +63,9 @@ impl Checked {
 /// A VM the check refuses: its index among the checked VMs, the field at fault (`domain` or
 /// `snapshot`) and the error (exit 2).
 pub(super) struct Refusal {
-    pub index: usize,
-    pub field: &'static str,
-    pub error: Exit,
+    pub(crate) index: usize,
+    pub(crate) field: &'static str,
+    pub(crate) error: Exit,
 }
 
 /// Asks libvirt about the domain and snapshot of every VM: each (uri, domain) once, the hosts

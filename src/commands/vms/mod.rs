@@ -23,7 +23,7 @@ use serde::Serialize;
 use std::io::Write;
 
 /// Runs a `vms` subcommand.
-pub fn run(ctx: &Ctx, command: VmsCommand, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn run(ctx: &Ctx, command: VmsCommand, out: &mut dyn Write) -> Result<()> {
     match command {
         VmsCommand::Add(args) => add(ctx, args),
         VmsCommand::Set(args) => set(ctx, &args),

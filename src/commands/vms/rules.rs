@@ -289,10 +289,10 @@ fn record(
 /// stopped worker, to kill once the transaction has committed.
 pub(super) struct Removed {
     /// Queued tasks canceled (running tasks stopped and canceled not included).
-    pub canceled: usize,
+    pub(crate) canceled: usize,
     /// Running tasks stopped, then canceled.
-    pub stopped: usize,
-    pub kill: Vec<Proc>,
+    pub(crate) stopped: usize,
+    pub(crate) kill: Vec<Proc>,
 }
 
 /// Removes a VM; refused (exit 3) while tasks wait for or run on it or its worker is live,

@@ -5,16 +5,16 @@ use crate::model::{Limits, VmStatus};
 
 /// One host's limits and counters (§3): counts of its enabled VMs by status, and its tasks.
 pub(crate) struct Host {
-    pub limits: Limits,
-    pub paused: bool,
-    pub active: u32,
-    pub idle: u32,
-    pub reverting: u32,
-    pub sleeping: u32,
-    pub running: u32,
-    pub dirty: u32,
-    pub dirty_child: u32,
-    pub queued: u32,
+    pub(crate) limits: Limits,
+    pub(crate) paused: bool,
+    pub(crate) active: u32,
+    pub(crate) idle: u32,
+    pub(crate) reverting: u32,
+    pub(crate) sleeping: u32,
+    pub(crate) running: u32,
+    pub(crate) dirty: u32,
+    pub(crate) dirty_child: u32,
+    pub(crate) queued: u32,
 }
 
 impl Host {
@@ -53,7 +53,7 @@ impl Host {
     }
 
     /// Reverts allowed at once: fewer while a task runs, so tests keep their speed (§6 step 2).
-    pub fn max_reverts(&self) -> u32 {
+    pub(crate) fn max_reverts(&self) -> u32 {
         if self.running > 0 {
             self.limits.max_reverts_while_running
         } else {

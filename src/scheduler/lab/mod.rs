@@ -16,23 +16,23 @@ use std::ops::Range;
 
 /// A job with its steps in visiting order (§1.4): they are `Lab::steps[steps]`.
 pub(crate) struct JobView<'s> {
-    pub job: &'s JobState,
-    pub steps: Range<usize>,
+    pub(crate) job: &'s JobState,
+    pub(crate) steps: Range<usize>,
 }
 
 /// A step with its tasks in visiting order: they are `Lab::tasks[tasks]`.
 #[derive(Clone)]
 pub(crate) struct StepView<'s> {
-    pub step: &'s StepState,
-    pub tasks: Range<usize>,
+    pub(crate) step: &'s StepState,
+    pub(crate) tasks: Range<usize>,
 }
 
 /// A task with the index of its VM, looked up once per pass.
 #[derive(Clone, Copy)]
 pub(crate) struct TaskView<'s> {
-    pub task: &'s TaskState,
+    pub(crate) task: &'s TaskState,
     /// `None` when no VM of the state has the task's VM name.
-    pub vm: Option<usize>,
+    pub(crate) vm: Option<usize>,
 }
 
 /// A task recorded as running: (job, step, task, tries).
@@ -41,28 +41,28 @@ pub(crate) type RunningTask = (i64, u32, u32, u32);
 /// The working state of a pass: VMs in name order, jobs in job order, hosts, domains, and the
 /// tasks that classification ended.
 pub(crate) struct Lab<'s> {
-    pub state: &'s State,
-    pub vms: Vec<Vm<'s>>,
-    pub jobs: Vec<JobView<'s>>,
+    pub(crate) state: &'s State,
+    pub(crate) vms: Vec<Vm<'s>>,
+    pub(crate) jobs: Vec<JobView<'s>>,
     /// The steps of all jobs, each job's together (one vector for the whole pass, as few
     /// allocations as possible on a queue of a hundred thousand tasks).
-    pub steps: Vec<StepView<'s>>,
+    pub(crate) steps: Vec<StepView<'s>>,
     /// The tasks of all steps, each step's together.
-    pub tasks: Vec<TaskView<'s>>,
+    pub(crate) tasks: Vec<TaskView<'s>>,
     /// The hosts, in the order their VMs first appear by name; `Vm::host_ix` points here.
-    pub hosts: Vec<Host>,
+    pub(crate) hosts: Vec<Host>,
     /// The tasks recorded as running on each VM, by VM index, in job, step, task order.
-    pub running: BTreeMap<usize, Vec<RunningTask>>,
-    pub domains: BTreeMap<DomainKey, Domain>,
+    pub(crate) running: BTreeMap<usize, Vec<RunningTask>>,
+    pub(crate) domains: BTreeMap<DomainKey, Domain>,
     /// Tasks ended by classification, by (job, step, task): a requeued task is queued for the
     /// rest of the pass, a failed one is finished.
-    pub ended: BTreeMap<(i64, u32, u32), TaskStatus>,
+    pub(crate) ended: BTreeMap<(i64, u32, u32), TaskStatus>,
 }
 
 impl<'s> Lab<'s> {
     /// Builds the working state with every recorded worker taken as live until classification
     /// says otherwise, and the hosts counted from that.
-    pub fn new(state: &'s State) -> Lab<'s> {
+    pub(crate) fn new(state: &'s State) -> Lab<'s> {
         // A URI is parsed once, not once per VM: a host has many VMs.
         let mut host_of: HashMap<&str, String, FxBuildHasher> = HashMap::default();
         let mut vms: Vec<Vm> = state
@@ -156,19 +156,19 @@ impl<'s> Lab<'s> {
 
     /// The index of a VM by name (VMs are sorted by name).
     #[cfg(test)]
-    pub fn index(&self, name: &str) -> Option<usize> {
+    pub(crate) fn index(&self, name: &str) -> Option<usize> {
         self.vms
             .binary_search_by(|vm| vm.row.name.as_str().cmp(name))
             .ok()
     }
 
     /// The host of VM `i`.
-    pub fn host(&self, i: usize) -> &Host {
+    pub(crate) fn host(&self, i: usize) -> &Host {
         &self.hosts[self.vms[i].host_ix]
     }
 
     /// The host of VM `i`, to count a decision.
-    pub fn host_mut(&mut self, i: usize) -> &mut Host {
+    pub(crate) fn host_mut(&mut self, i: usize) -> &mut Host {
         &mut self.hosts[self.vms[i].host_ix]
     }
 
@@ -182,7 +182,7 @@ impl<'s> Lab<'s> {
 
     /// Changes a VM's status and worker, keeping its host's counters in step (§3, last
     /// paragraph: later decisions see earlier ones).
-    pub fn set(&mut self, i: usize, status: VmStatus, live_child: bool) {
+    pub(crate) fn set(&mut self, i: usize, status: VmStatus, live_child: bool) {
         self.tally(i, false);
         self.vms[i].status = status;
         self.vms[i].live_child = live_child;
@@ -190,7 +190,7 @@ impl<'s> Lab<'s> {
     }
 
     /// Sets a VM's status without an operation and says so in a `mark` action.
-    pub fn mark(&mut self, i: usize, status: VmStatus, reason: &str) -> Action {
+    pub(crate) fn mark(&mut self, i: usize, status: VmStatus, reason: &str) -> Action {
         self.set(i, status, false);
         Action::Mark {
             vm: self.vms[i].row.name.clone(),
@@ -200,7 +200,7 @@ impl<'s> Lab<'s> {
     }
 
     /// Kills a VM's worker (its status stays) and says so in a `kill` action.
-    pub fn kill(&mut self, i: usize, reason: &str) -> Action {
+    pub(crate) fn kill(&mut self, i: usize, reason: &str) -> Action {
         self.set(i, self.vms[i].status, false);
         Action::Kill {
             vm: self.vms[i].row.name.clone(),
@@ -210,7 +210,7 @@ impl<'s> Lab<'s> {
 
     /// A task's status for this pass: as recorded, unless classification ended it (only
     /// running tasks are ended, so no other task is looked up).
-    pub fn task_status(&self, job: i64, step: u32, task: &TaskState) -> TaskStatus {
+    pub(crate) fn task_status(&self, job: i64, step: u32, task: &TaskState) -> TaskStatus {
         if task.status != TaskStatus::Running {
             return task.status;
         }

@@ -7,37 +7,37 @@ use crate::scheduler::ownership::{DomainKey, Standing};
 /// A VM as the pass sees it: its row, plus what the pass has decided about it so far.
 pub(crate) struct Vm<'s> {
     /// The VM as the state file gives it (the pass never changes it).
-    pub row: &'s VmState,
+    pub(crate) row: &'s VmState,
     /// Its host key: limits and counters are per host.
-    pub host: String,
+    pub(crate) host: String,
     /// Its host's place in `Lab::hosts`.
-    pub host_ix: usize,
+    pub(crate) host_ix: usize,
     /// Its status as decided so far in this pass.
-    pub status: VmStatus,
+    pub(crate) status: VmStatus,
     /// A worker acts on this VM and goes on doing so: alive and not killed by this pass, or
     /// started by it. Such a VM may not start anything new (§5.1).
-    pub live_child: bool,
+    pub(crate) live_child: bool,
     /// Doing something that must not be disturbed (§3).
-    pub busy: bool,
+    pub(crate) busy: bool,
     /// Powered on but expendable: may be stolen or sacrificed (§3, §5.2, §6).
-    pub lamb: bool,
+    pub(crate) lamb: bool,
     /// Consecutive failures, as classification updates them.
-    pub errors: u32,
+    pub(crate) errors: u32,
 }
 
 impl<'s> Vm<'s> {
     /// The VM's name, as actions and reasons show it.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.row.name
     }
 
     /// Retired and deleted VMs are never scheduled nor counted.
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         self.row.role.is_enabled()
     }
 
     /// Its standing for registration, as classification left it (§3 step 4).
-    pub fn standing(&self) -> Standing<'s> {
+    pub(crate) fn standing(&self) -> Standing<'s> {
         Standing {
             name: &self.row.name,
             status: self.status,
@@ -48,13 +48,13 @@ impl<'s> Vm<'s> {
     }
 
     /// The domain this instance shares with its siblings.
-    pub fn domain_key(&self) -> DomainKey {
+    pub(crate) fn domain_key(&self) -> DomainKey {
         (self.row.uri.clone(), self.row.domain.clone())
     }
 
     /// How unlikely the VM is to be needed by the next job (§4.4); also breaks sacrifice ties,
     /// so the least useful VM goes first. Disabled roles never reach here.
-    pub fn niceness(&self) -> u32 {
+    pub(crate) fn niceness(&self) -> u32 {
         let role = match self.row.role {
             Role::Base => 0,
             Role::Winetest => 10,

@@ -15,22 +15,22 @@ use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 
 /// A task as (job, step, task).
-pub type TaskKey = (i64, u32, u32);
+pub(crate) type TaskKey = (i64, u32, u32);
 
 /// What a task worker runs.
-pub struct Attempt {
-    pub command: Vec<String>,
-    pub timeout: u64,
+pub(crate) struct Attempt {
+    pub(crate) command: Vec<String>,
+    pub(crate) timeout: u64,
     /// The attempt's log, relative to the database's folder.
-    pub log: String,
+    pub(crate) log: String,
     /// The variables the job sets for its tasks.
-    pub env: BTreeMap<String, String>,
+    pub(crate) env: BTreeMap<String, String>,
 }
 
 /// How an attempt ended without a result of the command's own (an attempt that has one ends
 /// with the task's status, `completed`, `failed` or `timeout`, or `canceled` by `jobs cancel`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NoResult {
+pub(crate) enum NoResult {
     /// The command could not start (or the snapshot could not be checked); its log says why.
     NotStarted,
     /// The domain did not run the VM's snapshot, so the command was not started.
@@ -43,7 +43,7 @@ pub enum NoResult {
 
 impl NoResult {
     /// The word stored in `attempts.result` and shown by `jobs show`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             NoResult::NotStarted => "not-started",
             NoResult::WrongSnapshot => "wrong-snapshot",
@@ -55,24 +55,24 @@ impl NoResult {
 
 /// A row of `attempts`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AttemptRow {
-    pub step: u32,
-    pub task: u32,
+pub(crate) struct AttemptRow {
+    pub(crate) step: u32,
+    pub(crate) task: u32,
     /// 1 for the task's first attempt.
-    pub no: u32,
+    pub(crate) no: u32,
     /// RFC 3339 UTC; `None` for an attempt recorded before attempts had rows.
-    pub started: Option<String>,
-    pub ended: Option<String>,
+    pub(crate) started: Option<String>,
+    pub(crate) ended: Option<String>,
     /// `None` while the attempt runs: a task status or a `NoResult` word (or `unknown`).
-    pub result: Option<String>,
-    pub exit_code: Option<i64>,
+    pub(crate) result: Option<String>,
+    pub(crate) exit_code: Option<i64>,
     /// Relative to the database's folder.
-    pub log: String,
+    pub(crate) log: String,
 }
 
 /// Marks the task running with a new attempt and its log (`logs/<job>/<step>/<task>.<n>.log`)
 /// and returns its timeout. The caller rolls the job up.
-pub fn start(conn: &Connection, (job, step, no): TaskKey) -> Result<u64> {
+pub(crate) fn start(conn: &Connection, (job, step, no): TaskKey) -> Result<u64> {
     let (attempts, timeout): (u32, u64) = conn
         .prepare_cached(
             "SELECT attempts, timeout FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3",
@@ -111,7 +111,7 @@ fn end_attempt(
 }
 
 /// Every attempt of a job's tasks, by step, task and attempt.
-pub fn of_job(conn: &Connection, job: i64) -> Result<Vec<AttemptRow>> {
+pub(crate) fn of_job(conn: &Connection, job: i64) -> Result<Vec<AttemptRow>> {
     let mut stmt = conn.prepare(
         "SELECT step, task, no, started, ended, result, exit_code, log FROM attempts
          WHERE job = ?1 ORDER BY step, task, no",
@@ -132,7 +132,7 @@ pub fn of_job(conn: &Connection, job: i64) -> Result<Vec<AttemptRow>> {
 }
 
 /// The command, timeout, log and job variables of a task's current attempt.
-pub fn attempt(conn: &Connection, (job, step, no): TaskKey) -> Result<Attempt> {
+pub(crate) fn attempt(conn: &Connection, (job, step, no): TaskKey) -> Result<Attempt> {
     let (command, timeout, log, env): (String, u64, Option<String>, Option<String>) = conn
         .query_row(
             "SELECT s.command, t.timeout, t.log, j.env FROM tasks t
@@ -157,7 +157,7 @@ pub fn attempt(conn: &Connection, (job, step, no): TaskKey) -> Result<Attempt> {
 
 /// Records the end of a running task: the command's own result (final), or `canceled`. A
 /// task that is no longer running (canceled meanwhile) keeps its status.
-pub fn finish(
+pub(crate) fn finish(
     conn: &Connection,
     key: TaskKey,
     status: TaskStatus,
@@ -186,7 +186,7 @@ fn record_end(
 /// Ends an attempt that gave no result of the command's own (the worker died, the command
 /// could not start), as `how`: the try counts, and the task is requeued (`queued`) or ends
 /// with `status` (e.g. `boterror`). The caller rolls the job up.
-pub fn end_without_result(
+pub(crate) fn end_without_result(
     conn: &Connection,
     key @ (job, step, no): TaskKey,
     status: TaskStatus,
@@ -202,7 +202,7 @@ pub fn end_without_result(
 }
 
 /// The status of a task whose attempt gave no result: requeued while tries remain.
-pub fn retry_status(
+pub(crate) fn retry_status(
     conn: &Connection,
     (job, step, no): TaskKey,
     max_tries: u32,
@@ -220,7 +220,7 @@ pub fn retry_status(
 /// Cancels a running task: ends its worker's operation (the VM becomes dirty) and the task.
 /// Returns the worker's processes, to kill once the transaction has committed. The caller
 /// rolls the job up (once, however many tasks it cancels).
-pub fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> Result<Vec<Proc>> {
+pub(crate) fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> Result<Vec<Proc>> {
     let key = (task.job, task.step, task.no);
     let mut kill = Vec::new();
     if let Some(op) = operations::live_for(conn, &task.vm)?.filter(|op| op.task == Some(key)) {
@@ -244,7 +244,7 @@ pub fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> Result<V
 }
 
 /// The tasks recorded as running on a VM, in (job, step, task) order.
-pub fn running_on(conn: &Connection, vm: &str) -> Result<Vec<TaskKey>> {
+pub(crate) fn running_on(conn: &Connection, vm: &str) -> Result<Vec<TaskKey>> {
     let mut stmt = conn.prepare(
         "SELECT job, step, no FROM tasks WHERE vm = ?1 AND status = 'running' ORDER BY job, step, no",
     )?;
@@ -255,7 +255,7 @@ pub fn running_on(conn: &Connection, vm: &str) -> Result<Vec<TaskKey>> {
 /// Puts a running task back in the queue without counting a try: an admin stopped it
 /// (`revert --force`) or its domain was not on the snapshot, so the attempt says nothing about
 /// the task. The attempt still counts, and ends as `how`.
-pub fn requeue_uncounted(
+pub(crate) fn requeue_uncounted(
     conn: &Connection,
     key @ (job, step, no): TaskKey,
     how: NoResult,

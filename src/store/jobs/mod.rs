@@ -1,14 +1,14 @@
 //! The jobs, steps and tasks tables: submitting, listing, loading and cancelling jobs, and the
 //! roll-up of task statuses into step and job statuses (in `rollup`).
 
-pub mod attempts;
+pub(crate) mod attempts;
 mod rollup;
 mod rows;
 #[cfg(test)]
 mod tests;
 
 pub use rollup::roll_up;
-pub use rows::{JobRow, StepRow, TaskRow};
+pub(crate) use rows::{JobRow, StepRow, TaskRow};
 
 use rows::{job_row, step_row, task_row, JOB_COLUMNS, STEP_COLUMNS, TASK_COLUMNS};
 
@@ -21,39 +21,39 @@ use std::collections::BTreeMap;
 
 /// A job with its step and task counts, for listings.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JobSummary {
-    pub job: JobRow,
-    pub steps: u32,
-    pub tasks: u32,
+pub(crate) struct JobSummary {
+    pub(crate) job: JobRow,
+    pub(crate) steps: u32,
+    pub(crate) tasks: u32,
 }
 
 /// A job with its steps (by `no`), each with its tasks (by `no`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JobDetail {
-    pub job: JobRow,
-    pub steps: Vec<StepDetail>,
+pub(crate) struct JobDetail {
+    pub(crate) job: JobRow,
+    pub(crate) steps: Vec<StepDetail>,
 }
 
 /// A step with its tasks.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StepDetail {
-    pub step: StepRow,
-    pub tasks: Vec<TaskRow>,
+pub(crate) struct StepDetail {
+    pub(crate) step: StepRow,
+    pub(crate) tasks: Vec<TaskRow>,
 }
 
 /// A job about to be inserted; validation is the caller's.
 #[derive(Clone, Debug)]
-pub struct NewJob {
-    pub priority: i64,
+pub(crate) struct NewJob {
+    pub(crate) priority: i64,
     /// The real user.
-    pub user: String,
+    pub(crate) user: String,
     /// The user it is submitted for, when someone else.
-    pub on_behalf_of: Option<String>,
+    pub(crate) on_behalf_of: Option<String>,
     /// The variables its tasks get (checked by the caller).
-    pub env: BTreeMap<String, String>,
-    pub remarks: Option<String>,
+    pub(crate) env: BTreeMap<String, String>,
+    pub(crate) remarks: Option<String>,
     /// Numbered 1, 2, ... in this order.
-    pub steps: Vec<NewStep>,
+    pub(crate) steps: Vec<NewStep>,
 }
 
 /// A step about to be inserted: one task per VM, numbered 1, 2, ... in this order.
@@ -69,7 +69,7 @@ pub struct NewStep {
 /// Inserts a job with its steps and tasks; call it inside `Store::write` so it is all or
 /// nothing; records `job N submitted` in the history. Returns the new job id. The step and
 /// task inserts are prepared once: a job file may have tens of thousands of steps.
-pub fn insert(conn: &Connection, job: &NewJob) -> Result<i64> {
+pub(crate) fn insert(conn: &Connection, job: &NewJob) -> Result<i64> {
     let env = (!job.env.is_empty())
         .then(|| serde_json::to_string(&job.env))
         .transpose()?;
@@ -120,7 +120,7 @@ pub fn insert(conn: &Connection, job: &NewJob) -> Result<i64> {
 
 /// Every job (optionally of one status, and of one user: who submitted it or for whom) by id,
 /// with its step and task counts.
-pub fn list(
+pub(crate) fn list(
     conn: &Connection,
     status: Option<TaskStatus>,
     user: Option<&str>,
@@ -145,7 +145,7 @@ pub fn list(
 }
 
 /// The newest `limit` jobs, newest first: what completion offers for a job id.
-pub fn newest(conn: &Connection, limit: u32) -> Result<Vec<JobRow>> {
+pub(crate) fn newest(conn: &Connection, limit: u32) -> Result<Vec<JobRow>> {
     let sql = format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT ?1");
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([limit], job_row)?;
@@ -153,13 +153,13 @@ pub fn newest(conn: &Connection, limit: u32) -> Result<Vec<JobRow>> {
 }
 
 /// One job's row, or `None` when there is no such job.
-pub fn job(conn: &Connection, id: i64) -> Result<Option<JobRow>> {
+pub(crate) fn job(conn: &Connection, id: i64) -> Result<Option<JobRow>> {
     let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
     Ok(conn.query_row(&sql, [id], job_row).optional()?)
 }
 
 /// One job with its steps and tasks, or `None` when there is no such job.
-pub fn load(conn: &Connection, id: i64) -> Result<Option<JobDetail>> {
+pub(crate) fn load(conn: &Connection, id: i64) -> Result<Option<JobDetail>> {
     let Some(job) = job(conn, id)? else {
         return Ok(None);
     };
@@ -182,28 +182,16 @@ pub fn load(conn: &Connection, id: i64) -> Result<Option<JobDetail>> {
     Ok(Some(JobDetail { job, steps }))
 }
 
-/// The jobs that still have work (queued or running), in scheduling order (priority, then
-/// id), each with its steps and tasks: what a scheduling pass plans from.
-pub fn active(conn: &Connection) -> Result<Vec<JobDetail>> {
-    let ids: Vec<i64> = conn
-        .prepare("SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY priority, id")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    ids.into_iter()
-        .filter_map(|id| load(conn, id).transpose())
-        .collect()
-}
-
 /// The running tasks of a job, by step and task. `jobs cancel` cancels only queued tasks; this
 /// is the hook through which running ones are found so their workers can be stopped (the task
 /// worker then records the task's end and rolls the job up).
-pub fn running_tasks(conn: &Connection, job: i64) -> Result<Vec<TaskRow>> {
+pub(crate) fn running_tasks(conn: &Connection, job: i64) -> Result<Vec<TaskRow>> {
     tasks_where(conn, "job = ?1 AND status = 'running'", job)
 }
 
 /// Cancels the queued tasks of a job, records each in the history (VM = the task's VM) and
 /// rolls the job up; call it inside `Store::write`. Returns the canceled tasks.
-pub fn cancel_queued(
+pub(crate) fn cancel_queued(
     conn: &Connection,
     job: i64,
     user: &str,

@@ -6,59 +6,59 @@ use std::collections::BTreeMap;
 
 /// A row of `jobs`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JobRow {
-    pub id: i64,
+pub(crate) struct JobRow {
+    pub(crate) id: i64,
     /// A niceness: lower runs first.
-    pub priority: i64,
-    pub status: TaskStatus,
+    pub(crate) priority: i64,
+    pub(crate) status: TaskStatus,
     /// The real user who submitted it.
-    pub user: String,
+    pub(crate) user: String,
     /// The user it was submitted for (`jobs submit --user`), when someone else.
-    pub on_behalf_of: Option<String>,
+    pub(crate) on_behalf_of: Option<String>,
     /// The variables its tasks get on top of the allow-listed ones, by name.
-    pub env: BTreeMap<String, String>,
-    pub remarks: Option<String>,
+    pub(crate) env: BTreeMap<String, String>,
+    pub(crate) remarks: Option<String>,
     /// RFC 3339 UTC.
-    pub submitted: String,
+    pub(crate) submitted: String,
     /// RFC 3339 UTC, set once the job has ended.
-    pub ended: Option<String>,
+    pub(crate) ended: Option<String>,
 }
 
 /// A row of `steps`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StepRow {
-    pub job: i64,
-    pub no: u32,
-    pub name: Option<String>,
+pub(crate) struct StepRow {
+    pub(crate) job: i64,
+    pub(crate) no: u32,
+    pub(crate) name: Option<String>,
     /// The step this one waits for; always below `no`.
-    pub previous: Option<u32>,
-    pub status: TaskStatus,
+    pub(crate) previous: Option<u32>,
+    pub(crate) status: TaskStatus,
     /// Seconds; the default of the step's tasks.
-    pub timeout: u64,
+    pub(crate) timeout: u64,
     /// The argument vector every task of the step runs.
-    pub command: Vec<String>,
+    pub(crate) command: Vec<String>,
 }
 
 /// A row of `tasks`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TaskRow {
-    pub job: i64,
-    pub step: u32,
-    pub no: u32,
+pub(crate) struct TaskRow {
+    pub(crate) job: i64,
+    pub(crate) step: u32,
+    pub(crate) no: u32,
     /// The VM instance, by name.
-    pub vm: String,
-    pub status: TaskStatus,
+    pub(crate) vm: String,
+    pub(crate) status: TaskStatus,
     /// Seconds.
-    pub timeout: u64,
+    pub(crate) timeout: u64,
     /// Attempts that ended without the command's own result: what decides `boterror`.
-    pub tries: u32,
+    pub(crate) tries: u32,
     /// Every start (or try to start) of the command, however it ended.
-    pub attempts: u32,
-    pub started: Option<String>,
-    pub ended: Option<String>,
-    pub exit_code: Option<i64>,
+    pub(crate) attempts: u32,
+    pub(crate) started: Option<String>,
+    pub(crate) ended: Option<String>,
+    pub(crate) exit_code: Option<i64>,
     /// The log file of the latest attempt.
-    pub log: Option<String>,
+    pub(crate) log: Option<String>,
 }
 
 pub(super) const JOB_COLUMNS: &str =
