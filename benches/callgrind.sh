@@ -47,6 +47,6 @@ for size in $SIZES; do
         'SELECT * FROM vms; SELECT * FROM jobs; SELECT * FROM steps; SELECT * FROM tasks;'
     echo "| $size | $(count "$out/state") | $(count "$out/state" vmsched::model::State::from_json) \
 | $(count "$out/state" vmsched::scheduler::plan) | $(count "$out/db") \
-| $(count "$out/db" vmsched::commands::schedule::judged) | $(count "$out/db" vmsched::scheduler::plan) \
+| $(count "$out/db" vmsched::pass::judge) | $(count "$out/db" vmsched::scheduler::plan) \
 | $(count "$out/sqlite") |"
 done

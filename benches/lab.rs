@@ -52,13 +52,13 @@ pub const SIZES: [Size; 3] = [
 ];
 
 /// A generated lab: the state a pass plans from, plus what only the database holds.
-pub struct Lab {
+pub struct GeneratedLab {
     pub state: State,
     /// Finished jobs (completed, failed, canceled), stored but never loaded by a pass.
     pub finished: Vec<JobState>,
 }
 
-impl Lab {
+impl GeneratedLab {
     /// Rows the pass reads: VMs, jobs, steps and tasks of the state.
     pub fn rows(&self) -> usize {
         let (mut steps, mut tasks) = (0, 0);
@@ -115,7 +115,7 @@ const KINDS: [&str; 4] = ["build", "win32", "win64", "wine"];
 const SNAPSHOTS: [&str; 3] = ["base", "fr", "ja"];
 
 /// Generates the lab of `size` from `seed`.
-pub fn generate(size: Size, seed: u64) -> Lab {
+pub fn generate(size: Size, seed: u64) -> GeneratedLab {
     let mut rng = Rng(seed);
     let vms = vms(size, &mut rng);
     let mut hosts = std::collections::BTreeMap::new();
@@ -132,7 +132,7 @@ pub fn generate(size: Size, seed: u64) -> Lab {
         );
     }
     let (jobs, finished) = jobs(size, &vms, &mut rng);
-    Lab {
+    GeneratedLab {
         state: State {
             limits: LimitSpec {
                 max_active: Some(3),
@@ -323,7 +323,7 @@ fn jobs(size: Size, vms: &[VmState], rng: &mut Rng) -> (Vec<JobState>, Vec<JobSt
 }
 
 /// Writes the state file as `vmsched state export` does (pretty JSON).
-pub fn write_state(lab: &Lab, path: &Path) -> Result<()> {
+pub fn write_state(lab: &GeneratedLab, path: &Path) -> Result<()> {
     let text = serde_json::to_string_pretty(&lab.state)?;
     std::fs::write(path, text + "\n")?;
     Ok(())
@@ -331,7 +331,7 @@ pub fn write_state(lab: &Lab, path: &Path) -> Result<()> {
 
 /// Writes the lab as a new database through the real schema, in one transaction. A running
 /// VM's operation names a pid that does not exist, so the pass judges its worker dead.
-pub fn write_db(lab: &Lab, path: &Path) -> Result<()> {
+pub fn write_db(lab: &GeneratedLab, path: &Path) -> Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let mut file = path.as_os_str().to_owned();
         file.push(suffix);

@@ -15,7 +15,7 @@
 
 mod lab;
 
-use lab::{Lab, Size, SIZES};
+use lab::{GeneratedLab, Size, SIZES};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -296,7 +296,7 @@ fn check_same_state(bin: &Path, state_file: &Path, db_file: &Path) {
     );
 }
 
-fn bench(o: &Options, size: Size, lab: &Lab, state_file: &Path, db_file: &Path) -> Row {
+fn bench(o: &Options, size: Size, lab: &GeneratedLab, state_file: &Path, db_file: &Path) -> Row {
     let runs = o.runs.max(1);
     let text = std::fs::read_to_string(state_file).expect("state file");
     // In-process breakdown, each stage run back to back after one warm-up run.
@@ -419,7 +419,7 @@ fn report(o: &Options, rows: &[Row]) {
         );
     }
     println!();
-    println!("In-process, ms median / min: parse = `State::from_json`, load = `judged` on the database, plan = `plan`, print = the table");
+    println!("In-process, ms median / min: parse = `State::from_json`, load = `pass::judge` on the database, plan = `plan`, print = the table");
     println!();
     println!("| size | parse | load | (a) plan | plan peak heap MiB | print |");
     println!("|---|---|---|---|---|---|");

@@ -160,13 +160,14 @@ pub(crate) fn settings() -> Vec<CompletionCandidate> {
         .collect()
 }
 
-fn words(words: &[&'static str]) -> Vec<CompletionCandidate> {
+/// Each of a word enum's words, as a candidate.
+fn word_candidates(words: &[&'static str]) -> Vec<CompletionCandidate> {
     words.iter().map(CompletionCandidate::new).collect()
 }
 
 /// VM statuses.
 pub(crate) fn vm_statuses() -> Vec<CompletionCandidate> {
-    words(VmStatus::WORDS)
+    word_candidates(VmStatus::WORDS)
 }
 
 /// The VM statuses `vms set --status` accepts.
@@ -179,10 +180,10 @@ pub(crate) fn settable_statuses() -> Vec<CompletionCandidate> {
 
 /// Task and job statuses.
 pub(crate) fn task_statuses() -> Vec<CompletionCandidate> {
-    words(TaskStatus::WORDS)
+    word_candidates(TaskStatus::WORDS)
 }
 
 /// Roles.
 pub(crate) fn roles() -> Vec<CompletionCandidate> {
-    words(Role::WORDS)
+    word_candidates(Role::WORDS)
 }

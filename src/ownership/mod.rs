@@ -1,6 +1,6 @@
 //! Who owns a shared domain as the next pass will judge it, for the commands that read the
 //! database (`domains show`, `vms set`, `revert`, `poweroff`), and what an admin operation
-//! must override to act on it. Pure: the callers judge each worker first (`VmRow::judged`),
+//! must override to act on it. Pure: the callers judge each worker first (`VmRow::to_vm_state`),
 //! and the judgement of the rows is the core's (`scheduler::Standing`,
 //! `scheduler::Registration`), so these commands and the pass cannot disagree.
 

@@ -1,7 +1,7 @@
 //! Classification (docs/rules.md §3): children verdicts, disabled VMs, the busy and lamb sets,
 //! the tasks of dead workers, host counters, and the monitors of offline VMs.
 
-use super::{ownership, Action, Lab};
+use super::{ownership, Action, WorkingState};
 use crate::model::{Child, State, TaskStatus, VmState, VmStatus};
 
 /// Classification actions with the index of the VM they concern, sorted by it at the end so
@@ -10,8 +10,8 @@ type Out = Vec<(usize, Action)>;
 
 /// Classifies every VM in name order, then registers domain owners and resolves conflicts.
 /// Returns the working state and the classification actions, by VM name.
-pub(crate) fn classify(state: &State) -> (Lab<'_>, Vec<Action>) {
-    let mut lab = Lab::new(state);
+pub(crate) fn classify(state: &State) -> (WorkingState<'_>, Vec<Action>) {
+    let mut lab = WorkingState::new(state);
     let mut out = Out::new();
     for i in 0..lab.vms.len() {
         let was = lab.vms[i].status;
@@ -128,7 +128,7 @@ fn died(c: &mut Classified, max_errors: u32) {
 /// Ends the tasks recorded as running on a VM whose task worker is gone, in job, step, task
 /// order: requeued while tries remain, else failed. They are decided before tasks are
 /// scheduled, so a requeued task may start again in this very pass.
-fn end_tasks(lab: &mut Lab, i: usize, out: &mut Out) {
+fn end_tasks(lab: &mut WorkingState, i: usize, out: &mut Out) {
     let running = lab.running.get(&i).cloned().unwrap_or_default();
     for (job, step, task, tries) in running {
         let vm = lab.vms[i].row.name.clone();
@@ -159,7 +159,7 @@ fn end_tasks(lab: &mut Lab, i: usize, out: &mut Out) {
 /// §3 step 5: a monitor for each enabled VM that was already offline when the pass began,
 /// has no worker, is due for a check and owns its domain. Only owners get one, so a monitor never
 /// powers off a domain a sibling uses, and there is at most one per domain.
-pub(crate) fn monitors(lab: &mut Lab) -> Vec<Action> {
+pub(crate) fn monitors(lab: &mut WorkingState) -> Vec<Action> {
     let mut out = Vec::new();
     for i in 0..lab.vms.len() {
         let vm = &lab.vms[i];

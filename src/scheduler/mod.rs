@@ -3,21 +3,21 @@
 //! This file holds the output types, the pass's working state and the order of the phases.
 
 mod classify;
-mod lab;
 mod ownership;
 mod reverts;
 mod tasks;
 #[cfg(test)]
 mod tests;
 mod waits;
+mod working;
 
 use crate::model::{State, TaskStatus, VmStatus};
-use lab::{Lab, Vm};
 pub(crate) use ownership::{Group, Registration, Standing};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 pub(crate) use waits::TaskWait;
+use working::{Vm, WorkingState};
 
 /// One decision of a pass, in decision order (docs/interfaces.md, "Plan").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,7 +185,7 @@ pub(crate) fn explain(state: &State) -> (Plan, Vec<TaskWait>) {
     (plan, waits)
 }
 
-fn decide(state: &State) -> (Plan, Lab<'_>, tasks::Scheduled) {
+fn decide(state: &State) -> (Plan, WorkingState<'_>, tasks::Scheduled) {
     let (mut lab, mut actions) = classify::classify(state);
     actions.extend(classify::monitors(&mut lab));
     let mut scheduled = tasks::schedule(&mut lab);
@@ -228,7 +228,7 @@ pub(crate) struct HostCounts {
 
 /// The counts of every host key that has a VM, for `hosts list`.
 pub(crate) fn host_counts(state: &State) -> BTreeMap<String, HostCounts> {
-    let lab = Lab::new(state);
+    let lab = WorkingState::new(state);
     let mut out: BTreeMap<String, HostCounts> = BTreeMap::new();
     for vm in &lab.vms {
         let host = &lab.hosts[vm.host_ix];
@@ -254,7 +254,7 @@ pub(crate) fn host_counts(state: &State) -> BTreeMap<String, HostCounts> {
 
 /// The runnable and next-step needs that got neither a start nor a revert, in need order, so an
 /// admin sees first what matters most.
-fn waiting(lab: &Lab, scheduled: &tasks::Scheduled, actions: &[Action]) -> Vec<Waiting> {
+fn waiting(lab: &WorkingState, scheduled: &tasks::Scheduled, actions: &[Action]) -> Vec<Waiting> {
     let acted: BTreeSet<&str> = actions
         .iter()
         .filter_map(|action| match action {

@@ -1,7 +1,7 @@
 //! Domain ownership (docs/rules.md §5): registration order, conflicts, who may use a domain,
 //! steals, and the owners left after the plan.
 
-use super::{classify, Action, Lab, Owner};
+use super::{classify, Action, Owner, WorkingState};
 use crate::model::{VmState, VmStatus};
 use std::collections::BTreeMap;
 
@@ -140,7 +140,7 @@ impl Registration {
 
 /// Registers every VM of each domain (§3 step 4), then resolves conflicts (§5.1), pushing
 /// their actions. Every VM's domain gets an entry.
-pub(crate) fn register(lab: &mut Lab, out: &mut Vec<(usize, Action)>) {
+pub(crate) fn register(lab: &mut WorkingState, out: &mut Vec<(usize, Action)>) {
     let mut siblings: BTreeMap<DomainKey, Vec<usize>> = BTreeMap::new();
     for (i, vm) in lab.vms.iter().enumerate() {
         siblings.entry(vm.domain_key()).or_default().push(i);
@@ -161,7 +161,7 @@ pub(crate) fn register(lab: &mut Lab, out: &mut Vec<(usize, Action)>) {
 /// change it (maintenance, a live worker, a disabled VM kept for its worker), which freezes the
 /// domain; a lamb owner is set dirty so the domain is brought
 /// back to a known state by a power-off or a revert.
-fn resolve(lab: &mut Lab, users: &[usize], out: &mut Vec<(usize, Action)>) -> Domain {
+fn resolve(lab: &mut WorkingState, users: &[usize], out: &mut Vec<(usize, Action)>) -> Domain {
     let Some((&owner, others)) = users.split_first() else {
         return Domain::default();
     };
@@ -195,7 +195,7 @@ fn resolve(lab: &mut Lab, users: &[usize], out: &mut Vec<(usize, Action)>) -> Do
 
 /// Whether VM `i` may use its domain; `steal` allows taking it from an unclaimed lamb owner,
 /// which only a runnable need in the revert phase may do (§5.2).
-pub(crate) fn access(lab: &Lab, i: usize, steal: bool) -> Access {
+pub(crate) fn access(lab: &WorkingState, i: usize, steal: bool) -> Access {
     let vm = &lab.vms[i];
     let domain = &lab.domains[&vm.domain_key()];
     if domain.frozen {
@@ -224,7 +224,7 @@ pub(crate) fn access(lab: &Lab, i: usize, steal: bool) -> Access {
 /// Commits a revert's use of the domain: VM `i` becomes the owner, and a steal sets the
 /// displaced owner off (no power-off: the revert reconfigures the domain). Returns the
 /// displaced VM's name.
-pub(crate) fn take(lab: &mut Lab, i: usize, access: &Access) -> Option<String> {
+pub(crate) fn take(lab: &mut WorkingState, i: usize, access: &Access) -> Option<String> {
     let displaced = match *access {
         Access::Steal(o) => {
             lab.set(o, VmStatus::Off, false);
@@ -240,11 +240,11 @@ pub(crate) fn take(lab: &mut Lab, i: usize, access: &Access) -> Option<String> {
 }
 
 /// Keeps VM `i`'s domain for it while its revert waits for a sacrifice.
-pub(crate) fn reserve(lab: &mut Lab, i: usize) {
+pub(crate) fn reserve(lab: &mut WorkingState, i: usize) {
     domain_mut(lab, i).reserved = Some(i);
 }
 
-fn domain_mut<'a>(lab: &'a mut Lab, i: usize) -> &'a mut Domain {
+fn domain_mut<'a>(lab: &'a mut WorkingState, i: usize) -> &'a mut Domain {
     let key = lab.vms[i].domain_key();
     lab.domains
         .get_mut(&key)
@@ -252,7 +252,7 @@ fn domain_mut<'a>(lab: &'a mut Lab, i: usize) -> &'a mut Domain {
 }
 
 /// The non-free domains after the plan and their owners, by (uri, domain).
-pub(crate) fn owners(lab: &Lab) -> Vec<Owner> {
+pub(crate) fn owners(lab: &WorkingState) -> Vec<Owner> {
     lab.domains
         .iter()
         .filter_map(|((uri, domain), d)| {

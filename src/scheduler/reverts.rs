@@ -3,7 +3,7 @@
 
 use super::ownership::{self, Access};
 use super::tasks::{Needs, Tier};
-use super::{Action, Lab, Vm};
+use super::{Action, Vm, WorkingState};
 use crate::model::VmStatus;
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// Takes the needed VMs in priority order and reverts those the limits allow, sacrificing a
 /// lamb where a VM needs room; records in `waits` why each VM left alone waits.
 pub(crate) fn revert(
-    lab: &mut Lab,
+    lab: &mut WorkingState,
     needs: &Needs,
     waits: &mut BTreeMap<usize, String>,
 ) -> Vec<Action> {
@@ -25,7 +25,12 @@ pub(crate) fn revert(
 }
 
 /// §6 steps 0–7 for VM `i`: reverts it, or sacrifices a lamb for it, or says why not.
-fn consider(lab: &mut Lab, needs: &Needs, i: usize, out: &mut Vec<Action>) -> Result<(), String> {
+fn consider(
+    lab: &mut WorkingState,
+    needs: &Needs,
+    i: usize,
+    out: &mut Vec<Action>,
+) -> Result<(), String> {
     let access = obstacles(lab, needs, i)?;
     if needs_room(lab, needs, i, &access)? {
         let Some(victim) = victim(lab, needs, i, &access) else {
@@ -55,7 +60,7 @@ fn consider(lab: &mut Lab, needs: &Needs, i: usize, out: &mut Vec<Action>) -> Re
 
 /// §6 steps 0–4: the host, the VM, the revert limit, the previous step and the domain must all
 /// allow a revert now. Returns how the VM may use its domain.
-fn obstacles(lab: &Lab, needs: &Needs, i: usize) -> Result<Access, String> {
+fn obstacles(lab: &WorkingState, needs: &Needs, i: usize) -> Result<Access, String> {
     let vm = &lab.vms[i];
     let host = lab.host(i);
     if host.paused {
@@ -95,7 +100,12 @@ fn obstacles(lab: &Lab, needs: &Needs, i: usize) -> Result<Access, String> {
 
 /// §6 step 5: whether reverting VM `i` needs a sacrifice first (a steal frees the displaced
 /// owner's slot); an error when a future VM should not be prepared at all.
-fn needs_room(lab: &Lab, needs: &Needs, i: usize, access: &Access) -> Result<bool, String> {
+fn needs_room(
+    lab: &WorkingState,
+    needs: &Needs,
+    i: usize,
+    access: &Access,
+) -> Result<bool, String> {
     let host = lab.host(i);
     let limits = host.limits;
     let off = u32::from(lab.vms[i].status == VmStatus::Off);
@@ -130,7 +140,7 @@ fn describe(vm: &Vm) -> String {
 /// its domain, is needed only after `i`, and is not the owner `i` would displace; for a future
 /// VM only dirty ones (a ready VM is worth more than a guess). Dirty before sleeping before
 /// idle, then the least likely to be needed, then by name.
-fn victim(lab: &Lab, needs: &Needs, i: usize, access: &Access) -> Option<usize> {
+fn victim(lab: &WorkingState, needs: &Needs, i: usize, access: &Access) -> Option<usize> {
     let me = needs.key(i);
     let future = needs.tier(i) == Tier::Future;
     let displaced = match *access {
@@ -160,7 +170,7 @@ fn victim(lab: &Lab, needs: &Needs, i: usize, access: &Access) -> Option<usize> 
 
 /// Powers a VM off (a sacrifice, or a dirty VM nobody reverts); a sleeping victim's worker is
 /// killed by that power-off. The VM is busy until the power-off ends.
-fn power_off(lab: &mut Lab, i: usize, reason: &str, for_vm: Option<usize>) -> Action {
+fn power_off(lab: &mut WorkingState, i: usize, reason: &str, for_vm: Option<usize>) -> Action {
     lab.set(i, VmStatus::Dirty, true);
     let for_vm = for_vm.map(|f| lab.vms[f].row.name.clone());
     let vm = &mut lab.vms[i];
@@ -175,7 +185,7 @@ fn power_off(lab: &mut Lab, i: usize, reason: &str, for_vm: Option<usize>) -> Ac
 
 /// Powers off, by name, every lamb still dirty that may use its domain: nobody reverts it in
 /// this pass, so it should not hold the host's resources. Idle and sleeping lambs stay ready.
-pub(crate) fn power_off_dirty(lab: &mut Lab) -> Vec<Action> {
+pub(crate) fn power_off_dirty(lab: &mut WorkingState) -> Vec<Action> {
     let mut out = Vec::new();
     for i in 0..lab.vms.len() {
         let vm = &lab.vms[i];

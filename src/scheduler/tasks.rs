@@ -1,8 +1,8 @@
 //! Tasks and needed VMs (docs/rules.md §4): step readiness, task counters and starts, and the
 //! needed-VM entries with their priority tuples, future VMs included.
 
-use super::lab::{StepView, TaskView};
-use super::{ownership, Action, Counters, Lab};
+use super::working::{StepView, TaskView};
+use super::{ownership, Action, Counters, WorkingState};
 use crate::model::{JobState, StepState, TaskState, TaskStatus, VmStatus};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -73,7 +73,7 @@ impl Needs {
     /// an entry, dependencies included.
     fn add(
         &mut self,
-        lab: &Lab,
+        lab: &WorkingState,
         i: usize,
         tier: Tier,
         rank: u32,
@@ -124,10 +124,10 @@ pub(crate) struct Scheduled {
 
 /// A queued task of the pass and what it waits for before it can start (§4.2, §4.3).
 pub(crate) struct Held {
-    /// Its job in `Lab::jobs`.
+    /// Its job in `WorkingState::jobs`.
     pub(crate) job: usize,
     pub(crate) step: u32,
-    /// The task in `Lab::tasks`.
+    /// The task in `WorkingState::tasks`.
     pub(crate) task: usize,
     pub(crate) hold: Hold,
 }
@@ -146,7 +146,7 @@ pub(crate) enum Hold {
 
 /// Goes through the queued and running jobs in job order, then adds every enabled VM not in
 /// maintenance as a future VM (§4.4).
-pub(crate) fn schedule(lab: &mut Lab) -> Scheduled {
+pub(crate) fn schedule(lab: &mut WorkingState) -> Scheduled {
     let mut out = Scheduled::default();
     let jobs: Vec<usize> = (0..lab.jobs.len())
         .filter(|&j| !lab.jobs[j].job.status.is_done())
@@ -166,7 +166,7 @@ pub(crate) fn schedule(lab: &mut Lab) -> Scheduled {
 
 /// The steps of one job in order (§4.2, §4.3). `readied` holds, for each rank-0 step still
 /// being readied, the VMs its queued tasks need: they are the next step's dependencies.
-fn schedule_job(lab: &mut Lab, j: usize, rank: u32, out: &mut Scheduled) {
+fn schedule_job(lab: &mut WorkingState, j: usize, rank: u32, out: &mut Scheduled) {
     let (job, steps) = (lab.jobs[j].job, lab.jobs[j].steps.clone());
     let mut readied: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for s in steps {
@@ -255,7 +255,7 @@ fn step_rank(job: &JobState, step: &StepState, readied: &BTreeMap<u32, Vec<usize
 /// A queued task of a runnable step (§4.3): adds its VM as runnable, claims it, and starts the
 /// task on an idle VM when the host allows. Returns whether the step may still be readied.
 fn runnable_task(
-    lab: &mut Lab,
+    lab: &mut WorkingState,
     i: usize,
     (job, step, task): (i64, &StepState, &TaskState),
     rank: u32,
@@ -300,7 +300,7 @@ fn runnable_task(
 
 /// Why a task cannot start on idle VM `i` now, if it cannot (§4.3). Sleeping and dirty VMs
 /// count against the running limit: they still use the host's CPU and disks.
-fn start_refusal(lab: &Lab, i: usize) -> Option<String> {
+fn start_refusal(lab: &WorkingState, i: usize) -> Option<String> {
     let host = lab.host(i);
     let name = &lab.vms[i].host;
     let busy = host.sleeping + host.running + host.dirty;

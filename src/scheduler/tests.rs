@@ -3,7 +3,7 @@
 
 use super::ownership::{self, Access};
 use super::tasks::{self, Tier};
-use super::{classify, Lab};
+use super::{classify, WorkingState};
 use crate::model::{State, VmStatus};
 
 /// A state on host h1 from VMs (name, status, extra JSON fields; the domain defaults to the
@@ -48,14 +48,14 @@ fn job(id: i64, steps: &[&[&str]], chained: bool) -> String {
     format!(r#"{{"id":{id},"steps":[{}]}}"#, steps.join(","))
 }
 
-fn names(lab: &Lab, order: &[usize]) -> Vec<String> {
+fn names(lab: &WorkingState, order: &[usize]) -> Vec<String> {
     order
         .iter()
         .map(|&i| lab.vms[i].name().to_string())
         .collect()
 }
 
-fn at(lab: &Lab, name: &str) -> usize {
+fn at(lab: &WorkingState, name: &str) -> usize {
     lab.index(name).expect("a known VM")
 }
 
@@ -117,7 +117,7 @@ fn counters_follow_every_status_change() {
         "[]",
     );
     let (mut lab, _) = classify::classify(&s);
-    let counts = |lab: &Lab| {
+    let counts = |lab: &WorkingState| {
         let h = lab.host(0);
         (h.active, h.idle, h.running, h.dirty, h.dirty_child)
     };

@@ -3,7 +3,7 @@
 //! before its VM matters (a step that is not runnable yet, a disabled or maintenance VM).
 
 use super::tasks::{Hold, Scheduled};
-use super::{Action, Lab, Plan};
+use super::{Action, Plan, WorkingState};
 use crate::model::TaskStatus;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -34,7 +34,7 @@ impl Plan {
 }
 
 /// The queued tasks that `plan` does not start, in task order.
-pub(crate) fn tasks(lab: &Lab, scheduled: &Scheduled, plan: &Plan) -> Vec<TaskWait> {
+pub(crate) fn tasks(lab: &WorkingState, scheduled: &Scheduled, plan: &Plan) -> Vec<TaskWait> {
     let started: HashSet<(i64, u32, u32)> = plan
         .actions
         .iter()

@@ -136,20 +136,20 @@ pub(crate) fn save(
         return Ok(None);
     }
     put(conn, host, spec)?;
-    let mut words: Vec<String> = NAMES
+    let mut overrides: Vec<String> = NAMES
         .iter()
         .zip(named(&spec.limits()))
         .filter_map(|(name, value)| value.map(|v| format!("{name}={v}")))
         .collect();
     if spec.paused {
-        words.push("paused".to_string());
+        overrides.push("paused".to_string());
     }
-    let words = if words.is_empty() {
+    let overrides = if overrides.is_empty() {
         "no overrides".to_string()
     } else {
-        words.join(", ")
+        overrides.join(", ")
     };
-    let detail = history::detail(&format!("limits of {host}: {words}"), user, reason);
+    let detail = history::detail(&format!("limits of {host}: {overrides}"), user, reason);
     let entry = Entry {
         host: Some(host),
         detail: &detail,
@@ -158,5 +158,5 @@ pub(crate) fn save(
         ..Entry::default()
     };
     history::record(conn, &entry)?;
-    Ok(Some(words))
+    Ok(Some(overrides))
 }

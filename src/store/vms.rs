@@ -101,7 +101,7 @@ impl VmRow {
 
     /// The row as the scheduling core sees it, with its worker judged as a reader judges it,
     /// so that a command asks the core what the next pass will make of it.
-    pub(crate) fn judged(&self) -> VmState {
+    pub(crate) fn to_vm_state(&self) -> VmState {
         VmState {
             name: self.name.clone(),
             kind: self.kind.clone(),

@@ -32,14 +32,14 @@ pub(super) fn hold(
         .into_iter()
         .filter(|s| s.uri == vm.uri)
         .collect();
-    let states: Vec<VmState> = siblings.iter().map(|s| s.judged()).collect();
-    let judged = Siblings::of(&states, settings.max_errors);
+    let states: Vec<VmState> = siblings.iter().map(|s| s.to_vm_state()).collect();
+    let registered = Siblings::of(&states, settings.max_errors);
     let me = siblings
         .iter()
         .position(|s| s.name == vm.name)
         .expect("a VM is its own sibling");
-    let admission = admit(req.op, &judged, me, req.with)
-        .map_err(|refusal| refused(req, &siblings, &judged, &refusal))?;
+    let admission = admit(req.op, &registered, me, req.with)
+        .map_err(|refusal| refused(req, &siblings, &registered, &refusal))?;
     let mut kill = release(conn, &vm, user, "stopped", settings.max_task_tries)?;
     let mut displaced = Vec::new();
     for &(i, how) in &admission.displaced {
@@ -90,7 +90,7 @@ pub(super) fn hold(
 fn refused(
     req: &Request,
     siblings: &[VmRow],
-    judged: &Siblings,
+    registered: &Siblings,
     refusal: &Refusal,
 ) -> anyhow::Error {
     let blocker = &siblings[refusal.blocker];
@@ -104,7 +104,7 @@ fn refused(
         .hint("wait for it to end, or pass `--force` to stop it")
         .into();
     }
-    let owner = judged.owner() == Some(refusal.blocker);
+    let owner = registered.owner() == Some(refusal.blocker);
     let message = if owner {
         format!(
             "domain `{}` is owned by `{}` ({})",

@@ -4,7 +4,7 @@
 //! database and `vmsched-demo-` domains, and fails when any task saw a wrong snapshot.
 
 mod check_task;
-mod lab;
+mod domains;
 mod session;
 
 use crate::cli::DemoArgs;
@@ -13,7 +13,7 @@ use crate::workers::data_dir;
 use crate::{exit, Ctx};
 use anyhow::{bail, Context, Result};
 use check_task::check_task;
-use lab::{clean, create_domain, pick_uri, DOMAINS};
+use domains::{clean, create_domain, pick_uri, DOMAINS};
 use session::Demo;
 use std::io::Write;
 use std::time::Duration;

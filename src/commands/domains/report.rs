@@ -47,7 +47,7 @@ pub(super) fn entry(
     max_errors: u32,
     live: Option<&Result<Live, HvError>>,
 ) -> DomainJson {
-    let states: Vec<VmState> = vms.iter().map(|vm| vm.judged()).collect();
+    let states: Vec<VmState> = vms.iter().map(|vm| vm.to_vm_state()).collect();
     let siblings = Siblings::of(&states, max_errors);
     let verdict = verdict(&vms, &siblings, live);
     let missing: Vec<String> = match live {

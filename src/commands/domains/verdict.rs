@@ -112,7 +112,7 @@ mod tests {
     }
 
     fn judge(vms: &[VmRow], live: Option<&Result<Live, HvError>>) -> Verdict {
-        let states: Vec<_> = vms.iter().map(|vm| vm.judged()).collect();
+        let states: Vec<_> = vms.iter().map(|vm| vm.to_vm_state()).collect();
         verdict(vms, &Siblings::of(&states, 3), live)
     }
 

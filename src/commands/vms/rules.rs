@@ -201,7 +201,7 @@ fn check_safety(conn: &Conn, old: &VmRow, new: &VmRow) -> Result<()> {
     let siblings: Vec<VmState> = vms::of_domain(conn, &new.domain)?
         .iter()
         .filter(|s| s.is_sibling(new))
-        .map(|s| s.judged())
+        .map(|s| s.to_vm_state())
         .collect();
     let max_errors = settings::load(conn)?.max_errors;
     let in_use = Siblings::of(&siblings, max_errors)

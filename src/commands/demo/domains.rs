@@ -1,4 +1,4 @@
-//! The demo's lab on a local hypervisor: which URI it uses, and its tiny domains with their
+//! The demo's side of the hypervisor: which URI it uses, and its tiny domains with their
 //! snapshots, created and removed through `virsh`.
 
 use crate::hypervisor::{self, Hypervisor};

@@ -14,13 +14,13 @@ use rustc_hash::FxBuildHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-/// A job with its steps in visiting order (§1.4): they are `Lab::steps[steps]`.
+/// A job with its steps in visiting order (§1.4): they are `WorkingState::steps[steps]`.
 pub(crate) struct JobView<'s> {
     pub(crate) job: &'s JobState,
     pub(crate) steps: Range<usize>,
 }
 
-/// A step with its tasks in visiting order: they are `Lab::tasks[tasks]`.
+/// A step with its tasks in visiting order: they are `WorkingState::tasks[tasks]`.
 #[derive(Clone)]
 pub(crate) struct StepView<'s> {
     pub(crate) step: &'s StepState,
@@ -40,7 +40,7 @@ pub(crate) type RunningTask = (i64, u32, u32, u32);
 
 /// The working state of a pass: VMs in name order, jobs in job order, hosts, domains, and the
 /// tasks that classification ended.
-pub(crate) struct Lab<'s> {
+pub(crate) struct WorkingState<'s> {
     pub(crate) state: &'s State,
     pub(crate) vms: Vec<Vm<'s>>,
     pub(crate) jobs: Vec<JobView<'s>>,
@@ -59,10 +59,10 @@ pub(crate) struct Lab<'s> {
     pub(crate) ended: BTreeMap<(i64, u32, u32), TaskStatus>,
 }
 
-impl<'s> Lab<'s> {
+impl<'s> WorkingState<'s> {
     /// Builds the working state with every recorded worker taken as live until classification
     /// says otherwise, and the hosts counted from that.
-    pub(crate) fn new(state: &'s State) -> Lab<'s> {
+    pub(crate) fn new(state: &'s State) -> WorkingState<'s> {
         // A URI is parsed once, not once per VM: a host has many VMs.
         let mut host_of: HashMap<&str, String, FxBuildHasher> = HashMap::default();
         let mut vms: Vec<Vm> = state
@@ -137,7 +137,7 @@ impl<'s> Lab<'s> {
                 steps: first_step..steps.len(),
             });
         }
-        let mut lab = Lab {
+        let mut lab = WorkingState {
             state,
             vms,
             jobs,

@@ -10,7 +10,7 @@ pub(crate) struct Vm<'s> {
     pub(crate) row: &'s VmState,
     /// Its host key: limits and counters are per host.
     pub(crate) host: String,
-    /// Its host's place in `Lab::hosts`.
+    /// Its host's place in `WorkingState::hosts`.
     pub(crate) host_ix: usize,
     /// Its status as decided so far in this pass.
     pub(crate) status: VmStatus,
