@@ -5,7 +5,7 @@ use crate::cli::{Format, HostSetArgs, HostsCommand};
 use crate::exit::bad_input;
 use crate::model::{host_key, HostSpec, LimitSpec, Limits};
 use crate::output;
-use crate::store::history::{self, current_user, Entry};
+use crate::store::history::{self, current_user, Entry, Event, Kind};
 use crate::store::hosts::{self, GLOBAL};
 use crate::store::{vms, Conn, Mode};
 use crate::Ctx;
@@ -96,10 +96,8 @@ pub(crate) fn save(
     let detail = history::detail(&format!("limits of {host}: {words}"), user, reason);
     let entry = Entry {
         host: Some(host),
-        detail: &detail,
-        user,
         reason,
-        ..Entry::default()
+        ..Entry::new(user, Event::new(Kind::Admin, &detail))
     };
     history::record(conn, &entry)?;
     Ok(Some(words))

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004-boot-deadlines-and-id.sql"),
     include_str!("migrations/0005-domain-uuid.sql"),
     include_str!("migrations/0006-drop-unused-operation-columns.sql"),
+    include_str!("migrations/0008-typed-history.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -15,6 +15,7 @@ mod domains;
 mod e2e;
 mod events;
 mod generated;
+mod history;
 mod hv;
 mod import;
 mod invariants;

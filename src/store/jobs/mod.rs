@@ -12,7 +12,7 @@ pub use rows::{JobRow, StepRow, TaskRow};
 
 use rows::{job_row, step_row, task_row, JOB_COLUMNS, STEP_COLUMNS, TASK_COLUMNS};
 
-use super::history::{self, Entry};
+use super::history::{self, Entry, Event, Kind};
 use super::now;
 use crate::model::TaskStatus;
 use anyhow::{Context, Result};
@@ -177,15 +177,16 @@ pub fn cancel_queued(
         )?;
         let host = super::vms::get(conn, &task.vm)?.map(|vm| vm.host());
         let detail = format!("canceled {} {} {}", task.job, task.step, task.no);
+        let event = Event::new(Kind::Task, &detail)
+            .task((task.job, task.step, task.no))
+            .result(crate::model::TaskStatus::Canceled.as_str());
         history::record(
             conn,
             &Entry {
                 vm: Some(&task.vm),
                 host: host.as_deref(),
-                detail: &detail,
-                user,
                 reason,
-                ..Entry::default()
+                ..Entry::new(user, event)
             },
         )?;
     }
