@@ -40,6 +40,9 @@ _vmsched() {
             vmsched,man)
                 cmd="vmsched__subcmd__man"
                 ;;
+            vmsched,metrics)
+                cmd="vmsched__subcmd__metrics"
+                ;;
             vmsched,migrate)
                 cmd="vmsched__subcmd__migrate"
                 ;;
@@ -57,6 +60,9 @@ _vmsched() {
                 ;;
             vmsched,state)
                 cmd="vmsched__subcmd__state"
+                ;;
+            vmsched,stats)
+                cmd="vmsched__subcmd__stats"
                 ;;
             vmsched,vms)
                 cmd="vmsched__subcmd__vms"
@@ -100,6 +106,9 @@ _vmsched() {
             vmsched__subcmd__help,man)
                 cmd="vmsched__subcmd__help__subcmd__man"
                 ;;
+            vmsched__subcmd__help,metrics)
+                cmd="vmsched__subcmd__help__subcmd__metrics"
+                ;;
             vmsched__subcmd__help,migrate)
                 cmd="vmsched__subcmd__help__subcmd__migrate"
                 ;;
@@ -117,6 +126,9 @@ _vmsched() {
                 ;;
             vmsched__subcmd__help,state)
                 cmd="vmsched__subcmd__help__subcmd__state"
+                ;;
+            vmsched__subcmd__help,stats)
+                cmd="vmsched__subcmd__help__subcmd__stats"
                 ;;
             vmsched__subcmd__help,vms)
                 cmd="vmsched__subcmd__help__subcmd__vms"
@@ -308,7 +320,7 @@ _vmsched() {
 
     case "${cmd}" in
         vmsched)
-            opts="-v -q -h -V --db --format --timeout --verbose --quiet --no-progress --help --version vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help"
+            opts="-v -q -h -V --db --format --timeout --verbose --quiet --no-progress --help --version vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -496,7 +508,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__help)
-            opts="vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help"
+            opts="vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -747,6 +759,20 @@ _vmsched() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vmsched__subcmd__help__subcmd__metrics)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vmsched__subcmd__help__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -862,6 +888,20 @@ _vmsched() {
         vmsched__subcmd__help__subcmd__state__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vmsched__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1523,6 +1563,36 @@ _vmsched() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vmsched__subcmd__metrics)
+            opts="-v -q -h -V --textfile --db --format --timeout --verbose --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --textfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vmsched__subcmd__migrate)
             opts="-v -q -h -V --force --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1868,6 +1938,44 @@ _vmsched() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vmsched__subcmd__stats)
+            opts="-v -q -h -V --since --vm --host --db --format --timeout --verbose --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

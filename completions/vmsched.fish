@@ -43,6 +43,8 @@ complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "poweroff" -d 'Power
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "schedule-once" -d 'Run one scheduling pass (what cron runs every minute)'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "state" -d 'Export the live scheduling state'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "history" -d 'Show the history of status changes and decisions'
+complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "stats" -d 'Per VM and per host over a period: reverts, time in each status, tasks, errors'
+complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "metrics" -d 'Print metrics in Prometheus\'s text format, or write them for node_exporter'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "migrate" -d 'Migrate the database to this version\'s schema'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "demo" -d 'Run the demo: a small lab on a local hypervisor, jobs, passes until done'
 complete -c vmsched -n "__fish_vmsched_needs_command" -f -a "completions" -d 'Print shell completions'
@@ -406,6 +408,28 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s q -l quiet -
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s V -l version -d 'Print version'
+complete -c vmsched -n "__fish_vmsched_using_subcommand stats" -l since -d 'The period: since a duration ago (<n>[smhd]) or an RFC 3339 time' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand stats" -l vm -d 'Only this VM' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand stats" -l host -d 'Only the VMs of this host key' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand stats" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand stats" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON for scripts'"
+complete -c vmsched -n "__fish_vmsched_using_subcommand stats" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand stats" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
+complete -c vmsched -n "__fish_vmsched_using_subcommand stats" -s q -l quiet -d 'Say only errors'
+complete -c vmsched -n "__fish_vmsched_using_subcommand stats" -l no-progress -d 'Never show progress bars or spinners'
+complete -c vmsched -n "__fish_vmsched_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmsched -n "__fish_vmsched_using_subcommand stats" -s V -l version -d 'Print version'
+complete -c vmsched -n "__fish_vmsched_using_subcommand metrics" -l textfile -d 'Write them to this file atomically (for node_exporter\'s textfile collector) instead of stdout' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand metrics" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
+complete -c vmsched -n "__fish_vmsched_using_subcommand metrics" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
+json\t'JSON for scripts'"
+complete -c vmsched -n "__fish_vmsched_using_subcommand metrics" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand metrics" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
+complete -c vmsched -n "__fish_vmsched_using_subcommand metrics" -s q -l quiet -d 'Say only errors'
+complete -c vmsched -n "__fish_vmsched_using_subcommand metrics" -l no-progress -d 'Never show progress bars or spinners'
+complete -c vmsched -n "__fish_vmsched_using_subcommand metrics" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmsched -n "__fish_vmsched_using_subcommand metrics" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
@@ -456,22 +480,24 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -s q -l quiet -d
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -l no-progress -d 'Never show progress bars or spinners'
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand worker" -s V -l version -d 'Print version'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "vms" -d 'Manage VM instances'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "hosts" -d 'Show and set per-host limits'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "settings" -d 'Show and change settings'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "jobs" -d 'Submit, list and follow jobs'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "domains" -d 'Show shared domains, their owner and what libvirt says'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "revert" -d 'Revert a VM to its snapshot now, in the foreground (Ctrl-C leaves it offline)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "poweroff" -d 'Power a VM\'s domain off now, in the foreground (Ctrl-C leaves it offline)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "schedule-once" -d 'Run one scheduling pass (what cron runs every minute)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "state" -d 'Export the live scheduling state'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "history" -d 'Show the history of status changes and decisions'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "migrate" -d 'Migrate the database to this version\'s schema'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "demo" -d 'Run the demo: a small lab on a local hypervisor, jobs, passes until done'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "completions" -d 'Print shell completions'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "man" -d 'Print the man page (roff)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "worker" -d 'Carry out a released revert, power-off or monitor (started by vmsched-worker)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "vms" -d 'Manage VM instances'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "hosts" -d 'Show and set per-host limits'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "settings" -d 'Show and change settings'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "jobs" -d 'Submit, list and follow jobs'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "domains" -d 'Show shared domains, their owner and what libvirt says'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "revert" -d 'Revert a VM to its snapshot now, in the foreground (Ctrl-C leaves it offline)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "poweroff" -d 'Power a VM\'s domain off now, in the foreground (Ctrl-C leaves it offline)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "schedule-once" -d 'Run one scheduling pass (what cron runs every minute)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "state" -d 'Export the live scheduling state'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "history" -d 'Show the history of status changes and decisions'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "stats" -d 'Per VM and per host over a period: reverts, time in each status, tasks, errors'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "metrics" -d 'Print metrics in Prometheus\'s text format, or write them for node_exporter'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "migrate" -d 'Migrate the database to this version\'s schema'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "demo" -d 'Run the demo: a small lab on a local hypervisor, jobs, passes until done'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "completions" -d 'Print shell completions'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "man" -d 'Print the man page (roff)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "worker" -d 'Carry out a released revert, power-off or monitor (started by vmsched-worker)'
+complete -c vmsched -n "__fish_vmsched_using_subcommand help; and not __fish_seen_subcommand_from vms hosts settings jobs domains revert poweroff schedule-once state history stats metrics migrate demo completions man worker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from vms" -f -a "add" -d 'Register a VM instance (it starts `off`)'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from vms" -f -a "set" -d 'Change a VM instance'
 complete -c vmsched -n "__fish_vmsched_using_subcommand help; and __fish_seen_subcommand_from vms" -f -a "remove" -d 'Remove a VM instance'

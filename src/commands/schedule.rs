@@ -93,10 +93,16 @@ pub fn read_state_file(path: &Path) -> Result<State> {
         .map_err(|e| exit::bad_input(format!("`{}`: {e}", path.display())).into())
 }
 
-/// One stderr line per VM that went offline and per task that ended in `boterror` since the
-/// previous pass, so cron mails them.
+/// One stderr line per VM that went offline, per task that ended in `boterror` and per VM
+/// found silent (`silence_alert`) since the previous pass, so cron mails them. Silences are
+/// looked for here, by cron's and admins' passes only, so passes on events stay as short.
 fn report(store: &mut Store, out: Output) -> Result<()> {
-    for line in store.write(|tx| crate::store::history::take_alerts(tx))? {
+    let lines = store.write(|tx| {
+        let silence = settings::load(tx)?.silence_alert;
+        crate::store::stats::record_silences(tx, pass::SCHEDULER, silence)?;
+        crate::store::history::take_alerts(tx)
+    })?;
+    for line in lines {
         out.warn(line);
     }
     Ok(())

@@ -34,6 +34,9 @@ pub enum Kind {
     Admin,
     /// A pass's task counters, when they changed.
     Counters,
+    /// The VM had work and completed no task for the `silence_alert` setting's time (a line
+    /// for cron's mail, once until it completes one).
+    Silence,
 }
 
 impl Kind {
@@ -49,6 +52,7 @@ impl Kind {
             Kind::Stop => "stop",
             Kind::Admin => "admin",
             Kind::Counters => "counters",
+            Kind::Silence => "silence",
         }
     }
 }
@@ -198,14 +202,7 @@ pub fn record(conn: &Connection, entry: &Entry) -> Result<()> {
 /// Records a pass's task counters (`counters runnable R queued Q blocked B`) when they differ
 /// from the last recorded ones.
 pub fn record_counters(conn: &Connection, user: &str, counters: (u32, u32, u32)) -> Result<()> {
-    let last: Option<(u32, u32, u32)> = conn
-        .prepare_cached(
-            "SELECT runnable, queued, blocked FROM history WHERE kind = 'counters'
-             ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
-    if last == Some(counters) {
+    if last_counters(conn)? == Some(counters) {
         return Ok(());
     }
     let (runnable, queued, blocked) = counters;
@@ -215,6 +212,17 @@ pub fn record_counters(conn: &Connection, user: &str, counters: (u32, u32, u32))
         ..Event::new(Kind::Counters, &detail)
     };
     record(conn, &Entry::new(user, event))
+}
+
+/// The last task counters a pass recorded: (runnable, queued, blocked).
+pub fn last_counters(conn: &Connection) -> Result<Option<(u32, u32, u32)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT runnable, queued, blocked FROM history WHERE kind = 'counters'
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?)
 }
 
 /// A history detail naming who acted and why: `maintenance by alice: disk full`.
@@ -245,8 +253,8 @@ fn account_name() -> Option<String> {
 
 /// The lines for cron's mail recorded since the last call (rows marked `alert`: tasks that
 /// ended in `boterror` or did not start on a domain showing another snapshot, VMs that went
-/// offline first in a streak of failures or reached max_errors); remembers where it stopped
-/// (`alerts_reported`).
+/// offline first in a streak of failures or reached max_errors, VMs silent for
+/// `silence_alert`); remembers where it stopped (`alerts_reported`).
 pub fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
     let since: i64 = conn.query_row("SELECT history FROM alerts_reported", [], |r| r.get(0))?;
     let mut stmt =
