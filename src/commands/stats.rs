@@ -159,8 +159,11 @@ fn print(out: &mut dyn Write, report: &Report) -> Result<()> {
 
 /// A summary's cells in the tables' order.
 fn cells(s: &Summary) -> Vec<String> {
-    let seconds =
-        |ms: Option<i64>| ms.map_or("-".to_string(), |ms| format!("{:.1}s", ms as f64 / 1000.0));
+    let seconds = |ms: Option<i64>| match ms {
+        None => "-".to_string(),
+        Some(ms) if ms < 1000 => format!("{ms}ms"),
+        Some(ms) => format!("{:.1}s", ms as f64 / 1000.0),
+    };
     let reverts = match s.reverts.failed {
         0 => s.reverts.count.to_string(),
         failed => format!("{} ({failed} failed)", s.reverts.count),
