@@ -303,7 +303,7 @@ pub enum SettingsCommand {
 pub struct SettingSetArgs {
     /// A key of `vmsched settings list`
     pub key: String,
-    /// A non-negative integer
+    /// A non-negative integer; `true` or `false` for a flag; seconds or <n>[smhd] for a time
     pub value: String,
     /// Why (recorded in the history)
     #[arg(long)]
