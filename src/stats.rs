@@ -112,9 +112,13 @@ impl Tally {
         }
     }
 
-    /// Counts the time spent in the current status up to `time` and moves to `status`.
+    /// Counts the time spent in the current status up to `time` and moves to `status`. A time
+    /// before the current status began (the wall clock stepped back) counts as that moment,
+    /// so no time counts twice.
     fn enter(&mut self, status: Option<&'static str>, time: i64) {
+        let mut time = time;
         if let Some((old, since)) = self.status {
+            time = time.max(since);
             *self.time.entry(old).or_default() += u64::try_from(time - since).unwrap_or(0);
         }
         self.status = status.map(|s| (s, time));
@@ -169,7 +173,7 @@ impl Tally {
     }
 
     /// Ends the period at `end` (seconds): the current status counts until then.
-    pub fn close(&mut self, end: i64) {
+    fn close(&mut self, end: i64) {
         let status = self.status.map(|(s, _)| s);
         self.enter(status, end);
     }
@@ -226,28 +230,53 @@ impl Tally {
     }
 }
 
-/// Tallies per VM from the events of a period (oldest first) starting at `start`: one for
-/// every VM of `starts` (its status at the start, when known) and every VM the events name;
-/// steals and sacrifices also count for the VM they were for. The caller closes and picks.
-pub fn tally(
-    events: &[Event],
+/// The tallies of a period being read, oldest event first: only VMs begun are tallied, so a
+/// selection costs nothing for the others.
+pub struct Period {
+    /// Seconds since the epoch.
     start: i64,
-    starts: &BTreeMap<String, Option<String>>,
-) -> BTreeMap<String, Tally> {
-    let mut tallies: BTreeMap<String, Tally> = starts
-        .iter()
-        .map(|(vm, status)| (vm.clone(), Tally::new(status.as_deref(), start)))
-        .collect();
-    for event in events {
-        tallies
-            .entry(event.vm.clone())
-            .or_default()
-            .add(event, start);
-        if let Some(for_vm) = &event.for_vm {
-            tallies.entry(for_vm.clone()).or_default().won(&event.kind);
+    tallies: BTreeMap<String, Tally>,
+}
+
+impl Period {
+    pub fn new(start: i64) -> Period {
+        Period {
+            start,
+            tallies: BTreeMap::new(),
         }
     }
-    tallies
+
+    /// Whether `vm` is tallied.
+    pub fn has(&self, vm: &str) -> bool {
+        self.tallies.contains_key(vm)
+    }
+
+    /// Tallies `vm`, whose status at the start is `status` when known (else its first
+    /// event's old status, from the start).
+    pub fn begin(&mut self, vm: &str, status: Option<&str>) {
+        let tally = Tally::new(status, self.start);
+        self.tallies.insert(vm.to_string(), tally);
+    }
+
+    /// Adds an event to the VM's tally, and a steal or sacrifice to the tally of the VM it
+    /// was for, for those begun.
+    pub fn add(&mut self, event: &Event) {
+        if let Some(tally) = self.tallies.get_mut(&event.vm) {
+            tally.add(event, self.start);
+        }
+        let for_vm = event.for_vm.as_deref().unwrap_or_default();
+        if let Some(tally) = self.tallies.get_mut(for_vm) {
+            tally.won(&event.kind);
+        }
+    }
+
+    /// Ends the period at `end` (seconds): every VM's current status counts until then.
+    pub fn close(mut self, end: i64) -> BTreeMap<String, Tally> {
+        for tally in self.tallies.values_mut() {
+            tally.close(end);
+        }
+        self.tallies
+    }
 }
 
 /// A Prometheus histogram: counts of observations at or below each bound, their sum and
@@ -300,6 +329,32 @@ mod tests {
         }
     }
 
+    /// The tallies of `events` from `start` to `end`: the VMs of `known` with their status
+    /// at the start, every other VM named with none.
+    fn tally(
+        events: &[Event],
+        start: i64,
+        known: &[(&str, &str)],
+        end: i64,
+    ) -> BTreeMap<String, Tally> {
+        let mut period = Period::new(start);
+        for (vm, status) in known {
+            period.begin(vm, Some(status));
+        }
+        for event in events {
+            for vm in [Some(&event.vm), event.for_vm.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                if !period.has(vm) {
+                    period.begin(vm, None);
+                }
+            }
+            period.add(event);
+        }
+        period.close(end)
+    }
+
     fn result(mut event: Event, result: &str, ms: Option<i64>) -> Event {
         event.result = Some(result.to_string());
         event.duration_ms = ms;
@@ -332,11 +387,8 @@ mod tests {
                 Some(60_000),
             ),
         ];
-        let starts = BTreeMap::from([("w10".to_string(), Some("idle".to_string()))]);
-        let mut tallies = tally(&events, 100, &starts);
-        let w10 = tallies.get_mut("w10").unwrap();
-        w10.close(200);
-        let summary = w10.summary(None);
+        let tallies = tally(&events, 100, &[("w10", "idle")], 200);
+        let summary = tallies["w10"].summary(None);
         assert_eq!(summary.time_in_status["idle"], 30);
         assert_eq!(summary.time_in_status["running"], 60);
         assert_eq!(summary.time_in_status["dirty"], 10);
@@ -350,17 +402,26 @@ mod tests {
     fn an_unknown_start_status_comes_from_the_first_old_status_or_the_first_new_one() {
         // Nothing known before: the first row's old status counts from the start.
         let events = [event(150, "status", Some("off"), Some("reverting"))];
-        let mut tallies = tally(&events, 100, &BTreeMap::new());
-        let w10 = tallies.get_mut("w10").unwrap();
-        w10.close(200);
-        let time = w10.summary(None).time_in_status;
+        let tallies = tally(&events, 100, &[], 200);
+        let time = tallies["w10"].summary(None).time_in_status;
         assert_eq!((time["off"], time["reverting"]), (50, 50));
         // A VM added during the period (no old status): counted from its first status.
         let events = [event(150, "admin", None, Some("off"))];
-        let mut tallies = tally(&events, 100, &BTreeMap::new());
-        let w10 = tallies.get_mut("w10").unwrap();
-        w10.close(200);
-        assert_eq!(w10.summary(None).time_in_status.values().sum::<u64>(), 50);
+        let tallies = tally(&events, 100, &[], 200);
+        let time = tallies["w10"].summary(None).time_in_status;
+        assert_eq!(time.values().sum::<u64>(), 50);
+    }
+
+    #[test]
+    fn a_clock_stepped_back_counts_no_time_twice() {
+        // Running from 150; a row stamped 120 (the clock went back 30 s) ends it; end at 200.
+        let events = [
+            event(150, "start", Some("idle"), Some("running")),
+            event(120, "status", Some("running"), Some("dirty")),
+        ];
+        let tallies = tally(&events, 100, &[("w10", "idle")], 200);
+        let time = tallies["w10"].summary(None).time_in_status;
+        assert_eq!((time["idle"], time["running"], time["dirty"]), (50, 0, 50));
     }
 
     #[test]
@@ -373,8 +434,8 @@ mod tests {
                 result(e, r, Some(ms))
             })
             .collect();
-        let mut tallies = tally(&events, 0, &BTreeMap::new());
-        let summary = tallies.get_mut("w10").unwrap().summary(None);
+        let tallies = tally(&events, 0, &[], 0);
+        let summary = tallies["w10"].summary(None);
         assert_eq!(
             summary.reverts,
             Reverts {
@@ -401,7 +462,7 @@ mod tests {
             .iter()
             .map(|(kind, r)| result(event(0, kind, None, None), r, None))
             .collect();
-        let tallies = tally(&events, 0, &BTreeMap::new());
+        let tallies = tally(&events, 0, &[], 0);
         let summary = tallies["w10"].summary(None);
         assert_eq!(
             summary.error_streak,
@@ -419,7 +480,7 @@ mod tests {
         steal.for_vm = Some("w10_fr".to_string());
         let mut sacrifice = event(20, "sacrifice", Some("idle"), Some("dirty"));
         sacrifice.for_vm = Some("w10_fr".to_string());
-        let tallies = tally(&[steal, sacrifice], 0, &BTreeMap::new());
+        let tallies = tally(&[steal, sacrifice], 0, &[], 20);
         let w10 = tallies["w10"].summary(None);
         let fr = tallies["w10_fr"].summary(None);
         assert_eq!(
@@ -435,6 +496,20 @@ mod tests {
         host.merge(&tallies["w10_fr"]);
         let host = host.summary(None);
         assert_eq!(host.steals, Pair { lost: 1, won: 1 });
+    }
+
+    #[test]
+    fn only_vms_begun_are_tallied() {
+        let mut steal = event(10, "steal", Some("idle"), Some("off"));
+        steal.for_vm = Some("w10_fr".to_string());
+        let mut period = Period::new(0);
+        period.begin("w10_fr", Some("off"));
+        period.add(&steal);
+        let tallies = period.close(20);
+        assert_eq!(tallies.keys().collect::<Vec<_>>(), ["w10_fr"]);
+        let summary = tallies["w10_fr"].summary(None);
+        assert_eq!(summary.steals, Pair { lost: 0, won: 1 });
+        assert_eq!(summary.time_in_status["off"], 20);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::cli::{Format, StatsArgs};
 use crate::exit::bad_input;
 use crate::model::{check_host_key, check_name, show_duration};
 use crate::output;
-use crate::stats::{self, Summary, Tally};
+use crate::stats::{Period, Summary, Tally};
 use crate::store::stats::{self as reads, Completed};
 use crate::store::{vms, Conn, Mode};
 use crate::Ctx;
@@ -66,36 +66,39 @@ fn gather(conn: &Conn, args: &StatsArgs, since: &str, now: DateTime<Utc>) -> Res
         .into_iter()
         .map(|vm| (vm.name.clone(), vm))
         .collect();
-    let events = reads::events(conn, since, args.vm.as_deref())?;
-    let mut starts = BTreeMap::new();
-    let named = events.iter().flat_map(|e| [Some(&e.vm), e.for_vm.as_ref()]);
-    for vm in registered.keys().chain(named.flatten()) {
-        if starts.contains_key(vm) {
-            continue;
-        }
-        // A VM whose history says nothing before nor during the period had its current
-        // status all along.
-        let status = match reads::status_before(conn, vm, since)? {
-            None if !events.iter().any(|e| &e.vm == vm) => {
-                registered.get(vm).map(|v| v.status.to_string())
-            }
-            status => status,
-        };
-        starts.insert(vm.clone(), status);
-    }
-    let mut tallies = stats::tally(&events, start, &starts);
     let host = |vm: &str| registered.get(vm).map(vms::VmRow::host);
-    tallies.retain(|vm, _| {
-        args.vm.as_ref().is_none_or(|v| v == vm)
+    let selected = |vm: &str| {
+        args.vm.as_deref().is_none_or(|v| v == vm)
             && args
                 .host
                 .as_ref()
                 .is_none_or(|h| host(vm).as_ref() == Some(h))
-    });
+    };
+    // Each selected VM is tallied from its status before the period, else its first row's
+    // old status; one whose history says nothing before nor during the period had its
+    // current status all along.
+    let mut period = Period::new(start);
+    reads::events(conn, since, args.vm.as_deref(), |event| {
+        for vm in [Some(&event.vm), event.for_vm.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if selected(vm) && !period.has(vm) {
+                period.begin(vm, reads::status_before(conn, vm, since)?.as_deref());
+            }
+        }
+        period.add(&event);
+        Ok(())
+    })?;
+    for (vm, row) in &registered {
+        if selected(vm) && !period.has(vm) {
+            let status = reads::status_before(conn, vm, since)?;
+            period.begin(vm, Some(status.as_deref().unwrap_or(row.status.as_str())));
+        }
+    }
     let mut hosts: BTreeMap<String, (usize, Tally, Option<Completed>)> = BTreeMap::new();
     let mut vm_stats = Vec::new();
-    for (vm, tally) in &mut tallies {
-        tally.close(now.timestamp());
+    for (vm, tally) in &period.close(now.timestamp()) {
         let last = reads::last_completed(conn, vm)?;
         if let Some(key) = host(vm) {
             let (count, sum, latest) = hosts.entry(key).or_default();

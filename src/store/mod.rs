@@ -35,7 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005-domain-uuid.sql"),
     include_str!("migrations/0006-drop-unused-operation-columns.sql"),
     include_str!("migrations/0008-typed-history.sql"),
-    include_str!("migrations/0014-last-pass.sql"),
+    include_str!("migrations/0014-stats.sql"),
 ];
 
 /// The schema version this binary writes.

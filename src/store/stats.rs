@@ -21,17 +21,24 @@ pub struct Event {
     pub for_vm: Option<String>,
 }
 
-/// The rows about VMs at or after `since` (a stored time), oldest first; with `vm`, only
-/// those about it or naming it as the VM a steal or sacrifice was for.
-pub fn events(conn: &Connection, since: &str, vm: Option<&str>) -> Result<Vec<Event>> {
+/// Calls `each` with every row about a VM at or after `since` (a stored time), oldest first
+/// (by time, as the time index gives them, then as written), without holding them all; with `vm`, only those about it or naming it as the VM a steal or
+/// sacrifice was for.
+pub fn events(
+    conn: &Connection,
+    since: &str,
+    vm: Option<&str>,
+    mut each: impl FnMut(Event) -> Result<()>,
+) -> Result<()> {
     let mut stmt = conn.prepare(
         "SELECT unixepoch(time), vm, kind, old_status, new_status, result, duration_ms, for_vm
          FROM history
          WHERE time >= ?1 AND vm IS NOT NULL AND (?2 IS NULL OR vm = ?2 OR for_vm = ?2)
-         ORDER BY id",
+         ORDER BY time, id",
     )?;
-    let rows = stmt.query_map(params![since, vm], |r| {
-        Ok(Event {
+    let mut rows = stmt.query(params![since, vm])?;
+    while let Some(r) = rows.next()? {
+        each(Event {
             time: r.get(0)?,
             vm: r.get(1)?,
             kind: r.get(2)?,
@@ -40,9 +47,9 @@ pub fn events(conn: &Connection, since: &str, vm: Option<&str>) -> Result<Vec<Ev
             result: r.get(5)?,
             duration_ms: r.get(6)?,
             for_vm: r.get(7)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+    }
+    Ok(())
 }
 
 /// The VM's status just before `since`: the new status of its last row before then.
