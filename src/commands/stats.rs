@@ -5,7 +5,7 @@ use crate::cli::{Format, StatsArgs};
 use crate::exit::bad_input;
 use crate::model::{check_host_key, check_name, show_duration};
 use crate::output;
-use crate::stats::{Period, Summary, Tally};
+use crate::stats::{Period, Summary, Tally, TASK_RESULTS};
 use crate::store::stats::{self as reads, Completed};
 use crate::store::{vms, Conn, Mode};
 use crate::Ctx;
@@ -171,39 +171,29 @@ fn cells(s: &Summary) -> Vec<String> {
         0 => s.reverts.count.to_string(),
         failed => format!("{} ({failed} failed)", s.reverts.count),
     };
-    let nonzero = |pairs: Vec<(&str, u64)>| {
-        let words: Vec<String> = pairs
-            .into_iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(w, n)| format!("{w} {n}"))
-            .collect();
-        if words.is_empty() {
-            "-".to_string()
-        } else {
-            words.join(", ")
-        }
+    let listed = |words: Vec<String>| match words.is_empty() {
+        true => "-".to_string(),
+        false => words.join(", "),
     };
-    let tasks = nonzero(s.tasks.iter().map(|(w, n)| (*w, u64::from(*n))).collect());
-    let mut times: Vec<(&str, u64)> = s.time_in_status.iter().map(|(w, t)| (*w, *t)).collect();
-    times.sort_by_key(|(_, t)| std::cmp::Reverse(*t));
-    let times: Vec<String> = times
+    let tasks = TASK_RESULTS
+        .iter()
+        .map(|w| (w, s.tasks.get(w).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .map(|(w, n)| format!("{w} {n}"));
+    let mut times: Vec<(&&str, &u64)> = s.time_in_status.iter().filter(|(_, t)| **t > 0).collect();
+    times.sort_by_key(|(_, t)| std::cmp::Reverse(**t));
+    let times = times
         .into_iter()
-        .filter(|(_, t)| *t > 0)
-        .map(|(w, t)| format!("{w} {}", show_duration(t)))
-        .collect();
+        .map(|(w, t)| format!("{w} {}", show_duration(*t)));
     vec![
         reverts,
         seconds(s.reverts.median_ms),
         seconds(s.reverts.p95_ms),
-        tasks,
+        listed(tasks.collect()),
         format!("{}/{}", s.error_streak.current, s.error_streak.longest),
         output::local_time(s.last_completed.as_ref().map(|c| c.time.as_str())),
         format!("{}/{}", s.steals.lost, s.steals.won),
         format!("{}/{}", s.sacrifices.lost, s.sacrifices.won),
-        if times.is_empty() {
-            "-".to_string()
-        } else {
-            times.join(", ")
-        },
+        listed(times.collect()),
     ]
 }
