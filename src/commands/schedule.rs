@@ -95,7 +95,7 @@ pub fn read_state_file(path: &Path) -> Result<State> {
 
 /// One stderr line per VM that went offline, per task that ended in `boterror` and per VM
 /// found silent (`silence_alert`) since the previous pass, so cron mails them. Silences are
-/// looked for here, by cron's and admins' passes only, so passes on events stay as short.
+/// looked for here, by cron's and admins' passes only: passes on events do no more than before.
 fn report(store: &mut Store, out: Output) -> Result<()> {
     let lines = store.write(|tx| {
         let silence = settings::load(tx)?.silence_alert;

@@ -22,8 +22,8 @@ pub struct Event {
 }
 
 /// Calls `each` with every row about a VM at or after `since` (a stored time), oldest first
-/// (by time, as the time index gives them, then as written), without holding them all; with `vm`, only those about it or naming it as the VM a steal or
-/// sacrifice was for.
+/// (by time, as the time index gives them, then as written), without holding them all; with
+/// `vm`, only those about it or naming it as the VM a steal or sacrifice was for.
 pub fn events(
     conn: &Connection,
     since: &str,
