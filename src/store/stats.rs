@@ -179,3 +179,153 @@ pub fn record_silences(conn: &Connection, user: &str, secs: u32) -> Result<usize
     }
     Ok(recorded)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Role, VmStatus};
+    use crate::store::vms::{self, VmRow};
+    use crate::store::Store;
+
+    /// A stored time `secs` ago.
+    fn ago(secs: i64) -> String {
+        (chrono::Utc::now() - chrono::TimeDelta::seconds(secs))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    /// The VMs that have a silence row, in order.
+    fn silenced(store: &Store) -> Vec<String> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT vm FROM history WHERE kind = 'silence' AND alert = 1 ORDER BY id")
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn silent_vms_are_those_enabled_with_work_and_no_completion_for_long_enough() {
+        let mut store = Store::scratch().unwrap();
+        let hour = 3600;
+        // (VM, role, status, added, queued task, last start, last completion), times ago.
+        let lab = [
+            ("w1", Role::Base, VmStatus::Off, 9 * hour, true, None, None),
+            (
+                "w2",
+                Role::Base,
+                VmStatus::Maintenance,
+                9 * hour,
+                true,
+                None,
+                None,
+            ),
+            (
+                "w3",
+                Role::Retired,
+                VmStatus::Off,
+                9 * hour,
+                true,
+                None,
+                None,
+            ),
+            (
+                "w4",
+                Role::Base,
+                VmStatus::Off,
+                9 * hour,
+                false,
+                Some(2 * hour),
+                None,
+            ),
+            ("w5", Role::Base, VmStatus::Off, 600, true, None, None),
+            (
+                "w6",
+                Role::Base,
+                VmStatus::Dirty,
+                9 * hour,
+                false,
+                Some(600),
+                Some(2 * hour),
+            ),
+            (
+                "w7",
+                Role::Winetest,
+                VmStatus::Idle,
+                9 * hour,
+                true,
+                Some(900),
+                Some(600),
+            ),
+        ];
+        store
+            .write(|tx| {
+                tx.execute_batch(
+                    "INSERT INTO jobs (id, user, submitted) VALUES (1, 'tester', '2030-01-01T00:00:00Z');
+                     INSERT INTO steps (job, no, command) VALUES (1, 1, '[\"true\"]');",
+                )?;
+                for (no, (vm, role, status, added, queued, start, done)) in lab.iter().enumerate() {
+                    let row = VmRow {
+                        role: *role,
+                        status: *status,
+                        ..VmRow::new(vm, "qemu:///system", vm, "s")
+                    };
+                    vms::insert(tx, &row)?;
+                    let insert = "INSERT INTO history (time, vm, detail, user, kind, result)
+                                  VALUES (?1, ?2, 'x', 'tester', ?3, ?4)";
+                    tx.execute(insert, params![ago(*added), vm, "admin", None::<&str>])?;
+                    if let Some(start) = start {
+                        tx.execute(insert, params![ago(*start), vm, "start", None::<&str>])?;
+                    }
+                    if let Some(done) = done {
+                        tx.execute(insert, params![ago(*done), vm, "task", "completed"])?;
+                    }
+                    if *queued {
+                        tx.execute(
+                            "INSERT INTO tasks (job, step, no, vm) VALUES (1, 1, ?1, ?2)",
+                            params![no + 1, vm],
+                        )?;
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+        let record = |store: &mut Store, secs| {
+            store
+                .write(|tx| record_silences(tx, "scheduler", secs))
+                .unwrap()
+        };
+        // Off: nothing.
+        assert_eq!(record(&mut store, 0), 0);
+        // w1: queued work, never completed; w6: started within the hour, completed two ago.
+        // Not w2 (maintenance), w3 (retired), w4 (no work within the hour), w5 (known for
+        // ten minutes), w7 (completed ten minutes ago).
+        assert_eq!(record(&mut store, hour as u32), 2);
+        assert_eq!(silenced(&store), ["w1", "w6"]);
+        let details: Vec<String> = store
+            .conn()
+            .prepare("SELECT detail FROM history WHERE kind = 'silence' ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(details[0], "silent: no task completed for 1h (never)");
+        assert!(details[1].starts_with("silent: no task completed for 1h (last 20"));
+        // Once.
+        assert_eq!(record(&mut store, hour as u32), 0);
+        // w1 completes a task (recorded with an old time: still silent for the hour): it is
+        // reported again.
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO history (time, vm, detail, user, kind, result)
+                     VALUES (?1, 'w1', 'x', 'tester', 'task', 'completed')",
+                    [ago(2 * hour)],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(record(&mut store, hour as u32), 1);
+        assert_eq!(silenced(&store), ["w1", "w6", "w1"]);
+    }
+}
