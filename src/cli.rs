@@ -94,6 +94,10 @@ pub enum Command {
     State(StateCommand),
     /// Show the history of status changes and decisions
     History(HistoryArgs),
+    /// Per VM and per host over a period: reverts, time in each status, tasks, errors
+    Stats(StatsArgs),
+    /// Print metrics in Prometheus's text format, or write them for node_exporter
+    Metrics(MetricsArgs),
     /// Migrate the database to this version's schema
     Migrate(MigrateArgs),
     /// Run the demo: a small lab on a local hypervisor, jobs, passes until done
@@ -325,7 +329,7 @@ pub struct SettingSetArgs {
     /// A key of `vmsched settings list`
     #[arg(add = Candidates::new(complete::settings))]
     pub key: String,
-    /// A non-negative integer
+    /// A non-negative integer; `true` or `false` for a flag; seconds or <n>[smhd] for a time
     pub value: String,
     /// Why (recorded in the history)
     #[arg(long)]
@@ -541,6 +545,27 @@ pub struct HistoryArgs {
     /// At most this many rows (the newest)
     #[arg(long)]
     pub limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The period: since a duration ago (<n>[smhd]) or an RFC 3339 time
+    #[arg(long, default_value = "7d")]
+    pub since: String,
+    /// Only this VM
+    #[arg(long)]
+    pub vm: Option<String>,
+    /// Only the VMs of this host key
+    #[arg(long)]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Write them to this file atomically (for node_exporter's textfile collector) instead
+    /// of stdout
+    #[arg(long, value_name = "PATH")]
+    pub textfile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 
 use crate::cli::{Format, HistoryArgs};
 use crate::exit::bad_input;
-use crate::model::check_name;
+use crate::model::{check_name, parse_duration};
 use crate::output;
 use crate::store::history::{self, Query};
 use crate::store::Mode;
@@ -54,9 +54,9 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs, out: &mut dyn Write) -> Result<()>
     output::print_table(out, &table)
 }
 
-/// `--since`: `<n>[smhd]` before `now`, or an RFC 3339 time; returned as times are stored
-/// (RFC 3339 UTC, whole seconds), so it compares as text.
-fn since(text: &str, now: DateTime<Utc>) -> Result<String> {
+/// `--since` (of `history` and `stats`): `<n>[smhd]` before `now`, or an RFC 3339 time;
+/// returned as times are stored (RFC 3339 UTC, whole seconds), so it compares as text.
+pub(crate) fn since(text: &str, now: DateTime<Utc>) -> Result<String> {
     let invalid = || {
         bad_input(format!(
             "invalid --since `{text}` (expected <n>[smhd], e.g. `2h`, or an RFC 3339 time)"
@@ -65,20 +65,8 @@ fn since(text: &str, now: DateTime<Utc>) -> Result<String> {
     let time = match DateTime::parse_from_rfc3339(text) {
         Ok(time) => time.with_timezone(&Utc),
         Err(_) => {
-            let split = text.len().saturating_sub(1);
-            let (count, unit) = text.split_at_checked(split).ok_or_else(invalid)?;
-            let count: i64 = count.parse().map_err(|_| invalid())?;
-            let seconds = match unit {
-                "s" => 1,
-                "m" => 60,
-                "h" => 3600,
-                "d" => 86400,
-                _ => return Err(invalid().into()),
-            };
-            let ago = count
-                .checked_mul(seconds)
-                .and_then(TimeDelta::try_seconds)
-                .filter(|_| count >= 0)
+            let ago = parse_duration(text)
+                .and_then(|secs| TimeDelta::try_seconds(secs as i64))
                 .ok_or_else(invalid)?;
             now.checked_sub_signed(ago).ok_or_else(invalid)?
         }

@@ -8,12 +8,14 @@ pub mod history;
 pub mod hosts;
 pub mod jobs;
 pub mod manual;
+pub mod metrics;
 pub mod migrate;
 pub mod poweroff;
 pub mod revert;
 pub mod schedule;
 pub mod settings;
 pub mod state;
+pub mod stats;
 pub mod vms;
 mod waits;
 
@@ -67,6 +69,8 @@ fn run(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
         Command::Hosts(command) => hosts::run(ctx, command, out).map(done),
         Command::Settings(command) => settings::run(ctx, command, out).map(done),
         Command::History(args) => history::history(ctx, &args, out).map(done),
+        Command::Stats(args) => stats::stats(ctx, &args, out).map(done),
+        Command::Metrics(args) => metrics::metrics(ctx, &args, out).map(done),
         Command::Migrate(args) => migrate::migrate(ctx, &args).map(done),
         Command::Domains(command) => domains::run(ctx, command, out),
         Command::Revert(args) => revert::run(ctx, &args).map(done),

@@ -15,7 +15,7 @@ use crate::process::{self, Proc};
 use crate::scheduler::{self, Plan};
 use crate::store::settings::{self, Settings};
 use crate::store::state::{self, Loaded};
-use crate::store::{operations, past, requests, Conn, Store};
+use crate::store::{last_pass, operations, past, requests, Conn, Store};
 use crate::workers::{self, wait::Started};
 use anyhow::Result;
 use apply::{Applied, Deadlines, ToSpawn};
@@ -62,6 +62,8 @@ pub fn run(store: &mut Store, timeout: Duration, lock: PassLock) -> Result<Passe
 /// One pass: decide and write in one transaction, then kill, spawn, record and release.
 fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
     let db = store.path().to_path_buf();
+    let begun = std::time::Instant::now();
+    let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let (applied, plan) = store.write(|tx| {
         let settings = settings::load(tx)?;
         requests::serve(tx)?;
@@ -91,7 +93,7 @@ fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
         for (op, _, proc) in &spawned {
             operations::set_process(tx, op.operation, *proc)?;
         }
-        Ok(())
+        last_pass::record(tx, &started, begun.elapsed())
     })?;
     fault("after-record");
     let started = spawned

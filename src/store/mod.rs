@@ -6,10 +6,12 @@ pub mod history;
 
 pub mod hosts;
 pub mod jobs;
+pub mod last_pass;
 pub mod operations;
 pub mod requests;
 pub mod settings;
 pub mod state;
+pub mod stats;
 #[cfg(test)]
 mod tests;
 pub mod vms;
@@ -33,7 +35,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005-domain-uuid.sql"),
     include_str!("migrations/0006-drop-unused-operation-columns.sql"),
     include_str!("migrations/0007-identities-and-task-environment.sql"),
+    include_str!("migrations/0008-typed-history.sql"),
     include_str!("migrations/0009-task-attempts.sql"),
+    include_str!("migrations/0010-stats.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -125,7 +125,7 @@ fn settings_list_and_set() {
         "Key Value Default Unit Meaning",
     );
     assert_eq!(cells(&lines[2])[..4], ["max_errors", "5", "3", "failures"]);
-    assert_eq!(lines.len(), 12);
+    assert_eq!(lines.len(), 13);
     let json = lab
         .run(&["settings", "list", "--format", "json"])
         .ok()
@@ -141,12 +141,13 @@ fn settings_list_and_set() {
             "monitor_interval",
             "monitor_interval_errors",
             "lock_timeout",
+            "silence_alert",
             "event_passes",
             "allow_ext_uris"
         ]
     );
     assert_eq!(
-        json[8],
+        json[9],
         json!({"key": "event_passes", "value": true, "default": true, "unit": "", "meaning": "start a pass after every change that may let work proceed"})
     );
     assert_eq!(

@@ -81,7 +81,11 @@ fn migrate_upgrades_a_version_1_database_in_place() {
     // Everything the old database held is still there, and the new tables and columns work.
     let kept = |dump: &str| -> Vec<String> {
         dump.lines()
-            .filter(|l| !l.starts_with("pass_requests:") && !l.starts_with("history:"))
+            .filter(|l| {
+                !["pass_requests:", "history:", "alerts_reported:"]
+                    .iter()
+                    .any(|new| l.starts_with(new))
+            })
             .map(str::to_string)
             .collect()
     };
@@ -108,6 +112,13 @@ fn migrate_upgrades_a_version_1_database_in_place() {
         lab.rows("SELECT count(*), sum(alert) FROM history"),
         ["6|0"]
     );
+    // Every old row is an admin's change (VMs added, limits, a setting, maintenance), and
+    // says so by its kind; no alert was reported yet.
+    assert_eq!(
+        lab.rows("SELECT kind, count(*) FROM history GROUP BY kind"),
+        ["admin|6"]
+    );
+    assert_eq!(lab.rows("SELECT history FROM alerts_reported"), ["0"]);
     assert_eq!(
         lab.rows("SELECT name, status FROM vms ORDER BY name"),
         ["build|off", "w10|maintenance", "w10_fr|off"]

@@ -12,7 +12,7 @@ pub use rows::{JobRow, StepRow, TaskRow};
 
 use rows::{job_row, step_row, task_row, JOB_COLUMNS, STEP_COLUMNS, TASK_COLUMNS};
 
-use super::history::{self, Entry};
+use super::history::{self, Entry, Event, Kind};
 use super::now;
 use crate::model::TaskStatus;
 use anyhow::{Context, Result};
@@ -86,13 +86,12 @@ pub fn insert(conn: &Connection, job: &NewJob) -> Result<i64> {
         ],
     )?;
     let id = conn.last_insert_rowid();
+    let detail = format!("job {id} submitted");
     history::record(
         conn,
         &Entry {
-            detail: &format!("job {id} submitted"),
-            user: &job.user,
             on_behalf_of: job.on_behalf_of.as_deref(),
-            ..Entry::default()
+            ..Entry::new(&job.user, Event::new(Kind::Submit, &detail).job(id))
         },
     )?;
     let mut insert_step = conn.prepare_cached(
@@ -218,15 +217,16 @@ pub fn cancel_queued(
         )?;
         let host = super::vms::get(conn, &task.vm)?.map(|vm| vm.host());
         let detail = format!("canceled {} {} {}", task.job, task.step, task.no);
+        let event = Event::new(Kind::Task, &detail)
+            .task((task.job, task.step, task.no))
+            .result(crate::model::TaskStatus::Canceled.as_str());
         history::record(
             conn,
             &Entry {
                 vm: Some(&task.vm),
                 host: host.as_deref(),
-                detail: &detail,
-                user,
                 reason,
-                ..Entry::default()
+                ..Entry::new(user, event)
             },
         )?;
     }
