@@ -972,7 +972,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__history)
-            opts="-v -q -h -V --vm --since --limit --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-v -q -h -V --vm --since --limit --all --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1336,13 +1336,25 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__jobs__subcmd__list)
-            opts="-v -q -h -V --status --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-v -q -h -V --status --user --since --limit --all --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

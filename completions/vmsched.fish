@@ -255,10 +255,14 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_su
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from submit" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l status -d 'Only jobs of this status' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l user -d 'Only jobs of this user' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l since -d 'Jobs still open and those ended since a duration ago (seconds or <n>[smhd]) or an RFC 3339 time [default: 24h]' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l limit -d 'At most this many jobs, the newest' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l all -d 'Every job, however long ago it ended'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand jobs; and __fish_seen_subcommand_from list" -l no-progress -d 'Never show progress bars or spinners'
@@ -394,13 +398,14 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_s
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write the live state as a state file (JSON) on stdout'
 complete -c vmsched -n "__fish_vmsched_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l vm -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l since -d 'Since a duration ago (<n>[smhd]) or an RFC 3339 time' -r
-complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l limit -d 'At most this many rows (the newest)' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l vm -d 'Only this VM\'s rows (a removed VM\'s too)' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l since -d 'Since a duration ago (seconds or <n>[smhd]) or an RFC 3339 time' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l limit -d 'At most this many rows, the newest [default: 50]' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l timeout -d 'Seconds allowed to connect to libvirt and for read-only calls' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l all -d 'Every matching row, however many'
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s v -l verbose -d 'Say more: `schedule-once` prints its actions on stderr'
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -s q -l quiet -d 'Say only errors'
 complete -c vmsched -n "__fish_vmsched_using_subcommand history" -l no-progress -d 'Never show progress bars or spinners'

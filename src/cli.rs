@@ -352,6 +352,19 @@ pub struct JobListArgs {
     /// Only jobs of this status
     #[arg(long)]
     pub status: Option<TaskStatus>,
+    /// Only jobs of this user
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Jobs still open and those ended since a duration ago (seconds or <n>[smhd]) or an RFC
+    /// 3339 time [default: 24h]
+    #[arg(long, conflicts_with = "all")]
+    pub since: Option<String>,
+    /// At most this many jobs, the newest
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// Every job, however long ago it ended
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -463,14 +476,18 @@ pub enum StateCommand {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
+    /// Only this VM's rows (a removed VM's too)
     #[arg(long)]
     pub vm: Option<String>,
-    /// Since a duration ago (<n>[smhd]) or an RFC 3339 time
+    /// Since a duration ago (seconds or <n>[smhd]) or an RFC 3339 time
     #[arg(long)]
     pub since: Option<String>,
-    /// At most this many rows (the newest)
-    #[arg(long)]
+    /// At most this many rows, the newest [default: 50]
+    #[arg(long, conflicts_with = "all")]
     pub limit: Option<u32>,
+    /// Every matching row, however many
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -72,6 +72,19 @@ fn run(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
     }
 }
 
+/// `--since`: a duration ago or an RFC 3339 time, as times are stored; bad input (exit 2)
+/// when it is neither.
+pub(crate) fn since(text: &str) -> Result<String> {
+    use crate::model::duration;
+    duration::since(text, chrono::Utc::now()).ok_or_else(|| {
+        let expected = duration::DURATION_WORDS;
+        crate::exit::bad_input(format!(
+            "invalid --since `{text}` (expected {expected}, or an RFC 3339 time)"
+        ))
+        .into()
+    })
+}
+
 /// Reads an input file (state file, inventory, job file) as text; `label` names it in errors,
 /// e.g. ``job file `j.toml` ``. Exit 2 when it cannot be read or is not UTF-8 (with the line
 /// of the first bad byte).

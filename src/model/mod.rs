@@ -2,6 +2,7 @@
 //! names, URIs, and the state a scheduling pass plans from (the `--state` file format). One
 //! module a concept; every type is re-exported here, as `crate::model::X`.
 
+pub mod duration;
 mod limits;
 mod names;
 mod state;

@@ -330,26 +330,45 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
     })
 }
 
-/// Which entries `list` returns.
+/// Which entries `each` reads.
 #[derive(Clone, Debug, Default)]
 pub struct Query<'a> {
     pub vm: Option<&'a str>,
     /// Only entries at or after this stored time (RFC 3339 UTC, as `now` writes it).
     pub since: Option<&'a str>,
-    /// Only the newest this many.
+    /// Only the newest this many; `None` for all.
     pub limit: Option<u32>,
 }
 
-/// The entries matching `query`, oldest first.
-pub fn list(conn: &Connection, query: &Query) -> Result<Vec<Row>> {
+/// Calls `each` with the entries matching `query`, oldest first, as they are read (memory
+/// does not grow with their number). Served by indexes: the newest `limit` are found by
+/// walking back from the newest id (by VM, `history_vm`), the time by `history_time`.
+pub fn each(
+    conn: &Connection,
+    query: &Query,
+    mut each: impl FnMut(Row) -> Result<()>,
+) -> Result<()> {
+    let mut filter = String::from("1");
+    let mut values: Vec<&str> = Vec::new();
+    if let Some(vm) = query.vm {
+        filter.push_str(" AND vm = ?");
+        values.push(vm);
+    }
+    if let Some(since) = query.since {
+        // Times follow ids but for a stepped clock: the first id at or after the time bounds
+        // the scan, the time itself decides.
+        filter.push_str(" AND id >= (SELECT min(id) FROM history WHERE time >= ?) AND time >= ?");
+        values.extend([since, since]);
+    }
+    let Some(first) = super::newest_from(conn, "history", &filter, &values, query.limit)? else {
+        return Ok(());
+    };
     let mut stmt = conn.prepare(&format!(
-        "SELECT {ROW_COLUMNS} FROM history
-         WHERE (?1 IS NULL OR vm = ?1) AND (?2 IS NULL OR time >= ?2)
-         ORDER BY id DESC LIMIT ?3"
+        "SELECT {ROW_COLUMNS} FROM history WHERE {filter} AND id >= {first} ORDER BY id"
     ))?;
-    let limit = query.limit.map_or(-1, i64::from);
-    let rows = stmt.query_map(params![query.vm, query.since, limit], row)?;
-    let mut rows: Vec<Row> = rows.collect::<rusqlite::Result<_>>()?;
-    rows.reverse();
-    Ok(rows)
+    let mut rows = stmt.query(rusqlite::params_from_iter(&values))?;
+    while let Some(r) = rows.next()? {
+        each(row(r)?)?;
+    }
+    Ok(())
 }

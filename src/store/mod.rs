@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005-domain-uuid.sql"),
     include_str!("migrations/0006-drop-unused-operation-columns.sql"),
     include_str!("migrations/0008-typed-history.sql"),
+    include_str!("migrations/0011-jobs-ended.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -248,6 +249,34 @@ impl Store {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Where a listing of the newest `limit` rows of `table` that match `filter` (SQL over `values`)
+/// starts, so that it can read them oldest first as a stream: the lowest of their ids, 0 for
+/// every row (`limit` `None`), `None` for none at all. Served by the rowid, or by an index that
+/// ends in the id.
+pub fn newest_from(
+    conn: &Connection,
+    table: &str,
+    filter: &str,
+    values: &[&str],
+    limit: Option<u32>,
+) -> Result<Option<i64>> {
+    let Some(limit) = limit else {
+        return Ok(Some(0));
+    };
+    if limit == 0 {
+        return Ok(None);
+    }
+    let sql = format!(
+        "SELECT id FROM {table} WHERE {filter} ORDER BY id DESC LIMIT 1 OFFSET {}",
+        limit - 1
+    );
+    let first = conn
+        .prepare(&sql)?
+        .query_row(rusqlite::params_from_iter(values), |r| r.get(0))
+        .optional()?;
+    Ok(Some(first.unwrap_or(0)))
 }
 
 /// The number of operations that have not ended (workers possibly still running).

@@ -2,14 +2,18 @@
 
 use super::{found, shell_line};
 use crate::cli::{Format, JobListArgs};
-use crate::model::TaskStatus;
-use crate::output::{self, local_time};
+use crate::model::{duration, TaskStatus};
+use crate::output::{self, local_time, Rows};
 use crate::store::jobs::{self, JobRow, StepDetail, TaskRow};
 use crate::store::Mode;
 use crate::Ctx;
 use anyhow::Result;
+use chrono::Utc;
 use serde::Serialize;
 use std::io::Write;
+
+/// How long `jobs list` keeps showing an ended job: a day.
+const DEFAULT_WINDOW: u64 = 86_400;
 
 /// A job in JSON; `steps` is a count in listings and the steps themselves in `jobs show`.
 #[derive(Serialize)]
@@ -64,18 +68,22 @@ impl<'a, S> JobJson<'a, S> {
     }
 }
 
-/// `jobs list [--status S]`: every job by id.
+/// `jobs list`: by id, the jobs still open and those ended in the last day (`--since`,
+/// `--all`), written as they are read.
 pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
+    let since = match (&args.since, args.all) {
+        (_, true) => None,
+        (Some(text), false) => Some(crate::commands::since(text)?),
+        (None, false) => duration::before(Utc::now(), DEFAULT_WINDOW),
+    };
     let store = ctx.open(Mode::Existing)?;
-    let jobs = jobs::list(store.conn(), args.status)?;
-    if ctx.out.format == Format::Json {
-        let rows: Vec<_> = jobs
-            .iter()
-            .map(|j| JobJson::new(&j.job, j.steps, j.tasks))
-            .collect();
-        return output::json(out, &rows);
-    }
-    let mut table = output::table([
+    let query = jobs::Query {
+        status: args.status,
+        user: args.user.as_deref(),
+        ended_since: since.as_deref(),
+        limit: args.limit,
+    };
+    let header = [
         "Id",
         "Priority",
         "Status",
@@ -85,21 +93,27 @@ pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
         "Steps",
         "Tasks",
         "Remarks",
-    ]);
-    for j in &jobs {
-        table.add_row([
-            j.job.id.to_string(),
-            j.job.priority.to_string(),
-            j.job.status.to_string(),
-            j.job.user.clone(),
-            local_time(Some(&j.job.submitted)),
-            local_time(j.job.ended.as_deref()),
-            j.steps.to_string(),
-            j.tasks.to_string(),
-            j.job.remarks.clone().unwrap_or_default(),
-        ]);
-    }
-    output::print_table(out, &table)
+    ];
+    let mut rows = Rows::new(out, ctx.out.format, &header);
+    store.read(|conn| {
+        jobs::each(conn, &query, |j| {
+            let json = JobJson::new(&j.job, j.steps, j.tasks);
+            rows.push(&json, || {
+                vec![
+                    j.job.id.to_string(),
+                    j.job.priority.to_string(),
+                    j.job.status.to_string(),
+                    j.job.user.clone(),
+                    local_time(Some(&j.job.submitted)),
+                    local_time(j.job.ended.as_deref()),
+                    j.steps.to_string(),
+                    j.tasks.to_string(),
+                    j.job.remarks.clone().unwrap_or_default(),
+                ]
+            })
+        })
+    })?;
+    rows.finish()
 }
 
 /// `jobs show ID`: the job, then its steps and their tasks.
