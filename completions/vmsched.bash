@@ -46,6 +46,9 @@ _vmsched() {
             vmsched,poweroff)
                 cmd="vmsched__subcmd__poweroff"
                 ;;
+            vmsched,purge)
+                cmd="vmsched__subcmd__purge"
+                ;;
             vmsched,revert)
                 cmd="vmsched__subcmd__revert"
                 ;;
@@ -105,6 +108,9 @@ _vmsched() {
                 ;;
             vmsched__subcmd__help,poweroff)
                 cmd="vmsched__subcmd__help__subcmd__poweroff"
+                ;;
+            vmsched__subcmd__help,purge)
+                cmd="vmsched__subcmd__help__subcmd__purge"
                 ;;
             vmsched__subcmd__help,revert)
                 cmd="vmsched__subcmd__help__subcmd__revert"
@@ -308,7 +314,7 @@ _vmsched() {
 
     case "${cmd}" in
         vmsched)
-            opts="-v -q -h -V --db --format --timeout --verbose --quiet --no-progress --help --version vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help"
+            opts="-v -q -h -V --db --format --timeout --verbose --quiet --no-progress --help --version vms hosts settings jobs domains revert poweroff schedule-once state history migrate purge demo completions man worker help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -496,7 +502,7 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__help)
-            opts="vms hosts settings jobs domains revert poweroff schedule-once state history migrate demo completions man worker help"
+            opts="vms hosts settings jobs domains revert poweroff schedule-once state history migrate purge demo completions man worker help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,6 +768,20 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__help__subcmd__poweroff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vmsched__subcmd__help__subcmd__purge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1569,6 +1589,36 @@ _vmsched() {
             fi
             case "${prev}" in
                 --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vmsched__subcmd__purge)
+            opts="-v -q -h -V --older-than --dry-run --vacuum --db --format --timeout --verbose --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --older-than)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -94,6 +94,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Migrate the database to this version's schema
     Migrate(MigrateArgs),
+    /// Remove ended jobs, their logs and the history older than a duration
+    Purge(PurgeArgs),
     /// Run the demo: a small lab on a local hypervisor, jobs, passes until done
     Demo(DemoArgs),
     /// Print shell completions
@@ -488,6 +490,20 @@ pub struct HistoryArgs {
     /// Every matching row, however many
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// What ended (jobs, operations) or was written (history) longer ago than this: seconds
+    /// or <n>[smhd], e.g. 90d
+    #[arg(long, value_name = "DURATION")]
+    pub older_than: String,
+    /// Only say what would be removed
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Then give the freed space back to the file system, a little at a time
+    #[arg(long)]
+    pub vacuum: bool,
 }
 
 #[derive(Debug, Args)]

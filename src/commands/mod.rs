@@ -9,6 +9,7 @@ pub mod hosts;
 pub mod jobs;
 pub mod migrate;
 pub mod poweroff;
+pub mod purge;
 pub mod revert;
 pub mod schedule;
 pub mod settings;
@@ -66,6 +67,7 @@ fn run(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
         Command::Settings(command) => settings::run(ctx, command, out).map(done),
         Command::History(args) => history::history(ctx, &args, out).map(done),
         Command::Migrate(args) => migrate::migrate(ctx, &args).map(done),
+        Command::Purge(args) => purge::purge(ctx, &args, out).map(done),
         Command::Domains(command) => domains::run(ctx, command, out),
         Command::Revert(args) => revert::run(ctx, &args).map(done),
         Command::Poweroff(args) => poweroff::run(ctx, &args).map(done),

@@ -7,6 +7,7 @@ pub mod history;
 pub mod hosts;
 pub mod jobs;
 pub mod operations;
+pub mod purge;
 pub mod requests;
 pub mod settings;
 pub mod state;
@@ -33,7 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005-domain-uuid.sql"),
     include_str!("migrations/0006-drop-unused-operation-columns.sql"),
     include_str!("migrations/0008-typed-history.sql"),
-    include_str!("migrations/0011-jobs-ended.sql"),
+    include_str!("migrations/0011-retention-indexes.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -152,6 +153,50 @@ impl Store {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
         Ok(from)
+    }
+
+    /// Whether the file gives free pages back on request (`PRAGMA auto_vacuum` INCREMENTAL, as
+    /// every database is created now).
+    pub fn incremental(&self) -> Result<bool> {
+        let mode: i64 = self
+            .conn
+            .query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+        Ok(mode == 2)
+    }
+
+    /// Makes the file give free pages back on request: a database made before must be
+    /// rewritten once (a full VACUUM, which holds the database for its whole duration and needs
+    /// free disk space of its size), so `vmsched migrate` and `purge --vacuum` do it with
+    /// everything else paused.
+    pub fn make_incremental(&self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
+        Ok(())
+    }
+
+    /// Gives up to `pages` free pages back to the file system in one short write (SQLite's
+    /// incremental vacuum); returns how many are left free.
+    pub fn vacuum_step(&self, pages: u32) -> Result<u64> {
+        let timeout = self.busy_timeout;
+        self.conn
+            .execute_batch(&format!("PRAGMA incremental_vacuum({pages})"))
+            .map_err(|e| busy(e, timeout))?;
+        self.free_pages()
+    }
+
+    /// Free pages in the file.
+    pub fn free_pages(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA freelist_count", [], |r| r.get(0))?)
+    }
+
+    /// Copies the write-ahead log into the file and empties it, where no reader needs it (the
+    /// file shrinks only then); never waits.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// The database file's path.
@@ -338,6 +383,10 @@ fn create(path: &Path) -> Result<()> {
             path: new.clone(),
             busy_timeout: busy_timeout(),
         };
+        // Before the first table, or it takes a full VACUUM (`make_incremental`).
+        store
+            .conn
+            .execute_batch("PRAGMA auto_vacuum = INCREMENTAL")?;
         store.setup()?;
         store.migrate()?;
         drop(store); // closing checkpoints and removes the write-ahead log

@@ -23,6 +23,7 @@ mod inventory;
 mod jobs;
 mod parsers;
 mod properties;
+mod purge;
 mod qemu;
 mod scenarios;
 mod soak;

@@ -1,0 +1,46 @@
+//! The files under `logs/` beside the database, as retention sees them: a job's task logs
+//! (`logs/<job>/<step>/<task>.<try>.log`) go with the job, and the worker log is kept bounded.
+
+use super::{data_dir, log_path};
+use std::path::Path;
+
+/// Past this size the worker log is renamed `workers.log.1` (replacing the previous one), so
+/// the two never hold more than about twice this.
+const WORKERS_LOG_MAX: u64 = 16 << 20;
+
+/// How many task log files job `job` has; they are removed when `remove` says so.
+pub fn job_logs(db: &Path, job: i64, remove: bool) -> u64 {
+    let dir = data_dir(db).join("logs").join(job.to_string());
+    let files = count_files(&dir);
+    if remove {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    files
+}
+
+fn count_files(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => count_files(&e.path()),
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Renames the worker log `workers.log.1` once it is past `WORKERS_LOG_MAX`. Workers that
+/// have it open go on writing to the renamed file; the next ones open a new one.
+pub fn bound_workers_log(db: &Path) -> std::io::Result<()> {
+    let Ok(log) = log_path(db) else {
+        return Ok(());
+    };
+    match std::fs::metadata(&log) {
+        Ok(meta) if meta.len() > WORKERS_LOG_MAX => {
+            std::fs::rename(&log, log.with_file_name("workers.log.1"))
+        }
+        _ => Ok(()),
+    }
+}
