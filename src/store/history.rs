@@ -342,7 +342,8 @@ pub struct Query<'a> {
 
 /// Calls `each` with the entries matching `query`, oldest first, as they are read (memory
 /// does not grow with their number). Served by indexes: the newest `limit` are found by
-/// walking back from the newest id (by VM, `history_vm`), the time by `history_time`.
+/// walking back from the newest id (by VM, `history_vm`), the first row of `since` by
+/// `history_time`.
 pub fn each(
     conn: &Connection,
     query: &Query,
@@ -355,9 +356,13 @@ pub fn each(
         values.push(vm);
     }
     if let Some(since) = query.since {
-        // Times follow ids but for a stepped clock: the first id at or after the time bounds
-        // the scan, the time itself decides.
-        filter.push_str(" AND id >= (SELECT min(id) FROM history WHERE time >= ?) AND time >= ?");
+        // The scan starts at the earliest row at or after the time (`history_time`): ids follow
+        // time, so the rows after it are the ones to read (a clock stepped back may leave out
+        // a row written just before the step).
+        filter.push_str(
+            " AND id >= (SELECT id FROM history WHERE time >= ? ORDER BY time, id LIMIT 1) \
+             AND time >= ?",
+        );
         values.extend([since, since]);
     }
     let Some(first) = super::newest_from(conn, "history", &filter, &values, query.limit)? else {
