@@ -44,3 +44,34 @@ pub fn bound_workers_log(db: &Path) -> std::io::Result<()> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worker_log_is_renamed_past_its_bound_and_job_logs_are_counted_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("vmsched.db");
+        let log = log_path(&db).unwrap();
+        std::fs::write(&log, vec![b'x'; WORKERS_LOG_MAX as usize]).unwrap();
+        bound_workers_log(&db).unwrap();
+        assert!(log.exists(), "at the bound, the log stays");
+        std::fs::write(&log, vec![b'x'; WORKERS_LOG_MAX as usize + 1]).unwrap();
+        bound_workers_log(&db).unwrap();
+        assert!(!log.exists());
+        let old = log.with_file_name("workers.log.1");
+        assert_eq!(std::fs::metadata(&old).unwrap().len(), WORKERS_LOG_MAX + 1);
+        let step = dir.path().join("logs/7/2");
+        std::fs::create_dir_all(&step).unwrap();
+        for name in ["1.1.log", "1.2.log", "2.1.log"] {
+            std::fs::write(step.join(name), "log\n").unwrap();
+        }
+        assert_eq!(job_logs(&db, 7, false), 3);
+        assert!(step.exists());
+        assert_eq!(job_logs(&db, 7, true), 3);
+        assert!(!dir.path().join("logs/7").exists());
+        assert_eq!(job_logs(&db, 7, true), 0);
+        assert!(old.exists(), "other files stay");
+    }
+}
