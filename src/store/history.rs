@@ -105,9 +105,9 @@ impl<'a> Event<'a> {
         }
     }
 
-    pub fn duration(self, took: Option<Duration>) -> Self {
+    pub fn duration(self, took: Duration) -> Self {
         Event {
-            duration_ms: took.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            duration_ms: Some(i64::try_from(took.as_millis()).unwrap_or(i64::MAX)),
             ..self
         }
     }
