@@ -92,7 +92,7 @@ fn all(store: &mut Store, cutoff: &Cutoff) -> Result<(Removed, u64)> {
     let mut removed = Removed::default();
     let mut logs = 0;
     loop {
-        let batch = store.write(|tx| purge::batch(tx, cutoff))?;
+        let batch = purge::step(store, cutoff)?;
         if batch.rows() == 0 {
             return Ok((removed, logs));
         }
@@ -106,7 +106,7 @@ fn all(store: &mut Store, cutoff: &Cutoff) -> Result<(Removed, u64)> {
 }
 
 /// Gives the free pages back, `VACUUM_PAGES` per transaction, so writers wait for one step at
-/// most; a database made before incremental vacuum is rewritten once first. Returns the bytes
+/// most (each followed by as long a pause); a database made before incremental vacuum is rewritten once first. Returns the bytes
 /// the file shrank by.
 fn vacuum(ctx: &Ctx, store: &Store) -> Result<u64> {
     let size = || std::fs::metadata(store.path()).map_or(0, |m| m.len());
@@ -119,7 +119,10 @@ fn vacuum(ctx: &Ctx, store: &Store) -> Result<u64> {
         store.make_incremental()?;
     }
     while store.free_pages()? > 0 {
+        // Then as long again for the other writers, as `purge::step` does.
+        let began = std::time::Instant::now();
         store.vacuum_step(VACUUM_PAGES)?;
+        std::thread::sleep(began.elapsed());
     }
     store.checkpoint()?;
     Ok(before.saturating_sub(size()))

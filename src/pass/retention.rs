@@ -22,7 +22,7 @@ pub fn tidy(store: &mut Store) -> Result<()> {
         return Ok(());
     };
     for _ in 0..BATCHES {
-        let batch = match store.write(|tx| purge::batch(tx, &cutoff)) {
+        let batch = match purge::step(store, &cutoff) {
             Err(err) if err.is::<Busy>() => return Ok(()),
             other => other?,
         };

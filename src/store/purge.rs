@@ -6,8 +6,10 @@
 //! was when the kept history begins). The newest job, operation and history row stay too, so
 //! their ids are never given out again.
 
+use super::Store;
 use anyhow::Result;
 use rusqlite::{params, Connection};
+use std::time::Instant;
 
 /// Rows per transaction (a job goes whole, however many tasks it has).
 const BATCH: u64 = 500;
@@ -87,7 +89,7 @@ const HISTORY: &str = "time < ?1 AND id < (SELECT max(id) FROM history)
 
 /// Removes one batch, in the caller's transaction: jobs first (whole), then other ended
 /// operations, then history rows, up to `BATCH` rows in all. Nothing removed: nothing is left.
-pub fn batch(conn: &Connection, cutoff: &Cutoff) -> Result<Removed> {
+fn batch(conn: &Connection, cutoff: &Cutoff) -> Result<Removed> {
     let mut removed = Removed::default();
     let jobs: Vec<i64> = conn
         .prepare_cached(&format!("{JOBS} LIMIT {BATCH}"))?
@@ -130,6 +132,16 @@ pub fn batch(conn: &Connection, cutoff: &Cutoff) -> Result<Removed> {
         );
         removed.history += conn.prepare_cached(&sql)?.execute([&cutoff.time])? as u64;
     }
+    Ok(removed)
+}
+
+/// Removes one batch in its own transaction, then leaves the database to other writers for as
+/// long as the batch held it: a writer waiting in SQLite's busy handler retries after sleeps
+/// of a few milliseconds, and back-to-back batches would let it in only by chance.
+pub fn step(store: &mut Store, cutoff: &Cutoff) -> Result<Removed> {
+    let began = Instant::now();
+    let removed = store.write(|tx| batch(tx, cutoff))?;
+    std::thread::sleep(began.elapsed());
     Ok(removed)
 }
 
