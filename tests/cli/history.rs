@@ -136,3 +136,34 @@ fn history_shows_the_newest_fifty_oldest_first() {
         assert!(line[detail..].starts_with("row "), "{line}");
     }
 }
+
+/// `history --all` on 200,000 rows stays within the memory goal of the default listing at 1M
+/// rows (50 MB): rows are written as they are read (collected first, 200,000 rows and their
+/// JSON text would take well over that). Peak RSS from `/usr/bin/time` (skipped where it is
+/// missing).
+#[test]
+fn history_streams_within_its_memory_goal() {
+    let time = std::path::Path::new("/usr/bin/time");
+    if !time.exists() {
+        eprintln!("SKIP history_streams_within_its_memory_goal: no /usr/bin/time");
+        return;
+    }
+    let lab = long_history(200_000);
+    for args in [&["history"][..], &["--format", "json", "history", "--all"]] {
+        let out = lab.path().join("rss");
+        let mut cmd = std::process::Command::new(time);
+        cmd.arg("-f").arg("%M").arg("-o").arg(&out);
+        let vmsched = lab.std_cmd(args);
+        cmd.arg(vmsched.get_program()).args(vmsched.get_args());
+        cmd.envs(vmsched.get_envs().filter_map(|(k, v)| Some((k, v?))));
+        cmd.current_dir(lab.path())
+            .stdout(std::process::Stdio::null());
+        assert!(cmd.status().unwrap().success(), "{args:?}");
+        let kb: u64 = std::fs::read_to_string(&out)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(kb < 50 * 1024, "{args:?}: peak RSS {kb} kB");
+    }
+}
