@@ -1612,13 +1612,17 @@ _vmsched() {
             return 0
             ;;
         vmsched__subcmd__purge)
-            opts="-v -q -h -V --older-than --dry-run --vacuum --db --format --timeout --verbose --quiet --no-progress --help --version"
+            opts="-v -q -h -V --older-than --dry-run --vacuum --reason --db --format --timeout --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

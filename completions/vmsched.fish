@@ -423,6 +423,7 @@ complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -l no-progress 
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmsched -n "__fish_vmsched_using_subcommand migrate" -s V -l version -d 'Print version'
 complete -c vmsched -n "__fish_vmsched_using_subcommand purge" -l older-than -d 'What ended (jobs, operations) or was written (history) longer ago than this: seconds or <n>[smhd], e.g. 90d' -r
+complete -c vmsched -n "__fish_vmsched_using_subcommand purge" -l reason -d 'Why (recorded in the history)' -r
 complete -c vmsched -n "__fish_vmsched_using_subcommand purge" -l db -d 'The database [default: $XDG_STATE_HOME/vmsched/vmsched.db, or /var/lib/vmsched/vmsched.db as root]' -r -F
 complete -c vmsched -n "__fish_vmsched_using_subcommand purge" -l format -d 'Output format of data on stdout' -r -f -a "table\t'Aligned columns for people'
 json\t'JSON for scripts'"

@@ -504,6 +504,9 @@ pub struct PurgeArgs {
     /// Then give the freed space back to the file system, a little at a time
     #[arg(long)]
     pub vacuum: bool,
+    /// Why (recorded in the history)
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Args)]

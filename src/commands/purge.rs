@@ -7,6 +7,7 @@ use crate::cli::{Format, PurgeArgs};
 use crate::exit::bad_input;
 use crate::model::duration;
 use crate::output;
+use crate::store::history::{self, current_user, Entry, Event, Kind};
 use crate::store::purge::{self, Cutoff, Removed};
 use crate::store::{Mode, Store};
 use crate::workers::logs;
@@ -52,7 +53,9 @@ pub fn purge(ctx: &Ctx, args: &PurgeArgs, out: &mut dyn Write) -> Result<()> {
             .sum();
         (removed, logs)
     } else {
-        all(&mut store, &cutoff)?
+        let (removed, logs) = all(&mut store, &cutoff)?;
+        record(&mut store, &removed, &cutoff, args.reason.as_deref())?;
+        (removed, logs)
     };
     let vacuumed = if args.vacuum && !args.dry_run {
         Some(vacuum(ctx, &store)?)
@@ -84,6 +87,29 @@ pub fn purge(ctx: &Ctx, args: &PurgeArgs, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "gave {} MB back to the file system", bytes / 1_000_000)?;
     }
     Ok(())
+}
+
+/// Records the purge in the history (what went, by whom and why), as the newest row, which
+/// purges keep.
+fn record(
+    store: &mut Store,
+    removed: &Removed,
+    cutoff: &Cutoff,
+    reason: Option<&str>,
+) -> Result<()> {
+    let user = current_user();
+    let what = format!(
+        "purged {} jobs and {} history rows older than {}",
+        removed.jobs, removed.history, cutoff.time
+    );
+    let detail = history::detail(&what, &user, reason);
+    store.write(|tx| {
+        let entry = Entry {
+            reason,
+            ..Entry::new(&user, Event::new(Kind::Admin, &detail))
+        };
+        history::record(tx, &entry)
+    })
 }
 
 /// Removes batch after batch until nothing is left; each batch's task logs go once it has

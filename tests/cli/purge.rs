@@ -122,13 +122,28 @@ fn purge_removes_what_ended_long_ago_and_nothing_live() {
             vec!["2", "3", "4"],
             vec!["2/1", "3/1", "4/1"],
             vec!["4"],
-            vec!["2", "5"],
+            vec!["2", "5", "6"],
             vec!["2", "4"],
         ]
         .map(|v| v.into_iter().map(String::from).collect::<Vec<_>>())
     );
+    // The purge is in the history: what went, by whom.
+    let recorded = lab.rows("SELECT kind, user, detail FROM history WHERE id = 6");
+    assert!(
+        recorded[0].starts_with("admin|tester|purged 1 jobs and 3 history rows older than "),
+        "{recorded:?}"
+    );
     // Again: nothing is left to remove; the table says so in words.
-    let again = lab.run(&["purge", "--older-than", "30d", "--vacuum"]).ok();
+    let again = lab
+        .run(&[
+            "purge",
+            "--older-than",
+            "30d",
+            "--vacuum",
+            "--reason",
+            "disk",
+        ])
+        .ok();
     assert!(
         again.stdout.starts_with("removed 0 jobs (0 steps, 0 tasks, 0 task logs), 0 operations and 0 history rows older than "),
         "{}",
@@ -140,6 +155,10 @@ fn purge_removes_what_ended_long_ago_and_nothing_live() {
         again.stdout
     );
     assert_eq!(lab.rows("PRAGMA freelist_count"), ["0"]);
+    assert_eq!(
+        lab.rows("SELECT reason FROM history ORDER BY id DESC LIMIT 1"),
+        ["disk"]
+    );
     assert_eq!(
         lab.rows("PRAGMA auto_vacuum"),
         ["2"],
