@@ -100,6 +100,8 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Migrate the database to this version's schema
     Migrate(MigrateArgs),
+    /// Remove ended jobs, their logs and the history older than a duration
+    Purge(PurgeArgs),
     /// Run the demo: a small lab on a local hypervisor, jobs, passes until done
     Demo(DemoArgs),
     /// Print shell completions
@@ -399,6 +401,16 @@ pub struct JobListArgs {
     /// Only jobs this user submitted or that were submitted for them
     #[arg(long)]
     pub user: Option<String>,
+    /// Jobs still open and those ended since a duration ago (seconds or <n>[smhd]) or an RFC
+    /// 3339 time [default: 24h]
+    #[arg(long, conflicts_with = "all")]
+    pub since: Option<String>,
+    /// At most this many jobs, the newest
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// Every job, however long ago it ended
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -536,15 +548,35 @@ pub enum StateCommand {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// Only this VM's rows
+    /// Only this VM's rows (a removed VM's too)
     #[arg(long, add = Candidates::new(complete::vms))]
     pub vm: Option<String>,
-    /// Since a duration ago (<n>[smhd]) or an RFC 3339 time
+    /// Since a duration ago (seconds or <n>[smhd]) or an RFC 3339 time
     #[arg(long)]
     pub since: Option<String>,
-    /// At most this many rows (the newest)
-    #[arg(long)]
+    /// At most this many rows, the newest [default: 50]
+    #[arg(long, conflicts_with = "all")]
     pub limit: Option<u32>,
+    /// Every matching row, however many
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// What ended (jobs, operations) or was written (history) longer ago than this: seconds
+    /// or <n>[smhd], e.g. 90d
+    #[arg(long, value_name = "DURATION")]
+    pub older_than: String,
+    /// Only say what would be removed
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Then give the freed space back to the file system, a little at a time
+    #[arg(long)]
+    pub vacuum: bool,
+    /// Why (recorded in the history)
+    #[arg(long)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -24,7 +24,7 @@ const REVERT_BUCKETS: [f64; 11] = [
 
 /// Prints the metrics, or writes them to `--textfile`.
 pub fn metrics(ctx: &Ctx, args: &MetricsArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open(Mode::Existing)?;
+    let store = ctx.open(Mode::Read)?;
     let text = store.read(exposition)?;
     match &args.textfile {
         Some(path) => write_atomically(path, &text),

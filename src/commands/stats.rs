@@ -50,8 +50,8 @@ pub fn stats(ctx: &Ctx, args: &StatsArgs, out: &mut dyn Write) -> Result<()> {
         check_host_key(host).map_err(bad_input)?;
     }
     let now = Utc::now();
-    let since = super::history::since(&args.since, now)?;
-    let store = ctx.open(Mode::Existing)?;
+    let since = super::since(&args.since)?;
+    let store = ctx.open(Mode::Read)?;
     let report = store.read(|conn| gather(conn, args, &since, now))?;
     if ctx.out.format == Format::Json {
         return output::json(out, &report);

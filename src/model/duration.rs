@@ -1,24 +1,46 @@
-//! Durations as people write them on the command line and in settings: `<n>[smhd]` (`90s`,
-//! `2h`, `3d`), and how vmsched prints them back.
+//! Durations and points in time as people write them on the command line and in settings:
+//! seconds (`90`), or a count with a unit `s`, `m`, `h` or `d` (`90d`); `--since` also takes an
+//! RFC 3339 time.
 
-/// The units a duration may end with, largest first, with their seconds.
-const UNITS: [(&str, u64); 4] = [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)];
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
-/// The seconds of `<n>[smhd]`; `None` when it is not one (no unit, a sign, a fraction) or
-/// does not fit in 63 bits.
-pub fn parse_duration(text: &str) -> Option<u64> {
-    let split = text.len().checked_sub(1)?;
-    let (count, unit) = text.split_at_checked(split)?;
-    if !count.bytes().all(|b| b.is_ascii_digit()) {
+/// What a duration spells, for messages.
+pub const DURATION_WORDS: &str = "seconds or <n>[smhd], e.g. `90`, `2h` or `90d`";
+
+/// The seconds a duration spells; `None` when it is not one (or overflows).
+pub fn seconds(text: &str) -> Option<u64> {
+    let (count, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    if count.is_empty() {
         return None;
     }
-    let (_, seconds) = UNITS.iter().find(|(u, _)| *u == unit)?;
+    let (_, scale) = UNITS.iter().find(|(u, _)| *u == unit)?;
     count
         .parse::<u64>()
         .ok()?
-        .checked_mul(*seconds)
+        .checked_mul(*scale)
         .filter(|&s| i64::try_from(s).is_ok())
 }
+
+/// The time `secs` before `now`, as times are stored (RFC 3339 UTC, whole seconds, so it
+/// compares as text); `None` when out of range.
+pub fn before(now: DateTime<Utc>, secs: u64) -> Option<String> {
+    let ago = TimeDelta::try_seconds(i64::try_from(secs).ok()?)?;
+    Some(stored(now.checked_sub_signed(ago)?))
+}
+
+/// `--since`: a duration before `now` or an RFC 3339 time, as times are stored.
+pub fn since(text: &str, now: DateTime<Utc>) -> Option<String> {
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(time) => Some(stored(time.with_timezone(&Utc))),
+        Err(_) => before(now, seconds(text)?),
+    }
+}
+
+/// The units a duration may end with, largest first, with their seconds.
+const UNITS: [(&str, u64); 4] = [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)];
 
 /// Seconds in at most two units, the largest first: `3d`, `1h 30m`, `2m 5s`, `0s` (exact
 /// below an hour; longer ones leave out what is below their second unit).
@@ -37,30 +59,61 @@ pub fn show_duration(secs: u64) -> String {
     parts.join(" ")
 }
 
+fn stored(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn durations_parse_with_a_unit_only() {
-        assert_eq!(parse_duration("90s"), Some(90));
-        assert_eq!(parse_duration("2m"), Some(120));
-        assert_eq!(parse_duration("2h"), Some(7200));
-        assert_eq!(parse_duration("3d"), Some(259_200));
-        assert_eq!(parse_duration("0d"), Some(0));
+    fn durations_are_seconds_or_a_count_with_a_unit() {
+        assert_eq!(seconds("90"), Some(90));
+        assert_eq!(seconds("90s"), Some(90));
+        assert_eq!(seconds("5m"), Some(300));
+        assert_eq!(seconds("2h"), Some(7200));
+        assert_eq!(seconds("90d"), Some(7_776_000));
+        assert_eq!(seconds("0"), Some(0));
         for bad in [
             "",
             "h",
-            "2",
             "2w",
             "-1h",
-            "+1h",
-            "1.5h",
             "x2h",
+            "1.5h",
             " 2h",
-            "99999999999999999d",
+            "2h ",
+            "2 h",
+            "99999999999999999999d",
         ] {
-            assert_eq!(parse_duration(bad), None, "{bad}");
+            assert_eq!(seconds(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn since_accepts_durations_and_times() {
+        let now = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(since("90s", now).unwrap(), "2024-05-01T11:58:30Z");
+        assert_eq!(since("90", now).unwrap(), "2024-05-01T11:58:30Z");
+        assert_eq!(since("2h", now).unwrap(), "2024-05-01T10:00:00Z");
+        assert_eq!(since("1d", now).unwrap(), "2024-04-30T12:00:00Z");
+        assert_eq!(
+            since("2024-05-01T14:00:00+02:00", now).unwrap(),
+            "2024-05-01T12:00:00Z"
+        );
+        for bad in [
+            "",
+            "h",
+            "2w",
+            "-1h",
+            "x2h",
+            "2024-13-01T00:00:00Z",
+            "999999999999d",
+        ] {
+            assert!(since(bad, now).is_none(), "{bad}");
         }
     }
 

@@ -8,6 +8,7 @@
 mod apply;
 pub mod owner;
 pub mod request;
+mod retention;
 
 use crate::lock::{self, PassLock};
 use crate::model::Child;
@@ -37,7 +38,17 @@ pub struct Passes {
 /// has served. Between two passes the lock is let go for a moment, so a pass started by cron
 /// or by hand that waits for it gets its turn (it then serves the requests). Returns when no
 /// request is pending once the lock is released, or when another pass holds it.
+///
+/// Then, after every commit of its own and without the lock, it purges a little of what
+/// ended past the retention and bounds the worker log (`retention`).
 pub fn run(store: &mut Store, timeout: Duration, lock: PassLock) -> Result<Passes> {
+    let passes = passes(store, timeout, lock)?;
+    retention::tidy(store)?;
+    Ok(passes)
+}
+
+/// The passes of `run`.
+fn passes(store: &mut Store, timeout: Duration, lock: PassLock) -> Result<Passes> {
     let mut passes = Passes::default();
     let mut lock = Some(lock);
     loop {

@@ -122,9 +122,9 @@ impl<'a> Event<'a> {
         }
     }
 
-    pub fn duration(self, took: Option<Duration>) -> Self {
+    pub fn duration(self, took: Duration) -> Self {
         Event {
-            duration_ms: took.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            duration_ms: Some(i64::try_from(took.as_millis()).unwrap_or(i64::MAX)),
             ..self
         }
     }
@@ -343,26 +343,50 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
     })
 }
 
-/// Which entries `list` returns.
+/// Which entries `each` reads.
 #[derive(Clone, Debug, Default)]
 pub struct Query<'a> {
     pub vm: Option<&'a str>,
     /// Only entries at or after this stored time (RFC 3339 UTC, as `now` writes it).
     pub since: Option<&'a str>,
-    /// Only the newest this many.
+    /// Only the newest this many; `None` for all.
     pub limit: Option<u32>,
 }
 
-/// The entries matching `query`, oldest first.
-pub fn list(conn: &Connection, query: &Query) -> Result<Vec<Row>> {
+/// Calls `each` with the entries matching `query`, oldest first, as they are read (memory
+/// does not grow with their number). Served by indexes: the newest `limit` are found by
+/// walking back from the newest id (by VM, `history_vm`), the first row of `since` by
+/// `history_time`.
+pub fn each(
+    conn: &Connection,
+    query: &Query,
+    mut each: impl FnMut(Row) -> Result<()>,
+) -> Result<()> {
+    let mut filter = String::from("1");
+    let mut values: Vec<&str> = Vec::new();
+    if let Some(vm) = query.vm {
+        filter.push_str(" AND vm = ?");
+        values.push(vm);
+    }
+    if let Some(since) = query.since {
+        // The scan starts at the earliest row at or after the time (`history_time`): ids follow
+        // time, so the rows after it are the ones to read (a clock stepped back may leave out
+        // a row written just before the step).
+        filter.push_str(
+            " AND id >= (SELECT id FROM history WHERE time >= ? ORDER BY time, id LIMIT 1) \
+             AND time >= ?",
+        );
+        values.extend([since, since]);
+    }
+    let Some(first) = super::newest_from(conn, "history", &filter, &values, query.limit)? else {
+        return Ok(());
+    };
     let mut stmt = conn.prepare(&format!(
-        "SELECT {ROW_COLUMNS} FROM history
-         WHERE (?1 IS NULL OR vm = ?1) AND (?2 IS NULL OR time >= ?2)
-         ORDER BY id DESC LIMIT ?3"
+        "SELECT {ROW_COLUMNS} FROM history WHERE {filter} AND id >= {first} ORDER BY id"
     ))?;
-    let limit = query.limit.map_or(-1, i64::from);
-    let rows = stmt.query_map(params![query.vm, query.since, limit], row)?;
-    let mut rows: Vec<Row> = rows.collect::<rusqlite::Result<_>>()?;
-    rows.reverse();
-    Ok(rows)
+    let mut rows = stmt.query(rusqlite::params_from_iter(&values))?;
+    while let Some(r) = rows.next()? {
+        each(row(r)?)?;
+    }
+    Ok(())
 }

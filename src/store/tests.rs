@@ -245,11 +245,13 @@ fn history_lists_oldest_first_with_filters() {
     )
     .unwrap();
     let details = |q: Query| {
-        history::list(conn, &q)
-            .unwrap()
-            .into_iter()
-            .map(|r| r.detail)
-            .collect::<Vec<_>>()
+        let mut details = Vec::new();
+        history::each(conn, &q, |r| {
+            details.push(r.detail);
+            Ok(())
+        })
+        .unwrap();
+        details
     };
     assert_eq!(details(Query::default()), ["one", "two", "three"]);
     assert_eq!(
@@ -273,6 +275,24 @@ fn history_lists_oldest_first_with_filters() {
         }),
         ["two", "three"]
     );
+    assert_eq!(
+        details(Query {
+            vm: Some("a"),
+            since: Some("2021-01-01T00:00:00Z"),
+            limit: Some(5),
+        }),
+        ["three"]
+    );
+    let none = Query {
+        since: Some("2999-01-01T00:00:00Z"),
+        ..Query::default()
+    };
+    assert!(details(none).is_empty());
+    assert!(details(Query {
+        limit: Some(0),
+        ..Query::default()
+    })
+    .is_empty());
 }
 
 #[test]

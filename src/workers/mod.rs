@@ -9,6 +9,7 @@
 //! loads libvirt's libraries. Once released, a revert, power-off or monitor worker replaces
 //! itself (`exec`, same pid and start time) with `vmsched worker OP`, which has libvirt.
 
+pub mod logs;
 mod monitor;
 mod poweroff;
 

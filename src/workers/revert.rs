@@ -20,7 +20,7 @@ pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let ended = |detail, result| {
         Event::new(Kind::Revert, detail)
             .result(result)
-            .duration(Some(began.elapsed()))
+            .duration(began.elapsed())
     };
     let (vm, hv) = connect(ctx, store, op)?;
     let reverted = hv.and_then(|hv| {

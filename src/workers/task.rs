@@ -179,7 +179,7 @@ pub fn wait_and_finish(db: &Path, id: i64, pid: i32, deadline: i64) -> Result<()
     let event = Event::new(Kind::Task, &detail)
         .task(key)
         .result(status.as_str())
-        .duration(Some(ran));
+        .duration(ran);
     super::write(&mut store, &op, |tx| {
         attempts::finish(tx, key, status, code)?;
         transition(

@@ -28,6 +28,7 @@ mod metrics;
 mod parsers;
 mod probe;
 mod properties;
+mod purge;
 mod qemu;
 mod scenarios;
 mod security;

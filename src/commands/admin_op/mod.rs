@@ -154,9 +154,7 @@ fn finish(
                 _ => end.to_string(),
             };
             let event = match words.ended {
-                Kind::Revert => Event::new(Kind::Revert, &detail)
-                    .result(end)
-                    .duration(Some(took)),
+                Kind::Revert => Event::new(Kind::Revert, &detail).result(end).duration(took),
                 kind => Event::new(kind, &detail),
             };
             operations::transition(tx, op, (words.busy, to), errors, event, Some(&result))

@@ -97,21 +97,29 @@ UPDATE history SET
 WHERE kind = 'start';
 DROP TABLE keyed;
 
--- Durations, from the row that began them: a revert since the VM became `reverting`, a
--- task's command since the VM's start row.
+-- Durations, from the row that began them: a revert since the VM last became `reverting`, a
+-- task's command since the VM's last start row, when it started that task. One pass over the
+-- rows by VM finds both (a window), not a search back per row.
+CREATE TEMP TABLE began (id INTEGER PRIMARY KEY, reverting INTEGER, started INTEGER);
+INSERT INTO began (id, reverting, started)
+SELECT id,
+       max(CASE WHEN new_status = 'reverting' THEN id END) OVER before,
+       max(CASE WHEN kind = 'start' THEN id END) OVER before
+FROM history WHERE vm IS NOT NULL
+WINDOW before AS (PARTITION BY vm ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING);
 UPDATE history SET
     result = CASE WHEN new_status = 'idle' THEN 'ok'
                   WHEN detail = 'offline interrupted' THEN 'interrupted' ELSE 'failed' END,
     duration_ms = (SELECT CAST(round((julianday(history.time) - julianday(b.time)) * 86400000) AS INTEGER)
-                   FROM history b WHERE b.vm = history.vm AND b.id < history.id
-                     AND b.new_status = 'reverting' ORDER BY b.id DESC LIMIT 1)
+                   FROM began g JOIN history b ON b.id = g.reverting WHERE g.id = history.id)
 WHERE kind = 'revert';
 UPDATE history SET
     duration_ms = (SELECT CAST(round((julianday(history.time) - julianday(b.time)) * 86400000) AS INTEGER)
-                   FROM history b WHERE b.vm = history.vm AND b.id < history.id
-                     AND b.kind = 'start' AND b.job = history.job AND b.step = history.step
-                     AND b.task = history.task ORDER BY b.id DESC LIMIT 1)
+                   FROM began g JOIN history b ON b.id = g.started
+                   WHERE g.id = history.id AND b.job = history.job AND b.step = history.step
+                     AND b.task = history.task)
 WHERE kind = 'task' AND result IN ('completed', 'failed', 'timeout');
+DROP TABLE began;
 
 -- Listings by time and by kind (`history --since`, the last counters, purges), without
 -- reading the whole table.
