@@ -37,7 +37,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-/// The variables a task's command gets besides the scheduler's environment, with what each
+/// The variables a task's command gets after its allow-listed environment, with what each
 /// holds: the manual lists them from here, and `environment` gives their values in this order.
 pub const VARIABLES: [(&str, &str); 8] = [
     ("VMSCHED_VM", "the VM instance's name"),
