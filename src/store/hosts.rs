@@ -1,7 +1,7 @@
 //! The `hosts` table: per-host limit overrides and the paused flag; the row `*` holds the
 //! global limits.
 
-use super::history::{self, Entry};
+use super::history::{self, Entry, Event, Kind};
 use crate::exit::bad_input;
 use crate::model::{host_key, HostSpec, LimitSpec};
 use anyhow::Result;
@@ -152,10 +152,8 @@ pub(crate) fn save(
     let detail = history::detail(&format!("limits of {host}: {overrides}"), user, reason);
     let entry = Entry {
         host: Some(host),
-        detail: &detail,
-        user,
         reason,
-        ..Entry::default()
+        ..Entry::new(user, Event::new(Kind::Admin, &detail))
     };
     history::record(conn, &entry)?;
     Ok(Some(overrides))

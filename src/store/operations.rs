@@ -2,7 +2,7 @@
 //! operation is the one its `operation` column names.
 
 use super::deadline::Deadline;
-use super::history::{record, Entry};
+use super::history::{record, Entry, Event};
 use super::now;
 use crate::model::{Child, VmStatus};
 use crate::process::Proc;
@@ -205,16 +205,16 @@ pub(crate) enum Errors {
 /// A worker's status change: moves the VM from `from` to `to` only while the VM still names
 /// this operation and is still `from` (an admin may have taken it meanwhile), records it, and
 /// ends the operation when `end` is given, whatever the VM's status. Returns whether the VM
-/// was still the operation's. The history row is a line for cron when `alert` says so, and
-/// when a failure puts the VM offline first in a streak or at max_errors (docs/rules.md §7).
+/// was still the operation's. The history row records `event`, by the operation's user; it is
+/// a line for cron when the event says so, and when a failure puts the VM offline first in a
+/// streak or at max_errors (docs/rules.md §7).
 pub(crate) fn transition(
     conn: &Connection,
     op: &Operation,
     (from, to): (VmStatus, VmStatus),
     errors: Errors,
-    detail: &str,
+    event: Event,
     end: Option<&str>,
-    alert: bool,
 ) -> Result<bool> {
     let current: Option<(String, Option<i64>, String, u32)> = conn
         .query_row(
@@ -243,6 +243,7 @@ pub(crate) fn transition(
             }
             _ => false,
         };
+        let alert = event.alert || streak;
         record(
             conn,
             &Entry {
@@ -250,11 +251,7 @@ pub(crate) fn transition(
                 host: host.as_deref(),
                 old_status: Some(from.as_str()),
                 new_status: Some(to.as_str()),
-                detail,
-                user: &op.by_user,
-                reason: None,
-                on_behalf_of: None,
-                alert: alert || streak,
+                ..Entry::new(&op.by_user, event.alert(alert))
             },
         )?;
     }

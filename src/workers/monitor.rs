@@ -8,6 +8,7 @@
 use super::connect;
 use crate::hypervisor::Hypervisor;
 use crate::model::VmStatus;
+use crate::store::history::{Event, Kind};
 use crate::store::operations::{transition, Errors, Operation};
 use crate::store::{vms, Store};
 use crate::Ctx;
@@ -39,9 +40,8 @@ pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
             op,
             (VmStatus::Offline, to),
             Errors::Keep,
-            &detail,
+            Event::new(Kind::Monitor, &detail),
             Some(&detail),
-            false,
         )
     })?;
     Ok(())

@@ -4,6 +4,7 @@
 use super::{connect, finish};
 use crate::hypervisor::Hypervisor;
 use crate::model::VmStatus;
+use crate::store::history::{Event, Kind};
 use crate::store::operations::{Errors, Operation};
 use crate::store::Store;
 use crate::Ctx;
@@ -17,7 +18,7 @@ pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
             op,
             (VmStatus::Dirty, VmStatus::Off),
             Errors::Keep,
-            "off powered off",
+            Event::new(Kind::Status, "off powered off"),
         ),
         Err(err) => {
             let detail = format!("offline power-off failed: {err}");
@@ -26,7 +27,7 @@ pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
                 op,
                 (VmStatus::Dirty, VmStatus::Offline),
                 Errors::Add,
-                &detail,
+                Event::new(Kind::Status, &detail),
             )
         }
     }

@@ -6,13 +6,22 @@
 use super::{connect, finish};
 use crate::hypervisor::{self, Hypervisor};
 use crate::model::VmStatus;
+use crate::store::history::{Event, Kind};
 use crate::store::operations::{end_op, transition, Errors, Operation};
 use crate::store::{settings, Store};
 use crate::Ctx;
 use anyhow::{Context, Result};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+/// Reverts, then records the revert's end with how long it took (from the worker's start, so
+/// the settling time and the readiness command count).
 pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
+    let began = Instant::now();
+    let ended = |detail, result| {
+        Event::new(Kind::Revert, detail)
+            .result(result)
+            .duration(began.elapsed())
+    };
     let (vm, hv) = connect(ctx, store, op)?;
     let reverted = hv.and_then(|hv| {
         hv.revert(&vm.domain, &vm.snapshot)?;
@@ -29,12 +38,13 @@ pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
             op,
             (VmStatus::Reverting, VmStatus::Offline),
             Errors::Add,
-            &detail,
+            ended(&detail, "failed"),
         );
     }
     let sleeping = (VmStatus::Reverting, VmStatus::Sleeping);
     if !super::write(store, op, |tx| {
-        transition(tx, op, sleeping, Errors::Keep, "sleeping", None, false)
+        let event = Event::new(Kind::Status, "sleeping");
+        transition(tx, op, sleeping, Errors::Keep, event, None)
     })? {
         return super::write(store, op, |tx| end_op(tx, op.id, "taken over"));
     }
@@ -48,7 +58,7 @@ pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
                 op,
                 (VmStatus::Sleeping, VmStatus::Offline),
                 Errors::Add,
-                &detail,
+                ended(&detail, "failed"),
             );
         }
     }
@@ -57,7 +67,7 @@ pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
         op,
         (VmStatus::Sleeping, VmStatus::Idle),
         Errors::Reset,
-        "idle",
+        ended("idle", "ok"),
     )
 }
 

@@ -5,10 +5,12 @@
 
 use crate::commands::admin_op::release;
 use crate::exit::{bad_input, refused};
-use crate::model::{check_name, check_text, domain_identity, host_key, VmState, VmStatus};
+use crate::model::{
+    check_name, check_text, domain_identity, host_key, TaskStatus, VmState, VmStatus,
+};
 use crate::ownership::Siblings;
 use crate::process::Proc;
-use crate::store::history::{self, Entry};
+use crate::store::history::{self, Entry, Event, Kind};
 use crate::store::jobs::attempts::{self, NoResult};
 use crate::store::settings;
 use crate::store::vms::{self, VmRow};
@@ -52,7 +54,8 @@ pub(super) fn create(conn: &Conn, vm: &VmRow, user: &str, reason: Option<&str>) 
     check_uuid(conn, vm)?;
     vms::insert(conn, vm)?;
     let added = Some(VmStatus::Off);
-    record(conn, vm, (None, added), "added", user, reason)
+    let event = Event::new(Kind::Admin, "added");
+    record(conn, vm, (None, added), event, user, reason)
 }
 
 /// Applies an edit under the safety rules and records it; `status_set` marks an admin status
@@ -99,7 +102,8 @@ pub(super) fn change(
     let summary = words.join(", ");
     let detail = history::detail(&summary, user, reason);
     let statuses = (Some(old.status), Some(new.status));
-    record(conn, new, statuses, &detail, user, reason)?;
+    let event = Event::new(Kind::Admin, &detail);
+    record(conn, new, statuses, event, user, reason)?;
     Ok(Some(summary))
 }
 
@@ -265,7 +269,7 @@ fn record(
     conn: &Conn,
     vm: &VmRow,
     (old, new): (Option<VmStatus>, Option<VmStatus>),
-    detail: &str,
+    event: Event,
     user: &str,
     reason: Option<&str>,
 ) -> Result<()> {
@@ -276,11 +280,8 @@ fn record(
             host: Some(&vm.host()),
             old_status: old.map(VmStatus::as_str),
             new_status: new.map(VmStatus::as_str),
-            detail,
-            user,
             reason,
-            on_behalf_of: None,
-            alert: false,
+            ..Entry::new(user, event)
         },
     )
 }
@@ -330,15 +331,22 @@ pub(super) fn remove(
     for &task @ (job, step, no) in &running {
         attempts::requeue_uncounted(conn, task, NoResult::Stopped)?;
         let detail = format!("task {job}/{step}/{no} stopped: VM removed");
-        record(conn, &vm, (status, status), &detail, user, reason)?;
+        let event = Event::new(Kind::Task, &detail)
+            .task(task)
+            .result(TaskStatus::Queued.as_str());
+        record(conn, &vm, (status, status), event, user, reason)?;
     }
     let canceled = vms::cancel_queued_tasks(conn, name)?;
-    for (job, step, task) in &canceled {
-        let detail = format!("task {job}/{step}/{task} canceled: VM removed");
-        record(conn, &vm, (status, status), &detail, user, reason)?;
+    for &task @ (job, step, no) in &canceled {
+        let detail = format!("task {job}/{step}/{no} canceled: VM removed");
+        let event = Event::new(Kind::Task, &detail)
+            .task(task)
+            .result(TaskStatus::Canceled.as_str());
+        record(conn, &vm, (status, status), event, user, reason)?;
     }
     vms::delete(conn, name)?;
-    record(conn, &vm, (status, None), "removed", user, reason)?;
+    let event = Event::new(Kind::Admin, "removed");
+    record(conn, &vm, (status, None), event, user, reason)?;
     Ok(Removed {
         canceled: canceled.len() - running.len(),
         stopped: running.len(),

@@ -8,6 +8,7 @@
 use super::{roll_up, TaskRow};
 use crate::model::{TaskStatus, VmStatus};
 use crate::process::Proc;
+use crate::store::history::{Event, Kind};
 use crate::store::now;
 use crate::store::operations::{self, Errors};
 use anyhow::{Context, Result};
@@ -228,14 +229,16 @@ pub(crate) fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> R
             "dirty task {}/{}/{} canceled by {user}",
             task.job, task.step, task.no
         );
+        let event = Event::new(Kind::Task, &detail)
+            .task(key)
+            .result(TaskStatus::Canceled.as_str());
         operations::transition(
             conn,
             &op,
             (VmStatus::Running, VmStatus::Dirty),
             Errors::Keep,
-            &detail,
+            event,
             None,
-            false,
         )?;
         kill = operations::stop(conn, &op, "canceled")?;
     }
