@@ -13,6 +13,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("scheduler", &["model"]),
     ("ownership", &["model", "scheduler"]),
     ("store", &["model", "exit", "process"]),
+    ("stats", &["model", "store"]),
 ];
 
 /// The modules under src/commands/ that are shared by commands rather than commands of their
