@@ -11,7 +11,7 @@ mod words;
 pub use limits::{HostSpec, LimitSpec, Limits};
 pub use names::{check_host_key, check_name, check_text, domain_identity, host_key, keeps_state};
 pub use state::{JobState, State, StepState, TaskState, VmState};
-pub use words::{Child, Role, TaskStatus, VmStatus};
+pub use words::{Child, OpKind, PoweroffReason, Role, TaskStatus, VmStatus};
 
 /// Implements `Deserialize` for structs that derive it with `#[serde(remote = "Self")]`, so
 /// that they take a map (a JSON object, a TOML table) and nothing else: serde's derive alone

@@ -3,7 +3,7 @@
 //! `off` row before its thief's `reverting` row). Returns what the pass must do after the
 //! commit: the workers to start and the processes to kill.
 
-use crate::model::{Child, State, TaskStatus, VmState, VmStatus};
+use crate::model::{Child, OpKind, State, TaskStatus, VmState, VmStatus};
 use crate::process::Proc;
 use crate::scheduler::{Action, Plan};
 use crate::store::deadline::Deadline;
@@ -171,7 +171,7 @@ impl Writer<'_> {
     fn start_operation(
         &mut self,
         vm: &str,
-        kind: &str,
+        kind: OpKind,
         secs: u64,
         task: Option<(i64, u32, u32)>,
     ) -> Result<()> {
@@ -183,7 +183,7 @@ impl Writer<'_> {
                 deadline: Deadline::in_secs(secs),
                 task,
                 by_user: SCHEDULER,
-                ..NewOperation::default()
+                process: None,
             },
         )?;
         self.applied.spawn.push(ToSpawn {
@@ -230,7 +230,7 @@ impl Writer<'_> {
             } => self.end_attempt(vm, (*job, *step, *task), *status)?,
             Action::Monitor { vm } => {
                 let secs = self.deadlines.monitor_secs;
-                self.start_operation(vm, "monitor", secs, None)?;
+                self.start_operation(vm, OpKind::Monitor, secs, None)?;
             }
             Action::Start {
                 vm,
@@ -245,7 +245,7 @@ impl Writer<'_> {
                 }
                 self.set_status(vm, VmStatus::Reverting, "reverting")?;
                 let secs = self.deadlines.revert_secs;
-                self.start_operation(vm, "revert", secs, None)?;
+                self.start_operation(vm, OpKind::Revert, secs, None)?;
             }
             Action::Poweroff { vm, reason, for_vm } => {
                 self.stop_worker(vm, "powered off")?;
@@ -256,7 +256,7 @@ impl Writer<'_> {
                 };
                 self.set_status(vm, VmStatus::Dirty, &detail)?;
                 let secs = self.deadlines.revert_secs;
-                self.start_operation(vm, "poweroff", secs, None)?;
+                self.start_operation(vm, OpKind::Poweroff, secs, None)?;
             }
         }
         Ok(())
@@ -269,6 +269,6 @@ impl Writer<'_> {
         let (job, step, no) = task;
         self.set_status(vm, VmStatus::Running, &format!("running {job} {step} {no}"))?;
         let secs = timeout + self.deadlines.task_margin_secs;
-        self.start_operation(vm, "task", secs, Some(task))
+        self.start_operation(vm, OpKind::Task, secs, Some(task))
     }
 }

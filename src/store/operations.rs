@@ -4,7 +4,7 @@
 use super::deadline::Deadline;
 use super::history::{record, Entry};
 use super::now;
-use crate::model::{Child, VmStatus};
+use crate::model::{Child, OpKind, VmStatus};
 use crate::process::Proc;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -14,8 +14,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 pub struct Operation {
     pub id: i64,
     pub vm: String,
-    /// `revert`, `poweroff`, `monitor`, `task`, or an admin's `revert`/`poweroff`.
-    pub kind: String,
+    /// A worker's, or an admin's `revert`/`poweroff`.
+    pub kind: OpKind,
     pub process: Option<Proc>,
     pub deadline: Deadline,
     pub ended: Option<String>,
@@ -25,10 +25,10 @@ pub struct Operation {
 }
 
 /// What a new operation needs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct NewOperation<'a> {
     pub vm: &'a str,
-    pub kind: &'a str,
+    pub kind: OpKind,
     pub deadline: Deadline,
     pub task: Option<(i64, u32, u32)>,
     pub by_user: &'a str,
@@ -51,7 +51,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Operation> {
     Ok(Operation {
         id: r.get(0)?,
         vm: r.get(1)?,
-        kind: r.get(2)?,
+        kind: super::vms::word(r, 2)?,
         process: proc_of(r.get(3)?, r.get(4)?),
         deadline: Deadline {
             wall: r.get(5)?,
@@ -78,7 +78,7 @@ pub fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(
         params![
             op.vm,
-            op.kind,
+            op.kind.as_str(),
             op.process.map(|p| p.pid),
             op.process.map(|p| p.start_time),
             op.deadline.wall,

@@ -2,7 +2,7 @@
 //! (schema equal to the migrations, WAL, mode 0600, parent folder).
 
 use super::*;
-use crate::model::{HostSpec, Role, VmStatus};
+use crate::model::{HostSpec, OpKind, Role, VmStatus};
 use crate::store::history::{Entry, Query};
 use crate::store::settings::Settings;
 use crate::store::vms::{LiveOp, VmRow};
@@ -68,7 +68,7 @@ fn vm_rows_carry_their_live_operation() {
     vms::insert(conn, &vm).unwrap();
     let live = LiveOp {
         id: 7,
-        kind: "revert".to_string(),
+        kind: OpKind::Revert,
         pid: Some(4242),
         start_time: Some(99),
         deadline: super::deadline::Deadline {
@@ -354,11 +354,11 @@ fn stopped_operations_that_survived_are_found_again() {
     let process = crate::process::Proc::of(i64::from(sleeper.id()));
     let new = operations::NewOperation {
         vm: "w7",
-        kind: "task",
+        kind: OpKind::Task,
         deadline: deadline::Deadline::in_secs(60),
+        task: None,
         by_user: "tester",
         process,
-        ..Default::default()
     };
     let id = operations::start(conn, &new).unwrap();
     let op = operations::get(conn, id).unwrap().unwrap();

@@ -4,7 +4,7 @@
 use super::deadline::Deadline;
 use super::operations;
 use crate::exit;
-use crate::model::{host_key, Child, Role, VmState, VmStatus};
+use crate::model::{host_key, Child, OpKind, Role, VmState, VmStatus};
 use anyhow::Result;
 use rusqlite::types::Type;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -43,8 +43,7 @@ pub struct VmRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveOp {
     pub id: i64,
-    /// revert, poweroff, monitor or task.
-    pub kind: String,
+    pub kind: OpKind,
     /// NULL until the pass that started the worker fills it in.
     pub pid: Option<i64>,
     /// The process's start time (clock ticks since boot), to detect pid reuse.
@@ -128,7 +127,7 @@ const SELECT: &str = "SELECT v.name, v.kind, v.role, v.status, v.uri, v.domain, 
     FROM vms v LEFT JOIN operations o ON o.id = v.operation AND o.ended IS NULL";
 
 /// Parses a stored status or role word; a bad one is a conversion error naming the column.
-fn word<T: FromStr<Err = String>>(r: &Row, i: usize) -> rusqlite::Result<T> {
+pub(super) fn word<T: FromStr<Err = String>>(r: &Row, i: usize) -> rusqlite::Result<T> {
     let text: String = r.get(i)?;
     text.parse()
         .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, e.into()))
@@ -143,7 +142,7 @@ fn from_row(r: &Row) -> rusqlite::Result<VmRow> {
     let live = match r.get::<_, Option<i64>>(14)? {
         Some(id) => Some(LiveOp {
             id,
-            kind: r.get(15)?,
+            kind: word(r, 15)?,
             pid: r.get(16)?,
             start_time: r.get(17)?,
             deadline: Deadline {

@@ -4,7 +4,7 @@
 use super::{words, Held, Request};
 use crate::exit;
 use crate::model::{TaskStatus, VmState, VmStatus};
-use crate::ownership::{admit, AdminOp, Displace, Refusal, Siblings};
+use crate::ownership::{admit, AdminOp, Displace, Flag, Refusal, Siblings};
 use crate::process::Proc;
 use crate::store::deadline::Deadline;
 use crate::store::history::{self, Entry};
@@ -70,9 +70,9 @@ pub(super) fn hold(
                 vm: &vm.name,
                 kind: words.kind,
                 deadline: Deadline::in_secs(op_timeout.saturating_add(connect_timeout).as_secs()),
+                task: None,
                 by_user: user,
                 process: Some(Proc::current()?),
-                ..NewOperation::default()
             },
         )?;
         operations::get(conn, id)?
@@ -117,11 +117,11 @@ fn refused(
         )
     };
     let hint = match refusal.needs {
-        "--steal" => format!(
+        Flag::Steal => format!(
             "pass `--steal` to take the domain from `{}` (it becomes `off`)",
             blocker.name
         ),
-        _ => format!(
+        Flag::Force => format!(
             "pass `--force` to stop what `{}` does and take the domain (it becomes `off`)",
             blocker.name
         ),

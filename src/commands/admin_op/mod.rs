@@ -16,7 +16,7 @@ use crate::exit;
 use crate::hypervisor::{self, HvError};
 use crate::identity::real_user;
 use crate::interrupt;
-use crate::model::VmStatus;
+use crate::model::{OpKind, VmStatus};
 use crate::ownership::{AdminOp, Overrides};
 use crate::process::Proc;
 use crate::store::operations::{self, Errors, Operation};
@@ -39,7 +39,7 @@ pub struct Request<'a> {
 /// The words and statuses of each operation.
 pub(super) struct Words {
     /// The operation's kind in the `operations` table.
-    kind: &'static str,
+    kind: OpKind,
     /// The VM's status while it runs.
     busy: VmStatus,
     /// The VM's status when it succeeded.
@@ -53,14 +53,14 @@ pub(super) struct Words {
 pub(super) fn words(op: AdminOp) -> Words {
     match op {
         AdminOp::Revert => Words {
-            kind: "revert",
+            kind: OpKind::Revert,
             busy: VmStatus::Reverting,
             done: VmStatus::Idle,
             errors: Errors::Reset,
             what: "revert",
         },
         AdminOp::Poweroff => Words {
-            kind: "poweroff",
+            kind: OpKind::Poweroff,
             busy: VmStatus::Dirty,
             done: VmStatus::Off,
             errors: Errors::Keep,
