@@ -5,12 +5,14 @@
 mod limits;
 mod names;
 mod state;
+mod task_key;
 mod validate;
 mod words;
 
 pub use limits::{HostSpec, LimitSpec, Limits};
 pub use names::{check_host_key, check_name, check_text, domain_identity, host_key, keeps_state};
 pub use state::{JobState, State, StepState, TaskState, VmState};
+pub use task_key::TaskKey;
 pub use words::{Child, OpKind, PoweroffReason, Role, TaskStatus, VmStatus};
 
 /// Implements `Deserialize` for structs that derive it with `#[serde(remote = "Self")]`, so

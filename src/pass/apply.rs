@@ -3,7 +3,7 @@
 //! `off` row before its thief's `reverting` row). Returns what the pass must do after the
 //! commit: the workers to start and the processes to kill.
 
-use crate::model::{Child, OpKind, State, TaskStatus, VmState, VmStatus};
+use crate::model::{Child, OpKind, State, TaskKey, TaskStatus, VmState, VmStatus};
 use crate::process::Proc;
 use crate::scheduler::{Action, Plan};
 use crate::store::deadline::Deadline;
@@ -173,7 +173,7 @@ impl Writer<'_> {
         vm: &str,
         kind: OpKind,
         secs: u64,
-        task: Option<(i64, u32, u32)>,
+        task: Option<TaskKey>,
     ) -> Result<()> {
         let id = operations::start(
             self.conn,
@@ -194,16 +194,15 @@ impl Writer<'_> {
     }
 
     /// Ends a running task's attempt without a result of its own.
-    fn end_attempt(&mut self, vm: &str, task: (i64, u32, u32), status: TaskStatus) -> Result<()> {
+    fn end_attempt(&mut self, vm: &str, task: TaskKey, status: TaskStatus) -> Result<()> {
         attempts::end_without_result(self.conn, task, status, NoResult::WorkerDied)?;
-        self.touched.insert(task.0);
-        let (job, step, no) = task;
+        self.touched.insert(task.job);
         let what = match status {
             TaskStatus::Queued => "requeued".to_string(),
             other => other.to_string(),
         };
         let alert = status == TaskStatus::Boterror;
-        self.note(vm, &format!("task {job}/{step}/{no} {what}"), alert)
+        self.note(vm, &format!("task {task} {what}"), alert)
     }
 
     fn apply(&mut self, action: &Action) -> Result<()> {
@@ -220,14 +219,14 @@ impl Writer<'_> {
                 job,
                 step,
                 task,
-            } => self.end_attempt(vm, (*job, *step, *task), TaskStatus::Queued)?,
+            } => self.end_attempt(vm, TaskKey::new(*job, *step, *task), TaskStatus::Queued)?,
             Action::Fail {
                 vm,
                 job,
                 step,
                 task,
                 status,
-            } => self.end_attempt(vm, (*job, *step, *task), *status)?,
+            } => self.end_attempt(vm, TaskKey::new(*job, *step, *task), *status)?,
             Action::Monitor { vm } => {
                 let secs = self.deadlines.monitor_secs;
                 self.start_operation(vm, OpKind::Monitor, secs, None)?;
@@ -237,7 +236,7 @@ impl Writer<'_> {
                 job,
                 step,
                 task,
-            } => self.start_task(vm, (*job, *step, *task))?,
+            } => self.start_task(vm, TaskKey::new(*job, *step, *task))?,
             Action::Revert { vm, displaced } => {
                 if let Some(owner) = displaced {
                     self.stop_worker(owner, &format!("stolen by {vm}"))?;
@@ -263,10 +262,14 @@ impl Writer<'_> {
     }
 
     /// Marks the task and the VM running and records the task's operation.
-    fn start_task(&mut self, vm: &str, task: (i64, u32, u32)) -> Result<()> {
+    fn start_task(&mut self, vm: &str, task: TaskKey) -> Result<()> {
         let timeout = attempts::start(self.conn, task)?;
-        self.touched.insert(task.0);
-        let (job, step, no) = task;
+        self.touched.insert(task.job);
+        let TaskKey {
+            job,
+            step,
+            task: no,
+        } = task;
         self.set_status(vm, VmStatus::Running, &format!("running {job} {step} {no}"))?;
         let secs = timeout + self.deadlines.task_margin_secs;
         self.start_operation(vm, OpKind::Task, secs, Some(task))

@@ -4,7 +4,7 @@
 use super::deadline::Deadline;
 use super::history::{record, Entry};
 use super::now;
-use crate::model::{Child, OpKind, VmStatus};
+use crate::model::{Child, OpKind, TaskKey, VmStatus};
 use crate::process::Proc;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -20,7 +20,7 @@ pub struct Operation {
     pub deadline: Deadline,
     pub ended: Option<String>,
     pub result: Option<String>,
-    pub task: Option<(i64, u32, u32)>,
+    pub task: Option<TaskKey>,
     pub by_user: String,
 }
 
@@ -30,7 +30,7 @@ pub struct NewOperation<'a> {
     pub vm: &'a str,
     pub kind: OpKind,
     pub deadline: Deadline,
-    pub task: Option<(i64, u32, u32)>,
+    pub task: Option<TaskKey>,
     pub by_user: &'a str,
     /// Set when the acting process is known now (admin commands act themselves).
     pub process: Option<Proc>,
@@ -60,7 +60,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Operation> {
         ended: r.get(6)?,
         result: r.get(7)?,
         task: match job {
-            Some(job) => Some((job, r.get(9)?, r.get(10)?)),
+            Some(job) => Some(TaskKey::new(job, r.get(9)?, r.get(10)?)),
             None => None,
         },
         by_user: r.get(11)?,
@@ -70,7 +70,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Operation> {
 /// Records a new operation and makes it the VM's live one; returns its id.
 pub fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
     let (job, step, task) = match op.task {
-        Some((j, s, t)) => (Some(j), Some(s), Some(t)),
+        Some(key) => (Some(key.job), Some(key.step), Some(key.task)),
         None => (None, None, None),
     };
     conn.prepare_cached("INSERT INTO operations (vm, kind, pid, start_time, deadline, boot_deadline_ms, created, job, step, task,

@@ -2,7 +2,7 @@
 //! (schema equal to the migrations, WAL, mode 0600, parent folder).
 
 use super::*;
-use crate::model::{HostSpec, OpKind, Role, VmStatus};
+use crate::model::{HostSpec, OpKind, Role, TaskKey, VmStatus};
 use crate::store::history::{Entry, Query};
 use crate::store::settings::Settings;
 use crate::store::vms::{LiveOp, VmRow};
@@ -99,7 +99,7 @@ fn queued_tasks_are_counted_and_canceled() {
     assert_eq!(vms::work(conn, "w7").unwrap(), (2, 1));
     assert_eq!(
         vms::cancel_queued_tasks(conn, "w7").unwrap(),
-        [(1, 1, 1), (1, 1, 2)]
+        [TaskKey::new(1, 1, 1), TaskKey::new(1, 1, 2)]
     );
     assert_eq!(vms::work(conn, "w7").unwrap(), (0, 1));
     assert_eq!(vms::work(conn, "other").unwrap(), (1, 0));

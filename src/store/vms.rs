@@ -4,7 +4,7 @@
 use super::deadline::Deadline;
 use super::operations;
 use crate::exit;
-use crate::model::{host_key, Child, OpKind, Role, VmState, VmStatus};
+use crate::model::{host_key, Child, OpKind, Role, TaskKey, VmState, VmStatus};
 use anyhow::Result;
 use rusqlite::types::Type;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -282,17 +282,17 @@ pub fn work(conn: &Connection, name: &str) -> Result<(u32, u32)> {
 }
 
 /// Marks the VM's queued tasks `canceled` and returns their (job, step, task) numbers.
-pub fn cancel_queued_tasks(conn: &Connection, name: &str) -> Result<Vec<(i64, u32, u32)>> {
+pub fn cancel_queued_tasks(conn: &Connection, name: &str) -> Result<Vec<TaskKey>> {
     let mut stmt = conn.prepare(
         "UPDATE tasks SET status = 'canceled', ended = ?2 WHERE vm = ?1 AND status = 'queued'
          RETURNING job, step, no",
     )?;
     let rows = stmt.query_map(params![name, super::now()], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        Ok(TaskKey::new(r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
-    let mut tasks: Vec<(i64, u32, u32)> = rows.collect::<rusqlite::Result<_>>()?;
+    let mut tasks: Vec<TaskKey> = rows.collect::<rusqlite::Result<_>>()?;
     tasks.sort_unstable();
-    let mut jobs: Vec<i64> = tasks.iter().map(|t| t.0).collect();
+    let mut jobs: Vec<i64> = tasks.iter().map(|t| t.job).collect();
     jobs.dedup();
     for job in jobs {
         super::jobs::roll_up(conn, job)?;

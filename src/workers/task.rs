@@ -16,7 +16,7 @@
 //! start: the VM becomes dirty, the task is requeued without using a try, and cron hears of it
 //! once. A check that cannot reach libvirt counts as a try, like a command that cannot start.
 
-use crate::model::{keeps_state, TaskStatus, VmStatus};
+use crate::model::{keeps_state, TaskKey, TaskStatus, VmStatus};
 use crate::process;
 use crate::store::deadline::boot_ms;
 use crate::store::jobs::{self, attempts, attempts::NoResult};
@@ -50,16 +50,16 @@ pub const VARIABLES: [(&str, &str); 8] = [
 ];
 
 /// The values of `VARIABLES` for one task.
-fn environment(vm: &vms::VmRow, (job, step, no): attempts::TaskKey) -> Vec<(&str, String)> {
+fn environment(vm: &vms::VmRow, key: TaskKey) -> Vec<(&str, String)> {
     let values = [
         vm.name.clone(),
         vm.uri.clone(),
         vm.domain.clone(),
         vm.snapshot.clone(),
         vm.hostname.clone().unwrap_or_default(),
-        job.to_string(),
-        step.to_string(),
-        no.to_string(),
+        key.job.to_string(),
+        key.step.to_string(),
+        key.task.to_string(),
     ];
     VARIABLES
         .iter()
@@ -170,8 +170,8 @@ pub fn wait_and_finish(db: &Path, id: i64, pid: i32, deadline: i64) -> Result<()
     let (status, code) = wait(Pid::from_raw(pid), deadline);
     let mut store = Store::open(db, Mode::Existing)?;
     let op = operations::get(store.conn(), id)?.context("the operation was removed")?;
-    let key @ (job, step, no) = op.task.context("task operation without a task")?;
-    let detail = format!("dirty task {job}/{step}/{no} {status}");
+    let key = op.task.context("task operation without a task")?;
+    let detail = format!("dirty task {key} {status}");
     super::write(&mut store, &op, |tx| {
         attempts::finish(tx, key, status, code)?;
         transition(
@@ -278,9 +278,9 @@ fn check(db: &Path, timeout: Duration, id: i64) -> Result<Option<String>> {
 /// dirty (so the next pass reverts or powers it off) and the task goes back to the queue
 /// without using a try: the attempt says nothing about the task.
 fn wrong_snapshot(store: &mut Store, op: &Operation, log: &Path, shows: &str) -> Result<()> {
-    let key @ (job, step, no) = op.task.context("task operation without a task")?;
+    let key = op.task.context("task operation without a task")?;
     note(store.path(), log, &format!("wrong snapshot: {shows}"));
-    let detail = format!("dirty wrong snapshot, task {job}/{step}/{no} not started: {shows}");
+    let detail = format!("dirty wrong snapshot, task {key} not started: {shows}");
     super::write(store, op, |tx| {
         attempts::requeue_uncounted(tx, key, NoResult::WrongSnapshot)?;
         transition(
@@ -299,14 +299,14 @@ fn wrong_snapshot(store: &mut Store, op: &Operation, log: &Path, shows: &str) ->
 /// The command could not be started: the attempt does not count as the command's result, and
 /// its log says why.
 fn not_started(store: &mut Store, op: &Operation, log: &Path, why: &str) -> Result<()> {
-    let key @ (job, step, no) = op.task.context("task operation without a task")?;
+    let key = op.task.context("task operation without a task")?;
     note(store.path(), log, why);
     let max_tries = settings::load(store.conn())?.max_task_tries;
     super::write(store, op, |tx| {
         let status = attempts::retry_status(tx, key, max_tries)?;
         attempts::end_without_result(tx, key, status, NoResult::NotStarted)?;
-        jobs::roll_up(tx, job)?;
-        let detail = format!("dirty task {job}/{step}/{no} {status}: {why}");
+        jobs::roll_up(tx, key.job)?;
+        let detail = format!("dirty task {key} {status}: {why}");
         transition(
             tx,
             op,

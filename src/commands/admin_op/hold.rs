@@ -160,15 +160,14 @@ pub(crate) fn release(
         } else {
             let status = attempts::retry_status(conn, task, max_tries)?;
             attempts::end_without_result(conn, task, status, NoResult::WorkerDied)?;
-            jobs::roll_up(conn, task.0)?;
+            jobs::roll_up(conn, task.job)?;
             status
         };
-        let (job, step, no) = task;
         let what = match status {
             TaskStatus::Queued => "requeued".to_string(),
             other => other.to_string(),
         };
-        let detail = format!("task {job}/{step}/{no} {what}: {cause}");
+        let detail = format!("task {task} {what}: {cause}");
         set_status(conn, vm, vm.status, &detail, user, None)?;
     }
     Ok(kill)

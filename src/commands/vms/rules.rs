@@ -327,14 +327,14 @@ pub(super) fn remove(
         kill = operations::stop(conn, &op, &format!("VM removed by {user}"))?;
     }
     let running = attempts::running_on(conn, name)?;
-    for &task @ (job, step, no) in &running {
+    for &task in &running {
         attempts::requeue_uncounted(conn, task, NoResult::Stopped)?;
-        let detail = format!("task {job}/{step}/{no} stopped: VM removed");
+        let detail = format!("task {task} stopped: VM removed");
         record(conn, &vm, (status, status), &detail, user, reason)?;
     }
     let canceled = vms::cancel_queued_tasks(conn, name)?;
-    for (job, step, task) in &canceled {
-        let detail = format!("task {job}/{step}/{task} canceled: VM removed");
+    for task in &canceled {
+        let detail = format!("task {task} canceled: VM removed");
         record(conn, &vm, (status, status), &detail, user, reason)?;
     }
     vms::delete(conn, name)?;
