@@ -10,8 +10,9 @@ use crate::store::deadline::Deadline;
 use crate::store::history::{self, Entry};
 use crate::store::jobs::{self, attempts, attempts::NoResult};
 use crate::store::operations::{self, NewOperation, Operation};
-use crate::store::{vms, Conn};
-use anyhow::Result;
+use crate::store::vms::{self, Errors, StatusChange};
+use crate::store::Conn;
+use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Who the history names for the scheduler's own decisions.
@@ -117,38 +118,43 @@ impl Writer<'_> {
     /// Sets a VM's status and records the change. Going offline is a line for cron first in a
     /// streak of failures and at max_errors (docs/rules.md §7).
     fn set_status(&mut self, vm: &str, new: VmStatus, detail: &str) -> Result<()> {
-        let old = self.status.get(vm).copied();
-        vms::set_status(self.conn, vm, new)?;
+        let old = *self
+            .status
+            .get(vm)
+            .with_context(|| format!("the plan names an unknown VM `{vm}`"))?;
         self.status.insert(vm.to_string(), new);
         let errors = self.errors.get(vm).copied();
         let alert = new == VmStatus::Offline
-            && old != Some(VmStatus::Offline)
+            && old != VmStatus::Offline
             && errors.is_some_and(|e| e == 1 || e == self.max_errors);
-        self.record(vm, (old, Some(new)), detail, alert)
+        let host = self.vms.get(vm).map(|v| v.host());
+        vms::set_status(
+            self.conn,
+            &StatusChange {
+                vm,
+                host: host.as_deref(),
+                from: old,
+                to: new,
+                errors: Errors::Keep,
+                detail,
+                user: SCHEDULER,
+                reason: None,
+                alert,
+            },
+        )
     }
 
     /// Records a decision about a VM that does not change its status.
     fn note(&self, vm: &str, detail: &str, alert: bool) -> Result<()> {
-        let status = self.status.get(vm).copied();
-        self.record(vm, (status, status), detail, alert)
-    }
-
-    /// Appends a history entry about a VM, by the scheduler.
-    fn record(
-        &self,
-        vm: &str,
-        (old, new): (Option<VmStatus>, Option<VmStatus>),
-        detail: &str,
-        alert: bool,
-    ) -> Result<()> {
+        let status = self.status.get(vm).map(|s| s.as_str());
         let host = self.vms.get(vm).map(|v| v.host());
         history::record(
             self.conn,
             &Entry {
                 vm: Some(vm),
                 host: host.as_deref(),
-                old_status: old.map(VmStatus::as_str),
-                new_status: new.map(VmStatus::as_str),
+                old_status: status,
+                new_status: status,
                 detail,
                 user: SCHEDULER,
                 reason: None,

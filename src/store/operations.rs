@@ -2,8 +2,8 @@
 //! operation is the one its `operation` column names.
 
 use super::deadline::Deadline;
-use super::history::{record, Entry};
 use super::now;
+use super::vms::{self, Errors, StatusChange};
 use crate::model::{Child, OpKind, TaskKey, VmStatus};
 use crate::process::Proc;
 use anyhow::Result;
@@ -51,7 +51,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Operation> {
     Ok(Operation {
         id: r.get(0)?,
         vm: r.get(1)?,
-        kind: super::vms::word(r, 2)?,
+        kind: vms::word(r, 2)?,
         process: proc_of(r.get(3)?, r.get(4)?),
         deadline: Deadline {
             wall: r.get(5)?,
@@ -201,19 +201,11 @@ pub fn end_op(conn: &Connection, id: i64, result: &str) -> Result<()> {
     Ok(())
 }
 
-/// How a worker's transition changes the VM's error count.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Errors {
-    Keep,
-    Reset,
-    Add,
-}
-
 /// A worker's status change: moves the VM from `from` to `to` only while the VM still names
 /// this operation and is still `from` (an admin may have taken it meanwhile), records it, and
 /// ends the operation when `end` is given, whatever the VM's status. Returns whether the VM
-/// was still the operation's. The history row is a line for cron when `alert` says so, and
-/// when a failure puts the VM offline first in a streak or at max_errors (docs/rules.md §7).
+/// was still the operation's. The history row is a line for cron when `alert` says so
+/// (`vms::set_status`).
 pub fn transition(
     conn: &Connection,
     op: &Operation,
@@ -223,45 +215,31 @@ pub fn transition(
     end: Option<&str>,
     alert: bool,
 ) -> Result<bool> {
-    let current: Option<(String, Option<i64>, String, u32)> = conn
+    let current: Option<(String, Option<i64>, String)> = conn
         .query_row(
-            "SELECT status, operation, uri, errors FROM vms WHERE name = ?1",
+            "SELECT status, operation, uri FROM vms WHERE name = ?1",
             [&op.vm],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let ours = matches!(&current, Some((status, Some(id), _, _)) if *id == op.id && status == from.as_str());
+    let ours =
+        matches!(&current, Some((status, Some(id), _)) if *id == op.id && status == from.as_str());
     if ours {
-        let sql = match errors {
-            Errors::Keep => "UPDATE vms SET status = ?1 WHERE name = ?2",
-            Errors::Reset => "UPDATE vms SET status = ?1, errors = 0 WHERE name = ?2",
-            Errors::Add => {
-                "UPDATE vms SET status = ?1, errors = MIN(errors + 1, 4294967295) WHERE name = ?2"
-            }
-        };
-        conn.execute(sql, params![to.as_str(), op.vm])?;
         let host = current
             .as_ref()
-            .and_then(|(_, _, uri, _)| crate::model::host_key(uri).ok());
-        let streak = match (&current, errors, to) {
-            (Some((_, _, _, before)), Errors::Add, VmStatus::Offline) => {
-                let now = before.saturating_add(1);
-                now == 1 || now == super::settings::load(conn)?.max_errors
-            }
-            _ => false,
-        };
-        record(
+            .and_then(|(_, _, uri)| crate::model::host_key(uri).ok());
+        vms::set_status(
             conn,
-            &Entry {
-                vm: Some(&op.vm),
+            &StatusChange {
+                vm: &op.vm,
                 host: host.as_deref(),
-                old_status: Some(from.as_str()),
-                new_status: Some(to.as_str()),
+                from,
+                to,
+                errors,
                 detail,
                 user: &op.by_user,
                 reason: None,
-                on_behalf_of: None,
-                alert: alert || streak,
+                alert,
             },
         )?;
     }

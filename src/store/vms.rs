@@ -2,6 +2,7 @@
 //! cancellation of the tasks waiting for a VM (what makes removing it unsafe).
 
 use super::deadline::Deadline;
+use super::history::{self, Entry};
 use super::operations;
 use crate::exit;
 use crate::model::{host_key, Child, OpKind, Role, TaskKey, VmState, VmStatus};
@@ -253,13 +254,14 @@ pub fn insert(conn: &Connection, vm: &VmRow) -> Result<()> {
     )
 }
 
-/// Replaces every column of the VM row called `vm.name`.
+/// Replaces every column of the VM row called `vm.name` but its status and error count,
+/// which change with `set_status` only.
 pub fn update(conn: &Connection, vm: &VmRow) -> Result<()> {
     save(
         conn,
         vm,
-        "UPDATE vms SET kind = ?2, role = ?3, status = ?4, uri = ?5, domain = ?6, snapshot = ?7,
-            hostname = ?8, description = ?9, errors = ?10, ready_cmd = ?11, last_check = ?12,
+        "UPDATE vms SET kind = ?2, role = ?3, uri = ?5, domain = ?6, snapshot = ?7,
+            hostname = ?8, description = ?9, ready_cmd = ?11, last_check = ?12,
             operation = ?13, domain_uuid = ?14
          WHERE name = ?1",
     )
@@ -307,11 +309,66 @@ pub fn set_last_check(conn: &Connection, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Sets a VM's status (the caller records the change in the history).
-pub fn set_status(conn: &Connection, name: &str, status: VmStatus) -> Result<()> {
-    conn.prepare_cached("UPDATE vms SET status = ?1 WHERE name = ?2")?
-        .execute(params![status.as_str(), name])?;
-    Ok(())
+/// How a status change changes the VM's error count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Errors {
+    Keep,
+    Reset,
+    Add,
+}
+
+/// A VM's status change and the history entry that records it.
+pub struct StatusChange<'a> {
+    pub vm: &'a str,
+    /// The VM's host key (`None` for a URI that no longer parses).
+    pub host: Option<&'a str>,
+    pub from: VmStatus,
+    pub to: VmStatus,
+    pub errors: Errors,
+    /// What happened, e.g. `off stolen by w10_fr`.
+    pub detail: &'a str,
+    pub user: &'a str,
+    pub reason: Option<&'a str>,
+    /// A line for cron. A failure that puts the VM offline is one anyway when it starts a
+    /// streak or reaches max_errors (docs/rules.md §7).
+    pub alert: bool,
+}
+
+/// Changes a VM's status and error count and records it in the history: the one way a
+/// registered VM's status changes, so every writer words and counts alike.
+pub fn set_status(conn: &Connection, change: &StatusChange) -> Result<()> {
+    let sql = match change.errors {
+        Errors::Keep => "UPDATE vms SET status = ?1 WHERE name = ?2 RETURNING errors",
+        Errors::Reset => "UPDATE vms SET status = ?1, errors = 0 WHERE name = ?2 RETURNING errors",
+        Errors::Add => {
+            "UPDATE vms SET status = ?1, errors = MIN(errors + 1, 4294967295) WHERE name = ?2
+             RETURNING errors"
+        }
+    };
+    let errors: Option<u32> = conn
+        .prepare_cached(sql)?
+        .query_row(params![change.to.as_str(), change.vm], |r| r.get(0))
+        .optional()?;
+    let streak = match (errors, change.errors, change.to) {
+        (Some(now), Errors::Add, VmStatus::Offline) => {
+            now == 1 || now == super::settings::load(conn)?.max_errors
+        }
+        _ => false,
+    };
+    history::record(
+        conn,
+        &Entry {
+            vm: Some(change.vm),
+            host: change.host,
+            old_status: Some(change.from.as_str()),
+            new_status: Some(change.to.as_str()),
+            detail: change.detail,
+            user: change.user,
+            reason: change.reason,
+            on_behalf_of: None,
+            alert: change.alert || streak,
+        },
+    )
 }
 
 /// Sets a VM's error count (a pass's classification decides it).

@@ -8,8 +8,9 @@
 use super::connect;
 use crate::hypervisor::Hypervisor;
 use crate::model::VmStatus;
-use crate::store::operations::{transition, Errors, Operation};
-use crate::store::{vms, Store};
+use crate::store::operations::{transition, Operation};
+use crate::store::vms::{self, Errors};
+use crate::store::Store;
 use crate::Ctx;
 use anyhow::Result;
 

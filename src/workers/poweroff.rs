@@ -4,7 +4,8 @@
 use super::{connect, finish};
 use crate::hypervisor::Hypervisor;
 use crate::model::VmStatus;
-use crate::store::operations::{Errors, Operation};
+use crate::store::operations::Operation;
+use crate::store::vms::Errors;
 use crate::store::Store;
 use crate::Ctx;
 use anyhow::Result;

@@ -6,7 +6,8 @@
 use super::{connect, finish};
 use crate::hypervisor::{self, Hypervisor};
 use crate::model::VmStatus;
-use crate::store::operations::{end_op, transition, Errors, Operation};
+use crate::store::operations::{end_op, transition, Operation};
+use crate::store::vms::Errors;
 use crate::store::{settings, Store};
 use crate::Ctx;
 use anyhow::{Context, Result};

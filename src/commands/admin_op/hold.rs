@@ -7,11 +7,11 @@ use crate::model::{TaskStatus, VmState, VmStatus};
 use crate::ownership::{admit, AdminOp, Displace, Flag, Refusal, Siblings};
 use crate::process::Proc;
 use crate::store::deadline::Deadline;
-use crate::store::history::{self, Entry};
+use crate::store::history;
 use crate::store::jobs::{self, attempts, attempts::NoResult};
 use crate::store::operations::{self, NewOperation};
 use crate::store::settings;
-use crate::store::vms::{self, VmRow};
+use crate::store::vms::{self, Errors, StatusChange, VmRow};
 use crate::store::Conn;
 use anyhow::Result;
 use std::time::Duration;
@@ -182,21 +182,17 @@ pub(super) fn set_status(
     user: &str,
     reason: Option<&str>,
 ) -> Result<()> {
-    conn.execute(
-        "UPDATE vms SET status = ?1 WHERE name = ?2",
-        crate::store::params![new.as_str(), vm.name],
-    )?;
-    history::record(
+    vms::set_status(
         conn,
-        &Entry {
-            vm: Some(&vm.name),
+        &StatusChange {
+            vm: &vm.name,
             host: Some(&vm.host()),
-            old_status: Some(vm.status.as_str()),
-            new_status: Some(new.as_str()),
+            from: vm.status,
+            to: new,
+            errors: Errors::Keep,
             detail,
             user,
             reason,
-            on_behalf_of: None,
             alert: false,
         },
     )

@@ -11,7 +11,7 @@ use crate::process::Proc;
 use crate::store::history::{self, Entry};
 use crate::store::jobs::attempts::{self, NoResult};
 use crate::store::settings;
-use crate::store::vms::{self, VmRow};
+use crate::store::vms::{self, Errors, StatusChange, VmRow};
 use crate::store::{operations, Conn};
 use anyhow::Result;
 
@@ -98,8 +98,26 @@ pub(super) fn change(
     }
     let summary = words.join(", ");
     let detail = history::detail(&summary, user, reason);
-    let statuses = (Some(old.status), Some(new.status));
-    record(conn, new, statuses, &detail, user, reason)?;
+    // An admin status resets the error count (`vms set --status`).
+    let errors = if status_set {
+        Errors::Reset
+    } else {
+        Errors::Keep
+    };
+    vms::set_status(
+        conn,
+        &StatusChange {
+            vm: &new.name,
+            host: Some(&new.host()),
+            from: old.status,
+            to: new.status,
+            errors,
+            detail: &detail,
+            user,
+            reason,
+            alert: false,
+        },
+    )?;
     Ok(Some(summary))
 }
 
