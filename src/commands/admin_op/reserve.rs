@@ -1,7 +1,7 @@
-//! The check-and-record transaction of an admin operation: the ownership rules, the siblings
+//! Reserves a VM for an admin operation, in one transaction: the ownership rules, the siblings
 //! that give the domain up, and the VM recorded busy under this process.
 
-use super::{words, Held, Request};
+use super::{words, Request, Reserved};
 use crate::exit;
 use crate::model::{TaskStatus, VmState, VmStatus};
 use crate::ownership::{admit, AdminOp, Displace, Flag, Refusal, Siblings};
@@ -19,12 +19,12 @@ use std::time::Duration;
 /// Checks the rules and records the operation, in the caller's transaction.
 /// `connect_timeout` is added to the operation's deadline: the pass must not find this
 /// process stuck while it still waits for libvirt legitimately.
-pub(super) fn hold(
+pub(super) fn reserve(
     conn: &Conn,
     req: &Request,
     user: &str,
     connect_timeout: Duration,
-) -> Result<Held> {
+) -> Result<Reserved> {
     let settings = settings::load(conn)?;
     let op_timeout = Duration::from_secs(u64::from(settings.revert_timeout));
     let vm = vms::require(conn, req.vm)?;
@@ -77,7 +77,7 @@ pub(super) fn hold(
         )?;
         operations::get(conn, id)?
     };
-    Ok(Held {
+    Ok(Reserved {
         vm,
         op,
         op_timeout,
