@@ -14,6 +14,8 @@ mod poweroff;
 
 mod revert;
 mod task;
+#[cfg(test)]
+mod tests;
 pub use task::{TASK_PATH, VARIABLES as TASK_VARIABLES};
 pub mod wait;
 

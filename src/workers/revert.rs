@@ -4,10 +4,10 @@
 //! readiness command, then the VM is idle. Failure: offline, errors + 1.
 
 use super::{connect, finish};
-use crate::hypervisor::{self, Hypervisor};
+use crate::hypervisor::{self, HvError, Hypervisor};
 use crate::model::VmStatus;
 use crate::store::operations::{end_op, transition, Operation};
-use crate::store::vms::Errors;
+use crate::store::vms::{Errors, VmRow};
 use crate::store::{settings, Store};
 use crate::Ctx;
 use anyhow::{Context, Result};
@@ -15,6 +15,16 @@ use std::time::Duration;
 
 pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let (vm, hv) = connect(ctx, store, op)?;
+    revert(store, op, &vm, hv)
+}
+
+/// The revert of `vm` through `hv` (a connection, or why there is none).
+pub(super) fn revert(
+    store: &mut Store,
+    op: &Operation,
+    vm: &VmRow,
+    hv: Result<impl Hypervisor, HvError>,
+) -> Result<()> {
     let reverted = hv.and_then(|hv| {
         hv.revert(&vm.domain, &vm.snapshot)?;
         hypervisor::mismatch(&hv, &vm.domain, &vm.snapshot)
