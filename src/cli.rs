@@ -94,8 +94,14 @@ pub enum Command {
     State(StateCommand),
     /// Show the history of status changes and decisions
     History(HistoryArgs),
+    /// Per VM and per host over a period: reverts, time in each status, tasks, errors
+    Stats(StatsArgs),
+    /// Print metrics in Prometheus's text format, or write them for node_exporter
+    Metrics(MetricsArgs),
     /// Migrate the database to this version's schema
     Migrate(MigrateArgs),
+    /// Remove ended jobs, their logs and the history older than a duration
+    Purge(PurgeArgs),
     /// Run the demo: a small lab on a local hypervisor, jobs, passes until done
     Demo(DemoArgs),
     /// Print shell completions
@@ -325,7 +331,7 @@ pub struct SettingSetArgs {
     /// A key of `vmsched settings list`
     #[arg(add = Candidates::new(complete::settings))]
     pub key: String,
-    /// A non-negative integer
+    /// A non-negative integer; `true` or `false` for a flag; seconds or <n>[smhd] for a time
     pub value: String,
     /// Why (recorded in the history)
     #[arg(long)]
@@ -395,6 +401,16 @@ pub struct JobListArgs {
     /// Only jobs this user submitted or that were submitted for them
     #[arg(long)]
     pub user: Option<String>,
+    /// Jobs still open and those ended since a duration ago (seconds or <n>[smhd]) or an RFC
+    /// 3339 time [default: 24h]
+    #[arg(long, conflicts_with = "all")]
+    pub since: Option<String>,
+    /// At most this many jobs, the newest
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// Every job, however long ago it ended
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -532,15 +548,56 @@ pub enum StateCommand {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// Only this VM's rows
+    /// Only this VM's rows (a removed VM's too)
     #[arg(long, add = Candidates::new(complete::vms))]
     pub vm: Option<String>,
-    /// Since a duration ago (<n>[smhd]) or an RFC 3339 time
+    /// Since a duration ago (seconds or <n>[smhd]) or an RFC 3339 time
     #[arg(long)]
     pub since: Option<String>,
-    /// At most this many rows (the newest)
-    #[arg(long)]
+    /// At most this many rows, the newest [default: 50]
+    #[arg(long, conflicts_with = "all")]
     pub limit: Option<u32>,
+    /// Every matching row, however many
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// What ended (jobs, operations) or was written (history) longer ago than this: seconds
+    /// or <n>[smhd], e.g. 90d
+    #[arg(long, value_name = "DURATION")]
+    pub older_than: String,
+    /// Only say what would be removed
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Then give the freed space back to the file system, a little at a time
+    #[arg(long)]
+    pub vacuum: bool,
+    /// Why (recorded in the history)
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The period: since a duration ago (<n>[smhd]) or an RFC 3339 time
+    #[arg(long, default_value = "7d")]
+    pub since: String,
+    /// Only this VM
+    #[arg(long)]
+    pub vm: Option<String>,
+    /// Only the VMs of this host key
+    #[arg(long)]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Write them to this file atomically (for node_exporter's textfile collector) instead
+    /// of stdout
+    #[arg(long, value_name = "PATH")]
+    pub textfile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

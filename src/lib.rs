@@ -17,6 +17,7 @@ pub mod ownership;
 pub mod pass;
 pub mod process;
 pub mod scheduler;
+pub mod stats;
 pub mod store;
 pub mod workers;
 

@@ -1,15 +1,18 @@
-//! `vmsched history`: who changed what, when and why, oldest first.
+//! `vmsched history`: who changed what, when and why; the newest 50 rows by default, oldest
+//! first like `tail`, written as they are read.
 
-use crate::cli::{Format, HistoryArgs};
+use crate::cli::HistoryArgs;
 use crate::exit::bad_input;
 use crate::model::check_name;
-use crate::output;
+use crate::output::{self, Rows};
 use crate::store::history::{self, Query};
 use crate::store::Mode;
 use crate::Ctx;
 use anyhow::Result;
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use std::io::Write;
+
+/// The rows `history` shows without `--limit` or `--all`.
+const DEFAULT_LIMIT: u32 = 50;
 
 /// Prints the history entries `args` selects. `--vm` takes any valid name: removed VMs keep
 /// their history.
@@ -17,93 +20,33 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs, out: &mut dyn Write) -> Result<()>
     if let Some(vm) = &args.vm {
         check_name(vm).map_err(bad_input)?;
     }
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| since(s, Utc::now()))
-        .transpose()?;
+    let since = args.since.as_deref().map(super::since).transpose()?;
     let store = ctx.open(Mode::Read)?;
     let query = Query {
         vm: args.vm.as_deref(),
         since: since.as_deref(),
-        limit: args.limit,
+        limit: (!args.all).then_some(args.limit.unwrap_or(DEFAULT_LIMIT)),
     };
-    let rows = history::list(store.conn(), &query)?;
-    if ctx.out.format == Format::Json {
-        return output::json(out, &rows);
-    }
-    let mut table = output::table([
+    let header = [
         "Time", "VM", "Host", "Old", "New", "Detail", "User", "Reason",
-    ]);
+    ];
+    let mut rows = Rows::new(out, ctx.out.format, &header);
     let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
-    for row in &rows {
-        output::add_row(
-            &mut table,
-            vec![
-                output::local_time(Some(&row.time)),
-                text(&row.vm),
-                text(&row.host),
-                text(&row.old_status),
-                text(&row.new_status),
-                row.detail.clone(),
-                crate::identity::shown(&row.user, row.on_behalf_of.as_deref()),
-                text(&row.reason),
-            ],
-        );
-    }
-    output::print_table(out, &table)
-}
-
-/// `--since`: `<n>[smhd]` before `now`, or an RFC 3339 time; returned as times are stored
-/// (RFC 3339 UTC, whole seconds), so it compares as text.
-fn since(text: &str, now: DateTime<Utc>) -> Result<String> {
-    let invalid = || {
-        bad_input(format!(
-            "invalid --since `{text}` (expected <n>[smhd], e.g. `2h`, or an RFC 3339 time)"
-        ))
-    };
-    let time = match DateTime::parse_from_rfc3339(text) {
-        Ok(time) => time.with_timezone(&Utc),
-        Err(_) => {
-            let split = text.len().saturating_sub(1);
-            let (count, unit) = text.split_at_checked(split).ok_or_else(invalid)?;
-            let count: i64 = count.parse().map_err(|_| invalid())?;
-            let seconds = match unit {
-                "s" => 1,
-                "m" => 60,
-                "h" => 3600,
-                "d" => 86400,
-                _ => return Err(invalid().into()),
-            };
-            let ago = count
-                .checked_mul(seconds)
-                .and_then(TimeDelta::try_seconds)
-                .filter(|_| count >= 0)
-                .ok_or_else(invalid)?;
-            now.checked_sub_signed(ago).ok_or_else(invalid)?
-        }
-    };
-    Ok(time.to_rfc3339_opts(SecondsFormat::Secs, true))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn since_accepts_durations_and_times() {
-        let now = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
-            .unwrap()
-            .to_utc();
-        assert_eq!(since("90s", now).unwrap(), "2024-05-01T11:58:30Z");
-        assert_eq!(since("2h", now).unwrap(), "2024-05-01T10:00:00Z");
-        assert_eq!(since("1d", now).unwrap(), "2024-04-30T12:00:00Z");
-        assert_eq!(
-            since("2024-05-01T14:00:00+02:00", now).unwrap(),
-            "2024-05-01T12:00:00Z"
-        );
-        for bad in ["", "h", "2", "2w", "-1h", "x2h", "2024-13-01T00:00:00Z"] {
-            assert!(since(bad, now).is_err(), "{bad}");
-        }
-    }
+    store.read(|conn| {
+        history::each(conn, &query, |row| {
+            rows.push(&row, || {
+                vec![
+                    output::local_time(Some(&row.time)),
+                    text(&row.vm),
+                    text(&row.host),
+                    text(&row.old_status),
+                    text(&row.new_status),
+                    row.detail.clone(),
+                    crate::identity::shown(&row.user, row.on_behalf_of.as_deref()),
+                    text(&row.reason),
+                ]
+            })
+        })
+    })?;
+    rows.finish()
 }

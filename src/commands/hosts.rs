@@ -8,7 +8,7 @@ use crate::model::{host_key, HostSpec, LimitSpec, Limits};
 use crate::output;
 use crate::pass;
 use crate::scheduler::{self, HostCounts};
-use crate::store::history::{self, Entry};
+use crate::store::history::{self, Entry, Event, Kind};
 use crate::store::hosts::{self, GLOBAL};
 use crate::store::settings;
 use crate::store::{vms, Conn, Mode};
@@ -122,10 +122,8 @@ pub(crate) fn save(
     let detail = history::detail(&format!("limits of {host}: {words}"), user, reason);
     let entry = Entry {
         host: Some(host),
-        detail: &detail,
-        user,
         reason,
-        ..Entry::default()
+        ..Entry::new(user, Event::new(Kind::Admin, &detail))
     };
     history::record(conn, &entry)?;
     Ok(Some(words))

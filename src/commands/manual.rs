@@ -71,10 +71,15 @@ fn environment() -> Section {
     }));
     Section {
         title: "ENVIRONMENT",
-        intro: "A task's command runs as the database file's owner, in its log folder, with \
-                stdin from /dev/null and the scheduler's environment plus the VMSCHED_ \
-                variables marked below; a readiness command gets VMSCHED_VM."
-            .to_string(),
+        intro: format!(
+            "A task's command runs as the database file's owner, in its log folder, with stdin \
+             from /dev/null and an environment built from an allow-list, never the scheduler's: \
+             PATH ({}, unless the job sets it), HOME (the database owner's), LANG (the \
+             scheduler's, when set), the job's variables (jobs submit --env NAME=VALUE, a job \
+             file's [env] table), then the VMSCHED_ variables marked below; a readiness command \
+             gets VMSCHED_VM.",
+            crate::workers::TASK_PATH
+        ),
         entries,
         literal: Vec::new(),
     }

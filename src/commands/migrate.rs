@@ -24,6 +24,13 @@ pub fn migrate(ctx: &Ctx, args: &MigrateArgs) -> Result<()> {
     ctx.out.say(format_args!(
         "migrated database `{path}` from schema version {from} to {SCHEMA_VERSION}"
     ));
+    if !store.incremental()? {
+        // Everything is paused for the migration: the one moment a full rewrite harms no one.
+        store.make_incremental()?;
+        ctx.out.say(format_args!(
+            "rewrote database `{path}` once so that `vmsched purge --vacuum` can compact it"
+        ));
+    }
     Ok(())
 }
 

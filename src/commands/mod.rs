@@ -8,12 +8,15 @@ pub mod history;
 pub mod hosts;
 pub mod jobs;
 pub mod manual;
+pub mod metrics;
 pub mod migrate;
 pub mod poweroff;
+pub mod purge;
 pub mod revert;
 pub mod schedule;
 pub mod settings;
 pub mod state;
+pub mod stats;
 pub mod vms;
 mod waits;
 
@@ -67,11 +70,27 @@ fn run(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
         Command::Hosts(command) => hosts::run(ctx, command, out).map(done),
         Command::Settings(command) => settings::run(ctx, command, out).map(done),
         Command::History(args) => history::history(ctx, &args, out).map(done),
+        Command::Stats(args) => stats::stats(ctx, &args, out).map(done),
+        Command::Metrics(args) => metrics::metrics(ctx, &args, out).map(done),
         Command::Migrate(args) => migrate::migrate(ctx, &args).map(done),
+        Command::Purge(args) => purge::purge(ctx, &args, out).map(done),
         Command::Domains(command) => domains::run(ctx, command, out),
         Command::Revert(args) => revert::run(ctx, &args).map(done),
         Command::Poweroff(args) => poweroff::run(ctx, &args).map(done),
     }
+}
+
+/// `--since`: a duration ago or an RFC 3339 time, as times are stored; bad input (exit 2)
+/// when it is neither.
+pub(crate) fn since(text: &str) -> Result<String> {
+    use crate::model::duration;
+    duration::since(text, chrono::Utc::now()).ok_or_else(|| {
+        let expected = duration::DURATION_WORDS;
+        crate::exit::bad_input(format!(
+            "invalid --since `{text}` (expected {expected}, or an RFC 3339 time)"
+        ))
+        .into()
+    })
 }
 
 /// Reads an input file (state file, inventory, job file) as text; `label` names it in errors,

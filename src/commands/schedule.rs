@@ -93,12 +93,18 @@ pub fn read_state_file(path: &Path) -> Result<State> {
         .map_err(|e| exit::bad_input(format!("`{}`: {e}", path.display())).into())
 }
 
-/// One stderr line per VM that went offline and per task that ended in `boterror` since the
-/// previous pass, so cron mails them. A line may quote a task's command: its control
-/// characters are escaped, so it stays one line and cannot drive the terminal of a pass run by
-/// hand.
+/// One stderr line per VM that went offline, per task that ended in `boterror` and per VM
+/// found silent (`silence_alert`) since the previous pass, so cron mails them. Silences are
+/// looked for here, by cron's and admins' passes only: passes on events do no more than before.
+/// A line may quote a task's command: its control characters are escaped, so it stays one line
+/// and cannot drive the terminal of a pass run by hand.
 fn report(store: &mut Store, out: Output) -> Result<()> {
-    for line in store.write(|tx| crate::store::history::take_alerts(tx))? {
+    let lines = store.write(|tx| {
+        let silence = settings::load(tx)?.silence_alert;
+        crate::store::stats::record_silences(tx, pass::SCHEDULER, silence)?;
+        crate::store::history::take_alerts(tx)
+    })?;
+    for line in lines {
         out.warn(crate::exit::escape_controls(&line));
     }
     Ok(())

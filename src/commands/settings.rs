@@ -3,7 +3,7 @@
 use crate::cli::{Format, SettingSetArgs, SettingsCommand};
 use crate::identity::{self, real_user};
 use crate::output;
-use crate::store::history::{self, Entry};
+use crate::store::history::{self, Entry, Event, Kind};
 use crate::store::settings::{self, Settings, KEYS};
 use crate::store::Mode;
 use crate::Ctx;
@@ -89,13 +89,12 @@ fn set(ctx: &Ctx, args: &SettingSetArgs) -> Result<()> {
             let reason = args.reason.as_deref();
             let change = format!("{} {}→{}", key.name, key.show(old), key.show(value));
             let detail = history::detail(&change, &user, reason);
+            let event = Event::new(Kind::Admin, &detail);
             history::record(
                 tx,
                 &Entry {
-                    detail: &detail,
-                    user: &user,
                     reason,
-                    ..Entry::default()
+                    ..Entry::new(&user, event)
                 },
             )?;
         }

@@ -2,6 +2,7 @@
 //! names, URIs, and the state a scheduling pass plans from (the `--state` file format). One
 //! module a concept; every type is re-exported here, as `crate::model::X`.
 
+pub mod duration;
 mod limits;
 mod names;
 mod state;
@@ -9,6 +10,7 @@ mod task_key;
 mod validate;
 mod words;
 
+pub use duration::show_duration;
 pub use limits::{HostSpec, LimitSpec, Limits};
 pub use names::{check_host_key, check_name, check_text, domain_identity, host_key, keeps_state};
 pub use state::{JobState, State, StepState, TaskState, VmState};

@@ -7,7 +7,7 @@ use crate::model::{Child, OpKind, State, TaskKey, TaskStatus, VmState, VmStatus}
 use crate::process::Proc;
 use crate::scheduler::{Action, Plan};
 use crate::store::deadline::Deadline;
-use crate::store::history::{self, Entry};
+use crate::store::history::{self, Entry, Event, Kind};
 use crate::store::jobs::{self, attempts, attempts::NoResult};
 use crate::store::operations::{self, NewOperation, Operation};
 use crate::store::vms::{self, Errors, StatusChange};
@@ -117,7 +117,7 @@ impl Writer<'_> {
 
     /// Sets a VM's status and records the change. Going offline is a line for cron first in a
     /// streak of failures and at max_errors (docs/rules.md §7).
-    fn set_status(&mut self, vm: &str, new: VmStatus, detail: &str) -> Result<()> {
+    fn set_status(&mut self, vm: &str, new: VmStatus, event: Event) -> Result<()> {
         let old = *self
             .status
             .get(vm)
@@ -136,16 +136,15 @@ impl Writer<'_> {
                 from: old,
                 to: new,
                 errors: Errors::Keep,
-                detail,
+                event: event.alert(alert),
                 user: SCHEDULER,
                 reason: None,
-                alert,
             },
         )
     }
 
     /// Records a decision about a VM that does not change its status.
-    fn note(&self, vm: &str, detail: &str, alert: bool) -> Result<()> {
+    fn note(&self, vm: &str, event: Event) -> Result<()> {
         let status = self.status.get(vm).map(|s| s.as_str());
         let host = self.vms.get(vm).map(|v| v.host());
         history::record(
@@ -155,11 +154,7 @@ impl Writer<'_> {
                 host: host.as_deref(),
                 old_status: status,
                 new_status: status,
-                detail,
-                user: SCHEDULER,
-                reason: None,
-                on_behalf_of: None,
-                alert,
+                ..Entry::new(SCHEDULER, event)
             },
         )
     }
@@ -207,18 +202,24 @@ impl Writer<'_> {
             TaskStatus::Queued => "requeued".to_string(),
             other => other.to_string(),
         };
-        let alert = status == TaskStatus::Boterror;
-        self.note(vm, &format!("task {task} {what}"), alert)
+        let detail = format!("task {task} {what}");
+        let event = Event::new(Kind::Task, &detail)
+            .task(task)
+            .result(status.as_str())
+            .alert(status == TaskStatus::Boterror);
+        self.note(vm, event)
     }
 
     fn apply(&mut self, action: &Action) -> Result<()> {
         match action {
             Action::Kill { vm, reason } => {
                 self.stop_worker(vm, reason)?;
-                self.note(vm, &format!("boterror {reason}"), false)?;
+                let detail = format!("boterror {reason}");
+                self.note(vm, Event::new(Kind::Stop, &detail))?;
             }
             Action::Mark { vm, status, reason } => {
-                self.set_status(vm, *status, &format!("{status} {reason}"))?
+                let detail = format!("{status} {reason}");
+                self.set_status(vm, *status, Event::new(Kind::Status, &detail))?
             }
             Action::Requeue {
                 vm,
@@ -246,20 +247,27 @@ impl Writer<'_> {
             Action::Revert { vm, displaced } => {
                 if let Some(owner) = displaced {
                     self.stop_worker(owner, &format!("stolen by {vm}"))?;
-                    self.set_status(owner, VmStatus::Off, &format!("off stolen by {vm}"))?;
+                    let detail = format!("off stolen by {vm}");
+                    let event = Event::new(Kind::Steal, &detail).for_vm(vm);
+                    self.set_status(owner, VmStatus::Off, event)?;
                 }
-                self.set_status(vm, VmStatus::Reverting, "reverting")?;
+                let event = Event::new(Kind::Status, "reverting");
+                self.set_status(vm, VmStatus::Reverting, event)?;
                 let secs = self.deadlines.revert_secs;
                 self.start_operation(vm, OpKind::Revert, secs, None)?;
             }
             Action::Poweroff { vm, reason, for_vm } => {
                 self.stop_worker(vm, "powered off")?;
                 // docs/rules.md §8 labels: `dirty sacrifice for w10`, `dirty poweroff`.
-                let detail = match for_vm {
-                    Some(other) => format!("dirty {reason} for {other}"),
-                    None => "dirty poweroff".to_string(),
+                let detail;
+                let event = match for_vm {
+                    Some(other) => {
+                        detail = format!("dirty {reason} for {other}");
+                        Event::new(Kind::Sacrifice, &detail).for_vm(other)
+                    }
+                    None => Event::new(Kind::Status, "dirty poweroff"),
                 };
-                self.set_status(vm, VmStatus::Dirty, &detail)?;
+                self.set_status(vm, VmStatus::Dirty, event)?;
                 let secs = self.deadlines.revert_secs;
                 self.start_operation(vm, OpKind::Poweroff, secs, None)?;
             }
@@ -276,7 +284,9 @@ impl Writer<'_> {
             step,
             task: no,
         } = task;
-        self.set_status(vm, VmStatus::Running, &format!("running {job} {step} {no}"))?;
+        let detail = format!("running {job} {step} {no}");
+        let event = Event::new(Kind::Start, &detail).task(task);
+        self.set_status(vm, VmStatus::Running, event)?;
         let secs = timeout + self.deadlines.task_margin_secs;
         self.start_operation(vm, OpKind::Task, secs, Some(task))
     }

@@ -8,6 +8,7 @@
 mod apply;
 pub mod owner;
 pub mod request;
+mod retention;
 
 use crate::lock::{self, PassLock};
 use crate::model::Child;
@@ -15,7 +16,7 @@ use crate::process::{self, Proc};
 use crate::scheduler::{self, Plan};
 use crate::store::settings::{self, Settings};
 use crate::store::state::{self, Loaded};
-use crate::store::{operations, past, requests, Conn, Store};
+use crate::store::{last_pass, operations, past, requests, Conn, Store};
 use crate::workers::{self, wait::Started};
 use anyhow::Result;
 use apply::{Applied, Deadlines, ToSpawn};
@@ -37,7 +38,17 @@ pub struct Passes {
 /// has served. Between two passes the lock is let go for a moment, so a pass started by cron
 /// or by hand that waits for it gets its turn (it then serves the requests). Returns when no
 /// request is pending once the lock is released, or when another pass holds it.
+///
+/// Then, after every commit of its own and without the lock, it purges a little of what
+/// ended past the retention and bounds the worker log (`retention`).
 pub fn run(store: &mut Store, timeout: Duration, lock: PassLock) -> Result<Passes> {
+    let passes = passes(store, timeout, lock)?;
+    retention::tidy(store)?;
+    Ok(passes)
+}
+
+/// The passes of `run`.
+fn passes(store: &mut Store, timeout: Duration, lock: PassLock) -> Result<Passes> {
     let mut passes = Passes::default();
     let mut lock = Some(lock);
     loop {
@@ -62,6 +73,8 @@ pub fn run(store: &mut Store, timeout: Duration, lock: PassLock) -> Result<Passe
 /// One pass: decide and write in one transaction, then kill, spawn, record and release.
 fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
     let db = store.path().to_path_buf();
+    let begun = std::time::Instant::now();
+    let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let (applied, plan) = store.write(|tx| {
         let settings = settings::load(tx)?;
         requests::serve(tx)?;
@@ -91,7 +104,7 @@ fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
         for (op, _, proc) in &spawned {
             operations::set_process(tx, op.operation, *proc)?;
         }
-        Ok(())
+        last_pass::record(tx, &started, begun.elapsed())
     })?;
     fault("after-record");
     let started = spawned

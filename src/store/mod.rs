@@ -6,10 +6,13 @@ pub mod history;
 
 pub mod hosts;
 pub mod jobs;
+pub mod last_pass;
 pub mod operations;
+pub mod purge;
 pub mod requests;
 pub mod settings;
 pub mod state;
+pub mod stats;
 #[cfg(test)]
 mod tests;
 pub mod vms;
@@ -33,7 +36,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005-domain-uuid.sql"),
     include_str!("migrations/0006-drop-unused-operation-columns.sql"),
     include_str!("migrations/0007-identities-and-task-environment.sql"),
+    include_str!("migrations/0008-typed-history.sql"),
     include_str!("migrations/0009-task-attempts.sql"),
+    include_str!("migrations/0010-stats.sql"),
+    include_str!("migrations/0011-retention-indexes.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -210,6 +216,50 @@ impl Store {
         Ok(from)
     }
 
+    /// Whether the file gives free pages back on request (`PRAGMA auto_vacuum` INCREMENTAL, as
+    /// every database is created now).
+    pub fn incremental(&self) -> Result<bool> {
+        let mode: i64 = self
+            .conn
+            .query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+        Ok(mode == 2)
+    }
+
+    /// Makes the file give free pages back on request: a database made before must be
+    /// rewritten once (a full VACUUM, which holds the database for its whole duration and needs
+    /// free disk space of its size), so `vmsched migrate` and `purge --vacuum` do it with
+    /// everything else paused.
+    pub fn make_incremental(&self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
+        Ok(())
+    }
+
+    /// Gives up to `pages` free pages back to the file system in one short write (SQLite's
+    /// incremental vacuum); returns how many are left free.
+    pub fn vacuum_step(&self, pages: u32) -> Result<u64> {
+        let timeout = self.busy_timeout;
+        self.conn
+            .execute_batch(&format!("PRAGMA incremental_vacuum({pages})"))
+            .map_err(|e| plain(e, &self.path, timeout))?;
+        self.free_pages()
+    }
+
+    /// Free pages in the file.
+    pub fn free_pages(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA freelist_count", [], |r| r.get(0))?)
+    }
+
+    /// Copies the write-ahead log into the file and empties it, where no reader needs it (the
+    /// file shrinks only then); never waits.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// The database file's path.
     pub fn path(&self) -> &Path {
         &self.path
@@ -305,6 +355,34 @@ impl Store {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Where a listing of the newest `limit` rows of `table` that match `filter` (SQL over `values`)
+/// starts, so that it can read them oldest first as a stream: the lowest of their ids, 0 for
+/// every row (`limit` `None`), `None` for none at all. Served by the rowid, or by an index that
+/// ends in the id.
+pub fn newest_from(
+    conn: &Connection,
+    table: &str,
+    filter: &str,
+    values: &[&str],
+    limit: Option<u32>,
+) -> Result<Option<i64>> {
+    let Some(limit) = limit else {
+        return Ok(Some(0));
+    };
+    if limit == 0 {
+        return Ok(None);
+    }
+    let sql = format!(
+        "SELECT id FROM {table} WHERE {filter} ORDER BY id DESC LIMIT 1 OFFSET {}",
+        limit - 1
+    );
+    let first = conn
+        .prepare(&sql)?
+        .query_row(rusqlite::params_from_iter(values), |r| r.get(0))
+        .optional()?;
+    Ok(Some(first.unwrap_or(0)))
 }
 
 /// The number of operations that have not ended (workers possibly still running).
@@ -432,6 +510,10 @@ fn create(path: &Path) -> Result<()> {
             path: new.clone(),
             busy_timeout: busy_timeout(),
         };
+        // Before the first table, or it takes a full VACUUM (`make_incremental`).
+        store
+            .conn
+            .execute_batch("PRAGMA auto_vacuum = INCREMENTAL")?;
         store.setup()?;
         store.migrate()?;
         drop(store); // closing checkpoints and removes the write-ahead log

@@ -2,6 +2,7 @@
 //! operation is the one its `operation` column names.
 
 use super::deadline::Deadline;
+use super::history::Event;
 use super::now;
 use super::vms::{self, Errors, StatusChange};
 use crate::model::{Child, OpKind, TaskKey, VmStatus};
@@ -204,16 +205,15 @@ pub fn end_op(conn: &Connection, id: i64, result: &str) -> Result<()> {
 /// A worker's status change: moves the VM from `from` to `to` only while the VM still names
 /// this operation and is still `from` (an admin may have taken it meanwhile), records it, and
 /// ends the operation when `end` is given, whatever the VM's status. Returns whether the VM
-/// was still the operation's. The history row is a line for cron when `alert` says so
+/// was still the operation's. The history row records `event`, by the operation's user
 /// (`vms::set_status`).
 pub fn transition(
     conn: &Connection,
     op: &Operation,
     (from, to): (VmStatus, VmStatus),
     errors: Errors,
-    detail: &str,
+    event: Event,
     end: Option<&str>,
-    alert: bool,
 ) -> Result<bool> {
     let current: Option<(String, Option<i64>, String)> = conn
         .query_row(
@@ -236,10 +236,9 @@ pub fn transition(
                 from,
                 to,
                 errors,
-                detail,
+                event,
                 user: &op.by_user,
                 reason: None,
-                alert,
             },
         )?;
     }

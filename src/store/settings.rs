@@ -3,6 +3,7 @@
 //! meaning); `Settings` is what the rest of vmsched reads.
 
 use crate::exit;
+use crate::model::duration;
 use anyhow::Result;
 use rusqlite::{params, Connection};
 use std::ops::RangeInclusive;
@@ -110,6 +111,22 @@ pub const KEYS: &[Key] = &[
         flag: false,
     },
     Key {
+        name: "silence_alert",
+        range: 0..=u32::MAX,
+        default: 3 * 86400,
+        unit: "s",
+        meaning: "time without a completed task before a VM with work is reported (0: never)",
+        flag: false,
+    },
+    Key {
+        name: "retention",
+        range: 0..=u32::MAX,
+        default: 90 * 86_400,
+        unit: "s",
+        meaning: "age past which passes purge ended jobs and history (0: never)",
+        flag: false,
+    },
+    Key {
         name: "event_passes",
         range: 0..=1,
         default: 1,
@@ -138,6 +155,11 @@ pub struct Settings {
     pub monitor_interval: u32,
     pub monitor_interval_errors: u32,
     pub lock_timeout: u32,
+    /// Seconds an enabled VM with work may go without a completed task before a pass
+    /// reports it; 0 never.
+    pub silence_alert: u32,
+    /// Passes purge what ended longer ago than this; 0: never.
+    pub retention: u32,
     /// 1 when changes start passes themselves (`event_passes`).
     pub event_passes: u32,
     /// 1 when VM URIs may make libvirt run a local program (`allow_ext_uris`).
@@ -156,6 +178,8 @@ impl Settings {
             "monitor_interval" => &mut self.monitor_interval,
             "monitor_interval_errors" => &mut self.monitor_interval_errors,
             "lock_timeout" => &mut self.lock_timeout,
+            "silence_alert" => &mut self.silence_alert,
+            "retention" => &mut self.retention,
             "event_passes" => &mut self.event_passes,
             "allow_ext_uris" => &mut self.allow_ext_uris,
             _ => return None,
@@ -180,6 +204,8 @@ impl Default for Settings {
             monitor_interval: 0,
             monitor_interval_errors: 0,
             lock_timeout: 0,
+            silence_alert: 0,
+            retention: 0,
             event_passes: 0,
             allow_ext_uris: 0,
         };
@@ -200,12 +226,14 @@ pub fn key(name: &str) -> Result<&'static Key> {
     })
 }
 
-/// The number a value spells: an integer, or `true`/`false` (1/0) for a flag.
+/// The number a value spells: an integer, a duration for a key in seconds (`90d`), or
+/// `true`/`false` (1/0) for a flag.
 fn number(key: &Key, value: &str) -> Option<u32> {
     match (key.flag, value.trim()) {
         (true, "true") => Some(1),
         (true, "false") => Some(0),
         (true, _) => None,
+        (false, text) if key.unit == "s" => u32::try_from(duration::seconds(text)?).ok(),
         (false, text) => text.parse().ok(),
     }
 }
@@ -222,6 +250,9 @@ pub fn parse(key: &Key, value: &str) -> Result<u32> {
     Err(match number(key, value) {
         Some(n) if key.range.contains(&n) => return Ok(n),
         None if key.flag => invalid("expected `true` or `false`"),
+        None if key.unit == "s" => {
+            invalid(&format!("expected {}", duration::DURATION_WORDS)).hint(key.range_words())
+        }
         None => invalid("expected an integer").hint(key.range_words()),
         Some(_) => invalid("out of range").hint(key.range_words()),
     }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::model::{HostSpec, OpKind, Role, TaskKey, VmStatus};
-use crate::store::history::{Entry, Query};
+use crate::store::history::{Entry, Event, Kind, Query};
 use crate::store::settings::Settings;
 use crate::store::vms::{LiveOp, VmRow};
 
@@ -73,10 +73,9 @@ fn a_status_change_counts_errors_and_alerts_on_a_new_streak() {
                 from,
                 to,
                 errors,
-                detail: "test",
+                event: Event::new(Kind::Status, "test"),
                 user: "tester",
                 reason: None,
-                alert: false,
             },
         )
         .unwrap();
@@ -282,9 +281,7 @@ fn history_lists_oldest_first_with_filters() {
     for (vm, detail) in [(Some("a"), "one"), (None, "two"), (Some("a"), "three")] {
         let entry = Entry {
             vm,
-            detail,
-            user: "t",
-            ..Entry::default()
+            ..Entry::new("t", Event::new(Kind::Admin, detail))
         };
         history::record(conn, &entry).unwrap();
     }
@@ -294,11 +291,13 @@ fn history_lists_oldest_first_with_filters() {
     )
     .unwrap();
     let details = |q: Query| {
-        history::list(conn, &q)
-            .unwrap()
-            .into_iter()
-            .map(|r| r.detail)
-            .collect::<Vec<_>>()
+        let mut details = Vec::new();
+        history::each(conn, &q, |r| {
+            details.push(r.detail);
+            Ok(())
+        })
+        .unwrap();
+        details
     };
     assert_eq!(details(Query::default()), ["one", "two", "three"]);
     assert_eq!(
@@ -322,6 +321,24 @@ fn history_lists_oldest_first_with_filters() {
         }),
         ["two", "three"]
     );
+    assert_eq!(
+        details(Query {
+            vm: Some("a"),
+            since: Some("2021-01-01T00:00:00Z"),
+            limit: Some(5),
+        }),
+        ["three"]
+    );
+    let none = Query {
+        since: Some("2999-01-01T00:00:00Z"),
+        ..Query::default()
+    };
+    assert!(details(none).is_empty());
+    assert!(details(Query {
+        limit: Some(0),
+        ..Query::default()
+    })
+    .is_empty());
 }
 
 #[test]
@@ -421,4 +438,264 @@ fn stopped_operations_that_survived_are_found_again() {
     );
     sleeper.kill().unwrap();
     sleeper.wait().unwrap();
+}
+
+/// Rows as the writers before typed history wrote them, and the kind and fields migration 8
+/// derives for each (`kind|job|step|task|result|for_vm|runnable|queued|blocked`).
+const OLD_ROWS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    // (vm, old, new, detail, user, derived)
+    (
+        "",
+        "",
+        "",
+        "counters runnable 2 queued 10 blocked 3",
+        "scheduler",
+        "counters||||||2|10|3",
+    ),
+    (
+        "",
+        "",
+        "",
+        "max_errors 3→4 by root",
+        "root",
+        "admin||||||||",
+    ),
+    ("w10", "", "off", "added", "root", "admin||||||||"),
+    (
+        "w10",
+        "off",
+        "reverting",
+        "reverting",
+        "scheduler",
+        "status||||||||",
+    ),
+    (
+        "w10",
+        "reverting",
+        "sleeping",
+        "sleeping",
+        "scheduler",
+        "status||||||||",
+    ),
+    (
+        "w10",
+        "sleeping",
+        "idle",
+        "idle",
+        "scheduler",
+        "revert||||ok||||",
+    ),
+    (
+        "w10",
+        "idle",
+        "running",
+        "running 7 2 3",
+        "scheduler",
+        "start|7|2|3|||||",
+    ),
+    (
+        "w10",
+        "running",
+        "dirty",
+        "dirty task 7/2/3 completed",
+        "scheduler",
+        "task|7|2|3|completed||||",
+    ),
+    (
+        "w10",
+        "running",
+        "dirty",
+        "dirty task 7/2/4 boterror: cannot start `x`",
+        "scheduler",
+        "task|7|2|4|boterror||||",
+    ),
+    (
+        "w10",
+        "running",
+        "dirty",
+        "dirty wrong snapshot, task 8/1/1 not started: s2",
+        "scheduler",
+        "task|8|1|1|queued||||",
+    ),
+    (
+        "w10",
+        "running",
+        "dirty",
+        "dirty task 9/1/1 canceled by alice",
+        "alice",
+        "task|9|1|1|canceled||||",
+    ),
+    (
+        "w10",
+        "dirty",
+        "dirty",
+        "task 7/2/5 requeued",
+        "scheduler",
+        "task|7|2|5|queued||||",
+    ),
+    (
+        "w10",
+        "dirty",
+        "dirty",
+        "task 7/2/6 stopped: VM removed",
+        "alice",
+        "task|7|2|6|queued||||",
+    ),
+    (
+        "w10",
+        "",
+        "",
+        "canceled 10 1 2",
+        "alice",
+        "task|10|1|2|canceled||||",
+    ),
+    (
+        "w10",
+        "dirty",
+        "dirty",
+        "boterror stuck",
+        "scheduler",
+        "stop||||||||",
+    ),
+    (
+        "w10_fr",
+        "idle",
+        "off",
+        "off stolen by w10",
+        "scheduler",
+        "steal|||||w10|||",
+    ),
+    (
+        "w10_fr",
+        "idle",
+        "off",
+        "off forced by alice: urgent",
+        "alice",
+        "steal||||||||",
+    ),
+    (
+        "b",
+        "idle",
+        "dirty",
+        "dirty sacrifice for w10",
+        "scheduler",
+        "sacrifice|||||w10|||",
+    ),
+    (
+        "b",
+        "dirty",
+        "dirty",
+        "dirty poweroff",
+        "scheduler",
+        "status||||||||",
+    ),
+    (
+        "b",
+        "offline",
+        "off",
+        "off monitor: usable again",
+        "scheduler",
+        "monitor||||||||",
+    ),
+    (
+        "b",
+        "reverting",
+        "offline",
+        "offline revert failed: no",
+        "alice",
+        "revert||||failed||||",
+    ),
+    (
+        "b",
+        "reverting",
+        "offline",
+        "offline interrupted",
+        "alice",
+        "revert||||interrupted||||",
+    ),
+    (
+        "b",
+        "off",
+        "maintenance",
+        "maintenance by alice: disk",
+        "alice",
+        "admin||||||||",
+    ),
+    (
+        "b",
+        "running",
+        "offline",
+        "offline process died",
+        "scheduler",
+        "status||||||||",
+    ),
+];
+
+#[test]
+fn migration_8_derives_the_kinds_of_old_rows() {
+    let conn = Connection::open_in_memory().unwrap();
+    for sql in &MIGRATIONS[..6] {
+        conn.execute_batch(sql).unwrap();
+    }
+    let null = |s: &'static str| (!s.is_empty()).then_some(s);
+    for (i, (vm, old, new, detail, user, _)) in OLD_ROWS.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO history (time, vm, old_status, new_status, detail, user)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                format!("2024-01-01T00:00:{i:02}Z"),
+                null(vm),
+                null(old),
+                null(new),
+                detail,
+                user
+            ],
+        )
+        .unwrap();
+    }
+    conn.execute("INSERT INTO settings VALUES ('_last_reported', '5')", [])
+        .unwrap();
+    for sql in &MIGRATIONS[6..] {
+        conn.execute_batch(sql).unwrap();
+    }
+    let derived: Vec<String> = conn
+        .prepare(
+            "SELECT kind || '|' || ifnull(job, '') || '|' || ifnull(step, '') || '|'
+                    || ifnull(task, '') || '|' || ifnull(result, '') || '|' || ifnull(for_vm, '')
+                    || '|' || ifnull(runnable, '') || '|' || ifnull(queued, '') || '|'
+                    || ifnull(blocked, '')
+             FROM history ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let expected: Vec<&str> = OLD_ROWS.iter().map(|r| r.5).collect();
+    assert_eq!(derived, expected);
+    // Durations from the row that began them: the revert took 2 s, the task 1 s.
+    let durations: Vec<(String, i64)> = conn
+        .prepare(
+            "SELECT detail, duration_ms FROM history WHERE duration_ms IS NOT NULL ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        durations,
+        [
+            ("idle".to_string(), 2000),
+            ("dirty task 7/2/3 completed".to_string(), 1000)
+        ]
+    );
+    let cursor: i64 = conn
+        .query_row("SELECT history FROM alerts_reported", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(cursor, 5);
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM settings", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
 }

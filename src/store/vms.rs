@@ -2,7 +2,7 @@
 //! cancellation of the tasks waiting for a VM (what makes removing it unsafe).
 
 use super::deadline::Deadline;
-use super::history::{self, Entry};
+use super::history::{self, Entry, Event};
 use super::operations;
 use crate::exit;
 use crate::model::{host_key, Child, OpKind, Role, TaskKey, VmState, VmStatus};
@@ -325,13 +325,11 @@ pub struct StatusChange<'a> {
     pub from: VmStatus,
     pub to: VmStatus,
     pub errors: Errors,
-    /// What happened, e.g. `off stolen by w10_fr`.
-    pub detail: &'a str,
+    /// What happened. It is a line for cron when it says so, and anyway when a failure puts
+    /// the VM offline first in a streak or at max_errors (docs/rules.md §7).
+    pub event: Event<'a>,
     pub user: &'a str,
     pub reason: Option<&'a str>,
-    /// A line for cron. A failure that puts the VM offline is one anyway when it starts a
-    /// streak or reaches max_errors (docs/rules.md §7).
-    pub alert: bool,
 }
 
 /// Changes a VM's status and error count and records it in the history: the one way a
@@ -362,11 +360,11 @@ pub fn set_status(conn: &Connection, change: &StatusChange) -> Result<()> {
             host: change.host,
             old_status: Some(change.from.as_str()),
             new_status: Some(change.to.as_str()),
-            detail: change.detail,
-            user: change.user,
             reason: change.reason,
-            on_behalf_of: None,
-            alert: change.alert || streak,
+            ..Entry::new(
+                change.user,
+                change.event.clone().alert(change.event.alert || streak),
+            )
         },
     )
 }

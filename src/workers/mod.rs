@@ -9,6 +9,7 @@
 //! loads libvirt's libraries. Once released, a revert, power-off or monitor worker replaces
 //! itself (`exec`, same pid and start time) with `vmsched worker OP`, which has libvirt.
 
+pub mod logs;
 mod monitor;
 mod poweroff;
 
@@ -22,6 +23,7 @@ pub mod wait;
 use crate::hypervisor::{self, HvError, Libvirt};
 use crate::model::{OpKind, VmStatus};
 use crate::process::Proc;
+use crate::store::history::Event;
 use crate::store::operations::{self, transition, Operation};
 use crate::store::vms::{self, Errors, VmRow};
 use crate::store::{settings, Mode, Store, Transaction};
@@ -216,16 +218,16 @@ fn connect(ctx: &Ctx, store: &Store, op: &Operation) -> Result<(VmRow, Result<Li
     Ok((vm, hv))
 }
 
-/// Moves the VM on (while it is still the operation's) and ends the operation, in the same
-/// words.
+/// Moves the VM on (while it is still the operation's), records `event` and ends the
+/// operation, in the event's words.
 fn finish(
     store: &mut Store,
     op: &Operation,
     step: (VmStatus, VmStatus),
     errors: Errors,
-    detail: &str,
+    event: Event,
 ) -> Result<()> {
     write(store, op, |tx| {
-        transition(tx, op, step, errors, detail, Some(detail), false).map(drop)
+        transition(tx, op, step, errors, event.clone(), Some(event.detail)).map(drop)
     })
 }

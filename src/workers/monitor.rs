@@ -8,6 +8,7 @@
 use super::connect;
 use crate::hypervisor::{HvError, Hypervisor};
 use crate::model::VmStatus;
+use crate::store::history::{Event, Kind};
 use crate::store::operations::{transition, Operation};
 use crate::store::vms::{self, Errors, VmRow};
 use crate::store::Store;
@@ -50,9 +51,8 @@ pub(super) fn monitor(
             op,
             (VmStatus::Offline, to),
             Errors::Keep,
-            &detail,
+            Event::new(Kind::Monitor, &detail),
             Some(&detail),
-            false,
         )
     })?;
     Ok(())

@@ -4,6 +4,7 @@
 use super::{connect, finish};
 use crate::hypervisor::{HvError, Hypervisor};
 use crate::model::VmStatus;
+use crate::store::history::{Event, Kind};
 use crate::store::operations::Operation;
 use crate::store::vms::{Errors, VmRow};
 use crate::store::Store;
@@ -28,7 +29,7 @@ pub(super) fn power_off(
             op,
             (VmStatus::Dirty, VmStatus::Off),
             Errors::Keep,
-            "off powered off",
+            Event::new(Kind::Status, "off powered off"),
         ),
         Err(err) => {
             let detail = format!("offline power-off failed: {err}");
@@ -37,7 +38,7 @@ pub(super) fn power_off(
                 op,
                 (VmStatus::Dirty, VmStatus::Offline),
                 Errors::Add,
-                &detail,
+                Event::new(Kind::Status, &detail),
             )
         }
     }

@@ -6,25 +6,35 @@
 use super::{connect, finish};
 use crate::hypervisor::{self, HvError, Hypervisor};
 use crate::model::VmStatus;
+use crate::store::history::{Event, Kind};
 use crate::store::operations::{end_op, transition, Operation};
 use crate::store::vms::{Errors, VmRow};
 use crate::store::{settings, Store};
 use crate::Ctx;
 use anyhow::{Context, Result};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+/// Reverts, then records the revert's end with how long it took (from the worker's start, so
+/// the settling time and the readiness command count).
 pub fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
+    let began = Instant::now();
     let (vm, hv) = connect(ctx, store, op)?;
-    revert(store, op, &vm, hv)
+    revert(store, op, &vm, hv, began)
 }
 
-/// The revert of `vm` through `hv` (a connection, or why there is none).
+/// The revert of `vm` through `hv` (a connection, or why there is none), begun at `began`.
 pub(super) fn revert(
     store: &mut Store,
     op: &Operation,
     vm: &VmRow,
     hv: Result<impl Hypervisor, HvError>,
+    began: Instant,
 ) -> Result<()> {
+    let ended = |detail, result| {
+        Event::new(Kind::Revert, detail)
+            .result(result)
+            .duration(began.elapsed())
+    };
     let reverted = hv.and_then(|hv| {
         hv.revert(&vm.domain, &vm.snapshot)?;
         hypervisor::mismatch(&hv, &vm.domain, &vm.snapshot)
@@ -40,12 +50,13 @@ pub(super) fn revert(
             op,
             (VmStatus::Reverting, VmStatus::Offline),
             Errors::Add,
-            &detail,
+            ended(&detail, "failed"),
         );
     }
     let sleeping = (VmStatus::Reverting, VmStatus::Sleeping);
     if !super::write(store, op, |tx| {
-        transition(tx, op, sleeping, Errors::Keep, "sleeping", None, false)
+        let event = Event::new(Kind::Status, "sleeping");
+        transition(tx, op, sleeping, Errors::Keep, event, None)
     })? {
         return super::write(store, op, |tx| end_op(tx, op.id, "taken over"));
     }
@@ -59,7 +70,7 @@ pub(super) fn revert(
                 op,
                 (VmStatus::Sleeping, VmStatus::Offline),
                 Errors::Add,
-                &detail,
+                ended(&detail, "failed"),
             );
         }
     }
@@ -68,7 +79,7 @@ pub(super) fn revert(
         op,
         (VmStatus::Sleeping, VmStatus::Idle),
         Errors::Reset,
-        "idle",
+        ended("idle", "ok"),
     )
 }
 

@@ -19,6 +19,7 @@
 use crate::model::{keeps_state, TaskKey, TaskStatus, VmStatus};
 use crate::process;
 use crate::store::deadline::boot_ms;
+use crate::store::history::{Event, Kind};
 use crate::store::jobs::{self, attempts, attempts::NoResult};
 use crate::store::operations::{self, transition, Operation};
 use crate::store::vms::{self, Errors};
@@ -35,9 +36,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// The variables a task's command gets besides the scheduler's environment, with what each
+/// The variables a task's command gets after its allow-listed environment, with what each
 /// holds: the manual lists them from here, and `environment` gives their values in this order.
 pub const VARIABLES: [(&str, &str); 8] = [
     ("VMSCHED_VM", "the VM instance's name"),
@@ -168,11 +169,18 @@ fn base_env(db: &Path, job: &BTreeMap<String, String>) -> BTreeMap<String, Strin
 pub fn wait_and_finish(db: &Path, id: i64, pid: i32, deadline: i64) -> Result<()> {
     // Kept across `exec`, set again in case the kernel did not.
     nix::sys::prctl::set_child_subreaper(true).context("cannot become a subreaper")?;
+    // The waiter starts right after the command (a spawn and an exec later).
+    let began = Instant::now();
     let (status, code) = wait(Pid::from_raw(pid), deadline);
+    let ran = began.elapsed();
     let mut store = Store::open(db, Mode::Existing)?;
     let op = operations::get(store.conn(), id)?.context("the operation was removed")?;
     let key = op.task.context("task operation without a task")?;
     let detail = format!("dirty task {key} {status}");
+    let event = Event::new(Kind::Task, &detail)
+        .task(key)
+        .result(status.as_str())
+        .duration(ran);
     super::write(&mut store, &op, |tx| {
         attempts::finish(tx, key, status, code)?;
         transition(
@@ -180,9 +188,8 @@ pub fn wait_and_finish(db: &Path, id: i64, pid: i32, deadline: i64) -> Result<()
             &op,
             (VmStatus::Running, VmStatus::Dirty),
             Errors::Reset,
-            &detail,
+            event.clone(),
             Some(status.as_str()),
-            false,
         )
     })?;
     Ok(())
@@ -284,14 +291,17 @@ fn wrong_snapshot(store: &mut Store, op: &Operation, log: &Path, shows: &str) ->
     let detail = format!("dirty wrong snapshot, task {key} not started: {shows}");
     super::write(store, op, |tx| {
         attempts::requeue_uncounted(tx, key, NoResult::WrongSnapshot)?;
+        let event = Event::new(Kind::Task, &detail)
+            .task(key)
+            .result(TaskStatus::Queued.as_str())
+            .alert(true);
         transition(
             tx,
             op,
             (VmStatus::Running, VmStatus::Dirty),
             Errors::Keep,
-            &detail,
+            event,
             Some("wrong snapshot"),
-            true,
         )
     })?;
     Ok(())
@@ -308,14 +318,17 @@ fn not_started(store: &mut Store, op: &Operation, log: &Path, why: &str) -> Resu
         attempts::end_without_result(tx, key, status, NoResult::NotStarted)?;
         jobs::roll_up(tx, key.job)?;
         let detail = format!("dirty task {key} {status}: {why}");
+        let event = Event::new(Kind::Task, &detail)
+            .task(key)
+            .result(status.as_str())
+            .alert(status == TaskStatus::Boterror);
         transition(
             tx,
             op,
             (VmStatus::Running, VmStatus::Dirty),
             Errors::Keep,
-            &detail,
+            event,
             Some(why),
-            status == TaskStatus::Boterror,
         )
     })?;
     Ok(())

@@ -7,12 +7,14 @@ use crate::hypervisor::{DomainInfo, DomainState, HvError, HvErrorKind, Hyperviso
 use crate::model::{OpKind, VmStatus};
 use crate::process::Proc;
 use crate::store::deadline::Deadline;
+use crate::store::history::{Event, Kind};
 use crate::store::operations::{self, NewOperation, Operation};
 use crate::store::settings;
 use crate::store::vms::{self, VmRow};
 use crate::store::Store;
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Instant;
 
 /// One domain as the fake shows it, and the calls that changed it.
 #[derive(Debug)]
@@ -164,7 +166,7 @@ fn outcome(store: &Store, op: &Operation) -> (VmStatus, u32, Option<String>, Str
 fn a_revert_that_takes_makes_the_vm_idle_and_clears_its_errors() {
     let (mut store, vm, op) = busy(VmStatus::Reverting, 2, OpKind::Revert);
     let fake = Fake::new().with(|d| d.current = Some("old".to_string()));
-    revert::revert(&mut store, &op, &vm, Ok(fake.clone())).unwrap();
+    revert::revert(&mut store, &op, &vm, Ok(fake.clone()), Instant::now()).unwrap();
     assert_eq!(fake.calls(), ["revert wtb"]);
     assert_eq!(
         outcome(&store, &op),
@@ -185,7 +187,7 @@ fn a_revert_that_does_not_take_puts_the_vm_offline() {
         d.current = Some("old".to_string());
         d.revert_does_not_take = true;
     });
-    revert::revert(&mut store, &op, &vm, Ok(fake)).unwrap();
+    revert::revert(&mut store, &op, &vm, Ok(fake), Instant::now()).unwrap();
     let detail =
         "offline revert did not take: domain `win7` is running with current snapshot `old`";
     assert_eq!(
@@ -203,7 +205,7 @@ fn a_revert_that_does_not_take_puts_the_vm_offline() {
 fn a_failed_or_unconnected_revert_puts_the_vm_offline_and_counts_an_error() {
     let (mut store, vm, op) = busy(VmStatus::Reverting, 0, OpKind::Revert);
     let fake = Fake::new().with(|d| d.fails = Some(HvErrorKind::Other));
-    revert::revert(&mut store, &op, &vm, Ok(fake)).unwrap();
+    revert::revert(&mut store, &op, &vm, Ok(fake), Instant::now()).unwrap();
     let detail = "offline revert failed: internal error: revert refused";
     assert_eq!(
         outcome(&store, &op),
@@ -217,7 +219,14 @@ fn a_failed_or_unconnected_revert_puts_the_vm_offline_and_counts_an_error() {
 
     let (mut store, vm, op) = busy(VmStatus::Reverting, 3, OpKind::Revert);
     let unreachable = HvError::new(HvErrorKind::Unreachable, "cannot connect");
-    revert::revert(&mut store, &op, &vm, Err::<Fake, _>(unreachable)).unwrap();
+    revert::revert(
+        &mut store,
+        &op,
+        &vm,
+        Err::<Fake, _>(unreachable),
+        Instant::now(),
+    )
+    .unwrap();
     assert_eq!(outcome(&store, &op).0, VmStatus::Offline);
     assert_eq!(outcome(&store, &op).1, 4);
 }
@@ -235,16 +244,15 @@ fn a_revert_leaves_a_vm_an_admin_took_meanwhile_alone() {
                     from: VmStatus::Reverting,
                     to: VmStatus::Maintenance,
                     errors: vms::Errors::Keep,
-                    detail: "maintenance",
+                    event: Event::new(Kind::Admin, "maintenance"),
                     user: "admin",
                     reason: None,
-                    alert: false,
                 },
             )
         })
         .unwrap();
     let fake = Fake::new();
-    revert::revert(&mut store, &op, &vm, Ok(fake.clone())).unwrap();
+    revert::revert(&mut store, &op, &vm, Ok(fake.clone()), Instant::now()).unwrap();
     assert_eq!(fake.calls(), ["revert wtb"]);
     assert_eq!(
         outcome(&store, &op),

@@ -125,7 +125,7 @@ fn settings_list_and_set() {
         "Key Value Default Unit Meaning",
     );
     assert_eq!(cells(&lines[2])[..4], ["max_errors", "5", "3", "failures"]);
-    assert_eq!(lines.len(), 12);
+    assert_eq!(lines.len(), 14);
     let json = lab
         .run(&["settings", "list", "--format", "json"])
         .ok()
@@ -141,12 +141,14 @@ fn settings_list_and_set() {
             "monitor_interval",
             "monitor_interval_errors",
             "lock_timeout",
+            "silence_alert",
+            "retention",
             "event_passes",
             "allow_ext_uris"
         ]
     );
     assert_eq!(
-        json[8],
+        json[10],
         json!({"key": "event_passes", "value": true, "default": true, "unit": "", "meaning": "start a pass after every change that may let work proceed"})
     );
     assert_eq!(
@@ -167,6 +169,19 @@ fn settings_list_and_set() {
         .code(2)
         .one_line_error();
     assert!(error.contains("expected `true` or `false`"), "{error}");
+    // A setting in seconds takes a duration, stored and shown in seconds.
+    let run = lab.run(&["settings", "set", "retention", "30d"]).ok();
+    assert_eq!(run.stderr, "retention = 2592000 s (was 7776000)\n");
+    let run = lab.run(&["settings", "set", "revert_timeout", "10m"]).ok();
+    assert_eq!(run.stderr, "revert_timeout = 600 s (was 360)\n");
+    let error = lab
+        .run(&["settings", "set", "retention", "3w"])
+        .code(2)
+        .one_line_error();
+    assert!(
+        error.contains("invalid value `3w` for setting `retention`: expected seconds or <n>[smhd]"),
+        "{error}"
+    );
 }
 
 #[test]

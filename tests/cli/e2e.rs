@@ -229,18 +229,21 @@ fn run_and_check(lab: &Lab, drive: impl FnOnce(&Lab), tasks: usize) {
                 let text = std::fs::read_to_string(&log).expect("task log");
                 let said = format!("{vm} {}\nsnapshot checked\n", snapshot[vm]);
                 assert!(text.contains(&said) && logs.contains(&said), "{vm}: {text}");
-                let running = format!("running {id} {} {}", step["no"], task["no"]);
+                let key = format!(
+                    "job = {id} AND step = {} AND task = {}",
+                    step["no"], task["no"]
+                );
                 let starts = lab.rows(&format!(
-                    "SELECT id FROM history WHERE vm = '{vm}' AND detail = '{running}'"
+                    "SELECT id FROM history WHERE vm = '{vm}' AND kind = 'start' AND {key}"
                 ));
-                assert_eq!(starts.len(), 1, "{vm} {running}");
+                assert_eq!(starts.len(), 1, "{vm} {key}");
                 seen += 1;
             }
         }
     }
     assert_eq!(seen, tasks);
     assert!(
-        !lab.rows("SELECT id FROM history WHERE detail LIKE 'off stolen by %'")
+        !lab.rows("SELECT id FROM history WHERE kind = 'steal' AND for_vm IS NOT NULL")
             .is_empty(),
         "no steal in the history:\n{}",
         lab.run(&["history"]).stdout

@@ -66,27 +66,22 @@ pub fn sibling_overlaps(db: &Path) -> (usize, Vec<String>) {
     (replayed, bad)
 }
 
-/// Compares, per task, the `running J S T` history rows (one per start) with the attempts the
-/// task row accounts for: its tries (attempts ended without a result) plus the attempt that
-/// runs or gave the task its result. Returns (starts, each task where they differ).
+/// Compares, per task, the `start` history rows (one per start) with the attempts the task row
+/// accounts for: its tries (attempts ended without a result) plus the attempt that runs or
+/// gave the task its result. Returns (starts, each task where they differ).
 pub fn double_starts(db: &Path) -> (usize, Vec<String>) {
     let conn = open(db);
     let mut starts: BTreeMap<TaskKey, usize> = BTreeMap::new();
     let mut stmt = conn
         .prepare(
-            "SELECT detail FROM history WHERE new_status = 'running' AND detail LIKE 'running %'",
+            "SELECT job, step, task FROM history WHERE kind = 'start' AND new_status = 'running'",
         )
         .unwrap();
-    for detail in stmt
-        .query_map([], |r| r.get::<_, String>(0))
+    for key in stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .map(Result::unwrap)
     {
-        let words: Vec<&str> = detail.split_whitespace().collect();
-        let key = match words[..] {
-            ["running", j, s, t] => (j.parse().unwrap(), s.parse().unwrap(), t.parse().unwrap()),
-            _ => panic!("unexpected start row `{detail}`"),
-        };
         *starts.entry(key).or_default() += 1;
     }
     let mut stmt = conn

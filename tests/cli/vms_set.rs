@@ -38,7 +38,7 @@ fn an_admin_status_change_resets_errors_and_records_who_and_why() {
     );
     let entry = last_history(&lab, "win7");
     let expected = json!({
-        "time": entry["time"], "vm": "win7", "host": "localhost", "old": "offline",
+        "time": entry["time"], "kind": "admin", "vm": "win7", "host": "localhost", "old": "offline",
         "new": "maintenance", "detail": me_in("maintenance by {me}: disk full"), "user": me_in("{me}"),
         "on_behalf_of": null, "reason": "disk full"
     });

@@ -19,6 +19,7 @@ use crate::interrupt;
 use crate::model::{OpKind, VmStatus};
 use crate::ownership::{AdminOp, Overrides};
 use crate::process::Proc;
+use crate::store::history::{Event, Kind};
 use crate::store::operations::{self, Operation};
 use crate::store::vms::{self, Errors, VmRow};
 use crate::store::{settings, Mode, Store};
@@ -48,6 +49,8 @@ pub(super) struct Words {
     errors: Errors,
     /// What failed, in `offline <what> failed: ...`.
     what: &'static str,
+    /// The kind of the history row of its end (a revert's end has a result and a duration).
+    ended: Kind,
 }
 
 pub(super) fn words(op: AdminOp) -> Words {
@@ -58,6 +61,7 @@ pub(super) fn words(op: AdminOp) -> Words {
             done: VmStatus::Idle,
             errors: Errors::Reset,
             what: "revert",
+            ended: Kind::Revert,
         },
         AdminOp::Poweroff => Words {
             kind: OpKind::Poweroff,
@@ -65,6 +69,7 @@ pub(super) fn words(op: AdminOp) -> Words {
             done: VmStatus::Off,
             errors: Errors::Keep,
             what: "power-off",
+            ended: Kind::Status,
         },
     }
 }
@@ -104,6 +109,7 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<()> {
             reserved.vm.domain
         ));
     }
+    let began = std::time::Instant::now();
     let outcome = if interrupt::interrupted() {
         Outcome::Interrupted
     } else if let Err(err) = hypervisor::allowed(&reserved.vm.uri, allow_ext) {
@@ -111,7 +117,8 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<()> {
     } else {
         libvirt_call::call_libvirt(ctx, req.op, &reserved.vm, reserved.op_timeout)
     };
-    finish(ctx, &mut store, req, &user, &reserved, outcome)
+    let took = began.elapsed();
+    finish(ctx, &mut store, req, &user, &reserved, (outcome, took))
 }
 
 /// Step 3: records the outcome and ends the operation, in one transaction.
@@ -121,7 +128,7 @@ fn finish(
     req: &Request,
     user: &str,
     reserved: &Reserved,
-    outcome: Outcome,
+    (outcome, took): (Outcome, Duration),
 ) -> Result<()> {
     let words = words(req.op);
     let vm = &reserved.vm;
@@ -146,15 +153,11 @@ fn finish(
                 Outcome::Failed(err) => err.to_string(),
                 _ => end.to_string(),
             };
-            operations::transition(
-                tx,
-                op,
-                (words.busy, to),
-                errors,
-                &detail,
-                Some(&result),
-                false,
-            )
+            let event = match words.ended {
+                Kind::Revert => Event::new(Kind::Revert, &detail).result(end).duration(took),
+                kind => Event::new(kind, &detail),
+            };
+            operations::transition(tx, op, (words.busy, to), errors, event, Some(&result))
         }
         None => {
             // Maintenance: the status stays, the history says what happened.
@@ -164,7 +167,8 @@ fn finish(
                 Outcome::Interrupted => format!("maintenance {} interrupted", words.kind),
             };
             let now = vms::require(tx, &vm.name)?;
-            set_status(tx, &now, now.status, &detail, user, None)?;
+            let event = Event::new(Kind::Admin, &detail);
+            set_status(tx, &now, now.status, event, user, None)?;
             Ok(true)
         }
     })?;

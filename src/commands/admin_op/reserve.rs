@@ -7,7 +7,7 @@ use crate::model::{TaskStatus, VmState, VmStatus};
 use crate::ownership::{admit, AdminOp, Displace, Flag, Refusal, Siblings};
 use crate::process::Proc;
 use crate::store::deadline::Deadline;
-use crate::store::history;
+use crate::store::history::{self, Event, Kind};
 use crate::store::jobs::{self, attempts, attempts::NoResult};
 use crate::store::operations::{self, NewOperation};
 use crate::store::settings;
@@ -51,19 +51,22 @@ pub(super) fn reserve(
         };
         kill.extend(release(conn, sibling, user, why, settings.max_task_tries)?);
         let detail = history::detail(what, user, req.reason);
-        set_status(conn, sibling, VmStatus::Off, &detail, user, req.reason)?;
+        let event = Event::new(Kind::Steal, &detail).for_vm(&vm.name);
+        set_status(conn, sibling, VmStatus::Off, event, user, req.reason)?;
     }
     let words = words(req.op);
     let op = if vm.status == VmStatus::Maintenance {
         let detail = history::detail(&format!("maintenance {}", words.kind), user, req.reason);
-        set_status(conn, &vm, vm.status, &detail, user, req.reason)?;
+        let event = Event::new(Kind::Admin, &detail);
+        set_status(conn, &vm, vm.status, event, user, req.reason)?;
         None
     } else {
         let detail = match req.op {
             AdminOp::Revert => history::detail("reverting", user, req.reason),
             AdminOp::Poweroff => history::detail("dirty poweroff", user, req.reason),
         };
-        set_status(conn, &vm, words.busy, &detail, user, req.reason)?;
+        let event = Event::new(Kind::Admin, &detail);
+        set_status(conn, &vm, words.busy, event, user, req.reason)?;
         let id = operations::start(
             conn,
             &NewOperation {
@@ -168,17 +171,20 @@ pub(crate) fn release(
             other => other.to_string(),
         };
         let detail = format!("task {task} {what}: {cause}");
-        set_status(conn, vm, vm.status, &detail, user, None)?;
+        let event = Event::new(Kind::Task, &detail)
+            .task(task)
+            .result(status.as_str());
+        set_status(conn, vm, vm.status, event, user, None)?;
     }
     Ok(kill)
 }
 
-/// Sets a VM's status (errors kept) and records it.
+/// Sets a VM's status (errors kept) and records it with `event`.
 pub(super) fn set_status(
     conn: &Conn,
     vm: &VmRow,
     new: VmStatus,
-    detail: &str,
+    event: Event,
     user: &str,
     reason: Option<&str>,
 ) -> Result<()> {
@@ -190,10 +196,9 @@ pub(super) fn set_status(
             from: vm.status,
             to: new,
             errors: Errors::Keep,
-            detail,
+            event,
             user,
             reason,
-            alert: false,
         },
     )
 }

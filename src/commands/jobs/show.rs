@@ -5,17 +5,21 @@ use crate::cli::{Format, JobListArgs};
 use crate::commands::waits;
 use crate::exit::escape_controls;
 use crate::identity::shown;
-use crate::model::TaskStatus;
-use crate::output::{self, local_time};
+use crate::model::{duration, TaskStatus};
+use crate::output::{self, local_time, Rows};
 use crate::scheduler::TaskWait;
 use crate::store::jobs::attempts::{self, AttemptRow};
 use crate::store::jobs::{self, JobRow, StepDetail, TaskRow};
 use crate::store::{Conn, Mode};
 use crate::Ctx;
 use anyhow::Result;
+use chrono::Utc;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
+
+/// How long `jobs list` keeps showing an ended job: a day.
+const DEFAULT_WINDOW: u64 = 86_400;
 
 /// A job in JSON; `steps` is a count in listings and the steps themselves in `jobs show`.
 #[derive(Serialize)]
@@ -86,18 +90,22 @@ impl<'a, S> JobJson<'a, S> {
     }
 }
 
-/// `jobs list [--status S] [--user U]`: every job by id.
+/// `jobs list`: by id, the jobs still open and those ended in the last day (`--since`,
+/// `--all`), written as they are read.
 pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
+    let since = match (&args.since, args.all) {
+        (_, true) => None,
+        (Some(text), false) => Some(crate::commands::since(text)?),
+        (None, false) => duration::before(Utc::now(), DEFAULT_WINDOW),
+    };
     let store = ctx.open(Mode::Read)?;
-    let jobs = jobs::list(store.conn(), args.status, args.user.as_deref())?;
-    if ctx.out.format == Format::Json {
-        let rows: Vec<_> = jobs
-            .iter()
-            .map(|j| JobJson::new(&j.job, j.steps, j.tasks))
-            .collect();
-        return output::json(out, &rows);
-    }
-    let mut table = output::table([
+    let query = jobs::Query {
+        status: args.status,
+        user: args.user.as_deref(),
+        ended_since: since.as_deref(),
+        limit: args.limit,
+    };
+    let header = [
         "Id",
         "Priority",
         "Status",
@@ -107,24 +115,27 @@ pub fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result<()> {
         "Steps",
         "Tasks",
         "Remarks",
-    ]);
-    for j in &jobs {
-        output::add_row(
-            &mut table,
-            [
-                j.job.id.to_string(),
-                j.job.priority.to_string(),
-                j.job.status.to_string(),
-                shown(&j.job.user, j.job.on_behalf_of.as_deref()),
-                local_time(Some(&j.job.submitted)),
-                local_time(j.job.ended.as_deref()),
-                j.steps.to_string(),
-                j.tasks.to_string(),
-                j.job.remarks.clone().unwrap_or_default(),
-            ],
-        );
-    }
-    output::print_table(out, &table)
+    ];
+    let mut rows = Rows::new(out, ctx.out.format, &header);
+    store.read(|conn| {
+        jobs::each(conn, &query, |j| {
+            let json = JobJson::new(&j.job, j.steps, j.tasks);
+            rows.push(&json, || {
+                vec![
+                    j.job.id.to_string(),
+                    j.job.priority.to_string(),
+                    j.job.status.to_string(),
+                    shown(&j.job.user, j.job.on_behalf_of.as_deref()),
+                    local_time(Some(&j.job.submitted)),
+                    local_time(j.job.ended.as_deref()),
+                    j.steps.to_string(),
+                    j.tasks.to_string(),
+                    j.job.remarks.clone().unwrap_or_default(),
+                ]
+            })
+        })
+    })?;
+    rows.finish()
 }
 
 /// `jobs show ID`: the job, then its steps and their tasks, then why its queued tasks wait.

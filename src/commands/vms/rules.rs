@@ -5,10 +5,12 @@
 
 use crate::commands::admin_op::release;
 use crate::exit::{bad_input, refused};
-use crate::model::{check_name, check_text, domain_identity, host_key, VmState, VmStatus};
+use crate::model::{
+    check_name, check_text, domain_identity, host_key, TaskStatus, VmState, VmStatus,
+};
 use crate::ownership::Siblings;
 use crate::process::Proc;
-use crate::store::history::{self, Entry};
+use crate::store::history::{self, Entry, Event, Kind};
 use crate::store::jobs::attempts::{self, NoResult};
 use crate::store::settings;
 use crate::store::vms::{self, Errors, StatusChange, VmRow};
@@ -52,7 +54,8 @@ pub(super) fn create(conn: &Conn, vm: &VmRow, user: &str, reason: Option<&str>) 
     check_uuid(conn, vm)?;
     vms::insert(conn, vm)?;
     let added = Some(VmStatus::Off);
-    record(conn, vm, (None, added), "added", user, reason)
+    let event = Event::new(Kind::Admin, "added");
+    record(conn, vm, (None, added), event, user, reason)
 }
 
 /// Applies an edit under the safety rules and records it; `status_set` marks an admin status
@@ -112,10 +115,9 @@ pub(super) fn change(
             from: old.status,
             to: new.status,
             errors,
-            detail: &detail,
+            event: Event::new(Kind::Admin, &detail),
             user,
             reason,
-            alert: false,
         },
     )?;
     Ok(Some(summary))
@@ -283,7 +285,7 @@ fn record(
     conn: &Conn,
     vm: &VmRow,
     (old, new): (Option<VmStatus>, Option<VmStatus>),
-    detail: &str,
+    event: Event,
     user: &str,
     reason: Option<&str>,
 ) -> Result<()> {
@@ -294,11 +296,8 @@ fn record(
             host: Some(&vm.host()),
             old_status: old.map(VmStatus::as_str),
             new_status: new.map(VmStatus::as_str),
-            detail,
-            user,
             reason,
-            on_behalf_of: None,
-            alert: false,
+            ..Entry::new(user, event)
         },
     )
 }
@@ -348,15 +347,22 @@ pub(super) fn remove(
     for &task in &running {
         attempts::requeue_uncounted(conn, task, NoResult::Stopped)?;
         let detail = format!("task {task} stopped: VM removed");
-        record(conn, &vm, (status, status), &detail, user, reason)?;
+        let event = Event::new(Kind::Task, &detail)
+            .task(task)
+            .result(TaskStatus::Queued.as_str());
+        record(conn, &vm, (status, status), event, user, reason)?;
     }
     let canceled = vms::cancel_queued_tasks(conn, name)?;
-    for task in &canceled {
+    for &task in &canceled {
         let detail = format!("task {task} canceled: VM removed");
-        record(conn, &vm, (status, status), &detail, user, reason)?;
+        let event = Event::new(Kind::Task, &detail)
+            .task(task)
+            .result(TaskStatus::Canceled.as_str());
+        record(conn, &vm, (status, status), event, user, reason)?;
     }
     vms::delete(conn, name)?;
-    record(conn, &vm, (status, None), "removed", user, reason)?;
+    let event = Event::new(Kind::Admin, "removed");
+    record(conn, &vm, (status, None), event, user, reason)?;
     Ok(Removed {
         canceled: canceled.len() - running.len(),
         stopped: running.len(),

@@ -8,6 +8,7 @@
 use super::{roll_up, TaskRow};
 use crate::model::{TaskKey, TaskStatus, VmStatus};
 use crate::process::Proc;
+use crate::store::history::{Event, Kind};
 use crate::store::now;
 use crate::store::operations;
 use crate::store::vms::Errors;
@@ -249,14 +250,16 @@ pub fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> Result<V
     let mut kill = Vec::new();
     if let Some(op) = operations::live_for(conn, &task.vm)?.filter(|op| op.task == Some(key)) {
         let detail = format!("dirty task {key} canceled by {user}");
+        let event = Event::new(Kind::Task, &detail)
+            .task(key)
+            .result(TaskStatus::Canceled.as_str());
         operations::transition(
             conn,
             &op,
             (VmStatus::Running, VmStatus::Dirty),
             Errors::Keep,
-            &detail,
+            event,
             None,
-            false,
         )?;
         kill = operations::stop(conn, &op, "canceled")?;
     }

@@ -12,9 +12,9 @@ pub use rows::{JobRow, StepRow, TaskRow};
 
 use rows::{job_row, step_row, task_row, JOB_COLUMNS, STEP_COLUMNS, TASK_COLUMNS};
 
-use super::history::{self, Entry};
+use super::history::{self, Entry, Event, Kind};
 use super::now;
-use crate::model::TaskStatus;
+use crate::model::{TaskKey, TaskStatus};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
@@ -86,13 +86,12 @@ pub fn insert(conn: &Connection, job: &NewJob) -> Result<i64> {
         ],
     )?;
     let id = conn.last_insert_rowid();
+    let detail = format!("job {id} submitted");
     history::record(
         conn,
         &Entry {
-            detail: &format!("job {id} submitted"),
-            user: &job.user,
             on_behalf_of: job.on_behalf_of.as_deref(),
-            ..Entry::default()
+            ..Entry::new(&job.user, Event::new(Kind::Submit, &detail).job(id))
         },
     )?;
     let mut insert_step = conn.prepare_cached(
@@ -118,30 +117,58 @@ pub fn insert(conn: &Connection, job: &NewJob) -> Result<i64> {
     Ok(id)
 }
 
-/// Every job (optionally of one status, and of one user: who submitted it or for whom) by id,
-/// with its step and task counts.
-pub fn list(
+/// Which jobs `each` reads.
+#[derive(Clone, Debug, Default)]
+pub struct Query<'a> {
+    pub status: Option<TaskStatus>,
+    /// Only jobs this user submitted, or that were submitted for them.
+    pub user: Option<&'a str>,
+    /// Only jobs that have not ended or ended at or after this stored time; `None` for all.
+    pub ended_since: Option<&'a str>,
+    /// Only the newest this many; `None` for all.
+    pub limit: Option<u32>,
+}
+
+/// Calls `each` with the jobs matching `query` by id, with their step and task counts, as
+/// they are read (memory does not grow with their number).
+pub fn each(
     conn: &Connection,
-    status: Option<TaskStatus>,
-    user: Option<&str>,
-) -> Result<Vec<JobSummary>> {
+    query: &Query,
+    mut each: impl FnMut(JobSummary) -> Result<()>,
+) -> Result<()> {
+    let mut filter = String::from("1");
+    let mut values: Vec<&str> = Vec::new();
+    if let Some(status) = query.status {
+        filter.push_str(" AND status = ?");
+        values.push(status.as_str());
+    }
+    if let Some(user) = query.user {
+        filter.push_str(" AND (user = ? OR on_behalf_of = ?)");
+        values.extend([user, user]);
+    }
+    if let Some(since) = query.ended_since {
+        filter.push_str(" AND (ended IS NULL OR ended >= ?)");
+        values.push(since);
+    }
+    let Some(first) = super::newest_from(conn, "jobs", &filter, &values, query.limit)? else {
+        return Ok(());
+    };
     let sql = format!(
         "SELECT {JOB_COLUMNS},
                 (SELECT COUNT(*) FROM steps s WHERE s.job = jobs.id),
                 (SELECT COUNT(*) FROM tasks t WHERE t.job = jobs.id)
-         FROM jobs WHERE (?1 IS NULL OR status = ?1)
-                     AND (?2 IS NULL OR user = ?2 OR on_behalf_of = ?2)
-         ORDER BY id"
+         FROM jobs WHERE {filter} AND id >= {first} ORDER BY id"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![status.map(TaskStatus::as_str), user], |r| {
-        Ok(JobSummary {
+    let mut rows = stmt.query(rusqlite::params_from_iter(&values))?;
+    while let Some(r) = rows.next()? {
+        each(JobSummary {
             job: job_row(r)?,
             steps: r.get(9)?,
             tasks: r.get(10)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+    }
+    Ok(())
 }
 
 /// The newest `limit` jobs, newest first: what completion offers for a job id.
@@ -218,15 +245,16 @@ pub fn cancel_queued(
         )?;
         let host = super::vms::get(conn, &task.vm)?.map(|vm| vm.host());
         let detail = format!("canceled {} {} {}", task.job, task.step, task.no);
+        let event = Event::new(Kind::Task, &detail)
+            .task(TaskKey::new(task.job, task.step, task.no))
+            .result(crate::model::TaskStatus::Canceled.as_str());
         history::record(
             conn,
             &Entry {
                 vm: Some(&task.vm),
                 host: host.as_deref(),
-                detail: &detail,
-                user,
                 reason,
-                ..Entry::default()
+                ..Entry::new(user, event)
             },
         )?;
     }

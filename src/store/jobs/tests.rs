@@ -261,12 +261,28 @@ fn insert_load_list_and_active_round_trip() {
     assert_eq!(step.command, ["true", "a b"]);
     assert_eq!(detail.steps[0].tasks[1].vm, "v12");
     assert_eq!(detail.steps[0].tasks[1].timeout, 60);
-    let counts: Vec<(i64, u32, u32)> = list(store.conn(), None, None)
-        .unwrap()
+    let list = |store: &Store, query: Query| {
+        let mut jobs = Vec::new();
+        each(store.conn(), &query, |s| {
+            jobs.push(s);
+            Ok(())
+        })
+        .unwrap();
+        jobs
+    };
+    let counts: Vec<(i64, u32, u32)> = list(&store, Query::default())
         .iter()
         .map(|s| (s.job.id, s.steps, s.tasks))
         .collect();
     assert_eq!(counts, [(first, 2, 3), (second, 1, 1)]);
+    let newest = list(
+        &store,
+        Query {
+            limit: Some(1),
+            ..Query::default()
+        },
+    );
+    assert_eq!(newest[0].job.id, second);
     let order: Vec<i64> = active(store.conn())
         .unwrap()
         .iter()
@@ -280,16 +296,38 @@ fn insert_load_list_and_active_round_trip() {
         .map(|j| j.job.id)
         .collect();
     assert_eq!(order, [first]);
-    let done = list(store.conn(), Some(Completed), None).unwrap();
+    let done = list(
+        &store,
+        Query {
+            status: Some(Completed),
+            ..Query::default()
+        },
+    );
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].job.id, second);
+    // Ended before the window: only the open job is left.
+    let open = list(
+        &store,
+        Query {
+            ended_since: Some("2999-01-01T00:00:00Z"),
+            ..Query::default()
+        },
+    );
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].job.id, first);
     assert!(load(store.conn(), 99).unwrap().is_none());
     let mut for_bob = new_job(5, &[(None, 1)]);
     for_bob.on_behalf_of = Some("bob".into());
     for_bob.env = [("A".to_string(), "1".to_string())].into();
     let third = store.write(|tx| insert(tx, &for_bob)).unwrap();
     let ids = |user| -> Vec<i64> {
-        let jobs = list(store.conn(), None, Some(user)).unwrap();
+        let jobs = list(
+            &store,
+            Query {
+                user: Some(user),
+                ..Query::default()
+            },
+        );
         jobs.iter().map(|s| s.job.id).collect()
     };
     assert_eq!(

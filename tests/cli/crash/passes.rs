@@ -137,8 +137,8 @@ fn busy_lab() -> CrashLab {
 /// How many times each task of job 1 was started, by task number.
 fn starts(lab: &Lab) -> Vec<String> {
     lab.rows(
-        "SELECT count(*) FROM history WHERE detail LIKE 'running 1 1 %'
-         GROUP BY detail ORDER BY detail",
+        "SELECT count(*) FROM history WHERE kind = 'start' AND job = 1 AND step = 1
+         GROUP BY task ORDER BY task",
     )
 }
 

@@ -39,7 +39,7 @@ fn lab_with_jobs() -> Lab {
 #[test]
 fn list_table() {
     let lab = lab_with_jobs();
-    let run = lab.run(&["jobs", "list"]).ok();
+    let run = lab.run(&["jobs", "list", "--all"]).ok();
     // The literal starts with a newline so the first line keeps its leading spaces.
     assert_eq!(
         run.stdout,
@@ -50,15 +50,66 @@ fn list_table() {
   2    1          failed    tester   2024-05-01 09:59:00   2024-05-01 10:01:00   1       1
 "[1..]
     );
-    let run = lab.run(&["jobs", "list", "--status", "failed"]).ok();
+    let run = lab
+        .run(&["jobs", "list", "--all", "--status", "failed"])
+        .ok();
     assert_eq!(run.stdout.lines().count(), 3);
     lab.run(&["jobs", "list", "--status", "bogus"]).code(2);
+}
+
+/// `jobs list` by default: the jobs still open and those ended in the last day; `--since`,
+/// `--user`, `--limit` and `--all` choose others.
+#[test]
+fn list_defaults_and_filters() {
+    let lab = lab_with_jobs();
+    let ids = |args: &[&str]| -> Vec<i64> {
+        let run = lab.run(&[&["--format", "json", "jobs", "list"], args].concat());
+        let jobs = run.ok().json();
+        jobs.as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].as_i64().unwrap())
+            .collect()
+    };
+    // Job 2 ended in 2024: out of the day's window.
+    assert_eq!(ids(&[]), [1]);
+    assert_eq!(ids(&["--all"]), [1, 2]);
+    assert_eq!(ids(&["--since", "2024-05-01T10:00:00Z"]), [1, 2]);
+    assert_eq!(ids(&["--since", "2024-05-01T10:02:00Z"]), [1]);
+    // Ended a moment ago: in the window again.
+    lab.sql(
+        "UPDATE jobs SET ended = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-2 hours') WHERE id = 2",
+    );
+    assert_eq!(ids(&[]), [1, 2]);
+    assert_eq!(ids(&["--since", "1h"]), [1]);
+    assert_eq!(ids(&["--since", "3h"]), [1, 2]);
+    assert_eq!(ids(&["--since", "10800"]), [1, 2]);
+    // The newest N, oldest first; a user's jobs; a status.
+    assert_eq!(ids(&["--limit", "1"]), [2]);
+    assert_eq!(ids(&["--limit", "5"]), [1, 2]);
+    assert_eq!(ids(&["--limit", "0"]), Vec::<i64>::new());
+    assert_eq!(ids(&["--user", "nobody"]), Vec::<i64>::new());
+    assert_eq!(ids(&["--user", "tester", "--status", "failed"]), [2]);
+    let error = lab
+        .run(&["jobs", "list", "--since", "2w"])
+        .code(2)
+        .one_line_error();
+    assert!(error.contains("invalid --since `2w`"), "{error}");
+    lab.run(&["jobs", "list", "--since", "1h", "--all"]).code(2);
+    // An empty selection is an empty array, or a table with its header only.
+    let run = lab.run(&["--format", "json", "jobs", "list", "--user", "nobody"]);
+    assert_eq!(run.ok().stdout, "[]\n");
+    let run = lab.run(&["jobs", "list", "--user", "nobody"]).ok();
+    assert_eq!(run.stdout.lines().count(), 2);
 }
 
 #[test]
 fn list_json() {
     let lab = lab_with_jobs();
-    let jobs = lab.run(&["--format", "json", "jobs", "list"]).ok().json();
+    let jobs = lab
+        .run(&["--format", "json", "jobs", "list", "--all"])
+        .ok()
+        .json();
     assert_eq!(
         jobs,
         json!([

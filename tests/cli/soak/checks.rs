@@ -86,7 +86,7 @@ impl Soak {
             .lab
             .rows("SELECT DISTINCT vm FROM history WHERE new_status = 'offline' ORDER BY vm");
         figures.monitor_recoveries = self.query::<i64>(
-            "SELECT COUNT(*) FROM history WHERE detail LIKE 'off monitor%' AND new_status = 'off'",
+            "SELECT COUNT(*) FROM history WHERE kind = 'monitor' AND new_status = 'off'",
         ) as usize;
         figures.chaos = self.chaos.as_ref().map(|c| ChaosFigures {
             worker_kills: c.worker_kills,
