@@ -6,6 +6,7 @@ pub mod duration;
 mod limits;
 mod names;
 mod state;
+mod task_key;
 mod text;
 mod validate;
 mod words;
@@ -14,8 +15,9 @@ pub use duration::show_duration;
 pub use limits::{HostSpec, LimitSpec, Limits};
 pub use names::{check_host_key, check_name, check_text, domain_identity, host_key, keeps_state};
 pub use state::{JobState, State, StepState, TaskState, VmState};
+pub use task_key::TaskKey;
 pub use text::{escape_controls, one_line};
-pub use words::{Child, Role, TaskStatus, VmStatus};
+pub use words::{Child, OpKind, PoweroffReason, Role, TaskStatus, VmStatus};
 
 /// Implements `Deserialize` for structs that derive it with `#[serde(remote = "Self")]`, so
 /// that they take a map (a JSON object, a TOML table) and nothing else: serde's derive alone

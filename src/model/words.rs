@@ -1,5 +1,5 @@
-//! The lower-case words of statuses and roles: VM status, role, worker verdict and task
-//! status, each spelt once with its parsing, printing and serde support.
+//! The lower-case words of statuses and roles: VM status, role, worker verdict, task
+//! status, operation kind and power-off reason, each spelt once with its parsing, printing and serde support.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -77,6 +77,17 @@ words!(
         Queued = "queued", Running = "running", Completed = "completed", Failed = "failed",
         Timeout = "timeout", Boterror = "boterror", Canceled = "canceled", Skipped = "skipped",
     }
+);
+
+words!(
+    /// What a recorded operation does: the worker (or admin command) that carries it out.
+    OpKind { Revert = "revert", Poweroff = "poweroff", Monitor = "monitor", Task = "task" }
+);
+
+words!(
+    /// Why the scheduler powers a VM off: to make room for another (`sacrifice`), or because
+    /// it is dirty and nobody reverts it (`dirty`).
+    PoweroffReason { Sacrifice = "sacrifice", Dirty = "dirty" }
 );
 
 impl Child {

@@ -84,13 +84,21 @@ pub(crate) struct Admission {
     pub(crate) displaced: Vec<(usize, Displace)>,
 }
 
+/// The command-line flag that overrides a refusal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flag {
+    /// `--steal`
+    Steal,
+    /// `--force`
+    Force,
+}
+
 /// Why an admin operation is refused: the instance in the way, and the flag that overrides it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Refusal {
     /// The VM itself (its live operation) or the sibling that holds the domain.
     pub(crate) blocker: usize,
-    /// `--steal` or `--force`.
-    pub(crate) needs: &'static str,
+    pub(crate) needs: Flag,
 }
 
 /// Decides whether `op` may act on instance `vm` of a domain (the rules of `revert` and
@@ -108,7 +116,7 @@ pub(crate) fn admit(
     if stop_own && !with.force {
         return Err(Refusal {
             blocker: vm,
-            needs: "--force",
+            needs: Flag::Force,
         });
     }
     let mut displaced = Vec::new();
@@ -120,8 +128,8 @@ pub(crate) fn admit(
         let allowed = with.force || (how == Displace::Steal && with.steal);
         if !allowed {
             let needs = match how {
-                Displace::Steal => "--steal",
-                Displace::Force => "--force",
+                Displace::Steal => Flag::Steal,
+                Displace::Force => Flag::Force,
             };
             return Err(Refusal { blocker: i, needs });
         }

@@ -142,7 +142,7 @@ fn revert_rules() {
     ] {
         let all = [vm("a", Off), owner];
         let refusal = admit(AdminOp::Revert, &all, 0, none).unwrap_err();
-        assert_eq!((refusal.blocker, refusal.needs), (1, "--steal"));
+        assert_eq!((refusal.blocker, refusal.needs), (1, Flag::Steal));
         let admitted = admit(AdminOp::Revert, &all, 0, steal).unwrap();
         assert_eq!(admitted.displaced, [(1, Displace::Steal)]);
         assert!(admit(AdminOp::Revert, &all, 0, force).is_ok());
@@ -158,14 +158,14 @@ fn revert_rules() {
     for owner in owners {
         let all = [vm("a", Off), owner];
         let refusal = admit(AdminOp::Revert, &all, 0, steal).unwrap_err();
-        assert_eq!((refusal.blocker, refusal.needs), (1, "--force"));
+        assert_eq!((refusal.blocker, refusal.needs), (1, Flag::Force));
         let admitted = admit(AdminOp::Revert, &all, 0, force).unwrap();
         assert_eq!(admitted.displaced, [(1, Displace::Force)]);
     }
     // The VM's own live operation needs --force.
     let own = [busy("a", Reverting), vm("b", Off)];
     let refusal = admit(AdminOp::Revert, &own, 0, steal).unwrap_err();
-    assert_eq!((refusal.blocker, refusal.needs), (0, "--force"));
+    assert_eq!((refusal.blocker, refusal.needs), (0, Flag::Force));
     assert!(admit(AdminOp::Revert, &own, 0, force).unwrap().stop_own);
     // A maintenance VM owns the domain, but a conflicting idle sibling must still go.
     let all = [vm("a", Maintenance), vm("b", Idle)];
@@ -186,7 +186,7 @@ fn poweroff_rules() {
     assert!(admit(AdminOp::Poweroff, &of(&all), 0, none).is_ok());
     let all = [vm("a", Off), vm("b", Idle)];
     let refusal = admit(AdminOp::Poweroff, &of(&all), 0, none).unwrap_err();
-    assert_eq!((refusal.blocker, refusal.needs), (1, "--force"));
+    assert_eq!((refusal.blocker, refusal.needs), (1, Flag::Force));
     let admitted = admit(AdminOp::Poweroff, &of(&all), 0, force).unwrap();
     assert_eq!(admitted.displaced, [(1, Displace::Force)]);
 }

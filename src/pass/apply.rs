@@ -3,15 +3,16 @@
 //! `off` row before its thief's `reverting` row). Returns what the pass must do after the
 //! commit: the workers to start and the processes to kill.
 
-use crate::model::{Child, State, TaskStatus, VmState, VmStatus};
+use crate::model::{Child, OpKind, State, TaskKey, TaskStatus, VmState, VmStatus};
 use crate::process::Proc;
 use crate::scheduler::{Action, Plan};
 use crate::store::deadline::Deadline;
 use crate::store::history::{self, Entry, Event, Kind};
 use crate::store::jobs::{self, attempts, attempts::NoResult};
 use crate::store::operations::{self, NewOperation, Operation};
-use crate::store::{vms, Conn};
-use anyhow::Result;
+use crate::store::vms::{self, Errors, StatusChange};
+use crate::store::Conn;
+use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Who the history names for the scheduler's own decisions.
@@ -117,37 +118,42 @@ impl Writer<'_> {
     /// Sets a VM's status and records the change. Going offline is a line for cron first in a
     /// streak of failures and at max_errors (docs/rules.md §7).
     fn set_status(&mut self, vm: &str, new: VmStatus, event: Event) -> Result<()> {
-        let old = self.status.get(vm).copied();
-        vms::set_status(self.conn, vm, new)?;
+        let old = *self
+            .status
+            .get(vm)
+            .with_context(|| format!("the plan names an unknown VM `{vm}`"))?;
         self.status.insert(vm.to_string(), new);
         let errors = self.errors.get(vm).copied();
         let alert = new == VmStatus::Offline
-            && old != Some(VmStatus::Offline)
+            && old != VmStatus::Offline
             && errors.is_some_and(|e| e == 1 || e == self.max_errors);
-        self.record(vm, (old, Some(new)), event.alert(alert))
+        let host = self.vms.get(vm).map(|v| v.host());
+        vms::set_status(
+            self.conn,
+            &StatusChange {
+                vm,
+                host: host.as_deref(),
+                from: old,
+                to: new,
+                errors: Errors::Keep,
+                event: event.alert(alert),
+                user: SCHEDULER,
+                reason: None,
+            },
+        )
     }
 
     /// Records a decision about a VM that does not change its status.
     fn note(&self, vm: &str, event: Event) -> Result<()> {
-        let status = self.status.get(vm).copied();
-        self.record(vm, (status, status), event)
-    }
-
-    /// Appends a history entry about a VM, by the scheduler.
-    fn record(
-        &self,
-        vm: &str,
-        (old, new): (Option<VmStatus>, Option<VmStatus>),
-        event: Event,
-    ) -> Result<()> {
+        let status = self.status.get(vm).map(|s| s.as_str());
         let host = self.vms.get(vm).map(|v| v.host());
         history::record(
             self.conn,
             &Entry {
                 vm: Some(vm),
                 host: host.as_deref(),
-                old_status: old.map(VmStatus::as_str),
-                new_status: new.map(VmStatus::as_str),
+                old_status: status,
+                new_status: status,
                 ..Entry::new(SCHEDULER, event)
             },
         )
@@ -166,9 +172,9 @@ impl Writer<'_> {
     fn start_operation(
         &mut self,
         vm: &str,
-        kind: &str,
+        kind: OpKind,
         secs: u64,
-        task: Option<(i64, u32, u32)>,
+        task: Option<TaskKey>,
     ) -> Result<()> {
         let id = operations::start(
             self.conn,
@@ -178,7 +184,7 @@ impl Writer<'_> {
                 deadline: Deadline::in_secs(secs),
                 task,
                 by_user: SCHEDULER,
-                ..NewOperation::default()
+                process: None,
             },
         )?;
         self.applied.spawn.push(ToSpawn {
@@ -189,15 +195,14 @@ impl Writer<'_> {
     }
 
     /// Ends a running task's attempt without a result of its own.
-    fn end_attempt(&mut self, vm: &str, task: (i64, u32, u32), status: TaskStatus) -> Result<()> {
+    fn end_attempt(&mut self, vm: &str, task: TaskKey, status: TaskStatus) -> Result<()> {
         attempts::end_without_result(self.conn, task, status, NoResult::WorkerDied)?;
-        self.touched.insert(task.0);
-        let (job, step, no) = task;
+        self.touched.insert(task.job);
         let what = match status {
             TaskStatus::Queued => "requeued".to_string(),
             other => other.to_string(),
         };
-        let detail = format!("task {job}/{step}/{no} {what}");
+        let detail = format!("task {task} {what}");
         let event = Event::new(Kind::Task, &detail)
             .task(task)
             .result(status.as_str())
@@ -221,24 +226,24 @@ impl Writer<'_> {
                 job,
                 step,
                 task,
-            } => self.end_attempt(vm, (*job, *step, *task), TaskStatus::Queued)?,
+            } => self.end_attempt(vm, TaskKey::new(*job, *step, *task), TaskStatus::Queued)?,
             Action::Fail {
                 vm,
                 job,
                 step,
                 task,
                 status,
-            } => self.end_attempt(vm, (*job, *step, *task), *status)?,
+            } => self.end_attempt(vm, TaskKey::new(*job, *step, *task), *status)?,
             Action::Monitor { vm } => {
                 let secs = self.deadlines.monitor_secs;
-                self.start_operation(vm, "monitor", secs, None)?;
+                self.start_operation(vm, OpKind::Monitor, secs, None)?;
             }
             Action::Start {
                 vm,
                 job,
                 step,
                 task,
-            } => self.start_task(vm, (*job, *step, *task))?,
+            } => self.start_task(vm, TaskKey::new(*job, *step, *task))?,
             Action::Revert { vm, displaced } => {
                 if let Some(owner) = displaced {
                     self.stop_worker(owner, &format!("stolen by {vm}"))?;
@@ -249,7 +254,7 @@ impl Writer<'_> {
                 let event = Event::new(Kind::Status, "reverting");
                 self.set_status(vm, VmStatus::Reverting, event)?;
                 let secs = self.deadlines.revert_secs;
-                self.start_operation(vm, "revert", secs, None)?;
+                self.start_operation(vm, OpKind::Revert, secs, None)?;
             }
             Action::Poweroff { vm, reason, for_vm } => {
                 self.stop_worker(vm, "powered off")?;
@@ -264,21 +269,25 @@ impl Writer<'_> {
                 };
                 self.set_status(vm, VmStatus::Dirty, event)?;
                 let secs = self.deadlines.revert_secs;
-                self.start_operation(vm, "poweroff", secs, None)?;
+                self.start_operation(vm, OpKind::Poweroff, secs, None)?;
             }
         }
         Ok(())
     }
 
     /// Marks the task and the VM running and records the task's operation.
-    fn start_task(&mut self, vm: &str, task: (i64, u32, u32)) -> Result<()> {
+    fn start_task(&mut self, vm: &str, task: TaskKey) -> Result<()> {
         let timeout = attempts::start(self.conn, task)?;
-        self.touched.insert(task.0);
-        let (job, step, no) = task;
+        self.touched.insert(task.job);
+        let TaskKey {
+            job,
+            step,
+            task: no,
+        } = task;
         let detail = format!("running {job} {step} {no}");
         let event = Event::new(Kind::Start, &detail).task(task);
         self.set_status(vm, VmStatus::Running, event)?;
         let secs = timeout + self.deadlines.task_margin_secs;
-        self.start_operation(vm, "task", secs, Some(task))
+        self.start_operation(vm, OpKind::Task, secs, Some(task))
     }
 }

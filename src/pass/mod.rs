@@ -205,6 +205,7 @@ fn pause() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::OpKind;
     use crate::store::deadline::{boot_ms, Deadline};
     use crate::store::operations::NewOperation;
     use crate::store::vms::{self, VmRow};
@@ -217,11 +218,11 @@ mod tests {
                 vms::insert(tx, &VmRow::new("w7", "qemu:///system", "win7", "wtb"))?;
                 let op = NewOperation {
                     vm: "w7",
-                    kind: "revert",
+                    kind: OpKind::Revert,
                     deadline,
+                    task: None,
                     by_user: "tester",
                     process: Some(Proc::current()?),
-                    ..NewOperation::default()
                 };
                 operations::start(tx, &op)
             })

@@ -2,7 +2,7 @@
 //! the tasks of dead workers, host counters, and the monitors of offline VMs.
 
 use super::{ownership, Action, WorkingState};
-use crate::model::{Child, State, TaskStatus, VmState, VmStatus};
+use crate::model::{Child, State, TaskKey, TaskStatus, VmState, VmStatus};
 
 /// Classification actions with the index of the VM they concern, sorted by it at the end so
 /// the plan lists them by VM name whatever the step that decided them.
@@ -151,7 +151,7 @@ fn end_tasks(lab: &mut WorkingState, i: usize, out: &mut Out) {
             };
             (status, action)
         };
-        lab.ended.insert((job, step, task), status);
+        lab.ended.insert(TaskKey::new(job, step, task), status);
         out.push((i, action));
     }
 }

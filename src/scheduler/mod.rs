@@ -11,7 +11,7 @@ mod tests;
 mod waits;
 mod working;
 
-use crate::model::{State, TaskStatus, VmStatus};
+use crate::model::{PoweroffReason, State, TaskStatus, VmStatus};
 pub(crate) use ownership::{Group, Registration, Standing};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,10 +61,10 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         displaced: Option<String>,
     },
-    /// Start a power-off worker (`reason` is `sacrifice` or `dirty`; `for` the VM it makes room for).
+    /// Start a power-off worker (`for` the VM a sacrifice makes room for).
     Poweroff {
         vm: String,
-        reason: String,
+        reason: PoweroffReason,
         #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
         for_vm: Option<String>,
     },

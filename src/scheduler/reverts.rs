@@ -4,7 +4,7 @@
 use super::ownership::{self, Access};
 use super::tasks::{Needs, Tier};
 use super::{Action, Vm, WorkingState};
-use crate::model::VmStatus;
+use crate::model::{PoweroffReason, VmStatus};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
@@ -40,7 +40,7 @@ fn consider(
                 lab.vms[i].host, host.active, host.limits.max_active
             ));
         };
-        out.push(power_off(lab, victim, "sacrifice", Some(i)));
+        out.push(power_off(lab, victim, PoweroffReason::Sacrifice, Some(i)));
         lab.host_mut(i).reverting += 1;
         lab.vms[i].lamb = false;
         ownership::reserve(lab, i);
@@ -170,7 +170,12 @@ fn victim(lab: &WorkingState, needs: &Needs, i: usize, access: &Access) -> Optio
 
 /// Powers a VM off (a sacrifice, or a dirty VM nobody reverts); a sleeping victim's worker is
 /// killed by that power-off. The VM is busy until the power-off ends.
-fn power_off(lab: &mut WorkingState, i: usize, reason: &str, for_vm: Option<usize>) -> Action {
+fn power_off(
+    lab: &mut WorkingState,
+    i: usize,
+    reason: PoweroffReason,
+    for_vm: Option<usize>,
+) -> Action {
     lab.set(i, VmStatus::Dirty, true);
     let for_vm = for_vm.map(|f| lab.vms[f].row.name.clone());
     let vm = &mut lab.vms[i];
@@ -178,7 +183,7 @@ fn power_off(lab: &mut WorkingState, i: usize, reason: &str, for_vm: Option<usiz
     vm.lamb = false;
     Action::Poweroff {
         vm: vm.row.name.clone(),
-        reason: reason.to_string(),
+        reason,
         for_vm,
     }
 }
@@ -190,7 +195,7 @@ pub(crate) fn power_off_dirty(lab: &mut WorkingState) -> Vec<Action> {
     for i in 0..lab.vms.len() {
         let vm = &lab.vms[i];
         if vm.lamb && vm.status == VmStatus::Dirty && ownership::access(lab, i, false).granted() {
-            out.push(power_off(lab, i, "dirty", None));
+            out.push(power_off(lab, i, PoweroffReason::Dirty, None));
         }
     }
     out

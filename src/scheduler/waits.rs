@@ -4,7 +4,7 @@
 
 use super::tasks::{Hold, Scheduled};
 use super::{Action, Plan, WorkingState};
-use crate::model::TaskStatus;
+use crate::model::{TaskKey, TaskStatus};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -35,13 +35,13 @@ impl Plan {
 
 /// The queued tasks that `plan` does not start, in task order.
 pub(crate) fn tasks(lab: &WorkingState, scheduled: &Scheduled, plan: &Plan) -> Vec<TaskWait> {
-    let started: HashSet<(i64, u32, u32)> = plan
+    let started: HashSet<TaskKey> = plan
         .actions
         .iter()
         .filter_map(|action| match action {
             Action::Start {
                 job, step, task, ..
-            } => Some((*job, *step, *task)),
+            } => Some(TaskKey::new(*job, *step, *task)),
             _ => None,
         })
         .collect();
@@ -50,7 +50,7 @@ pub(crate) fn tasks(lab: &WorkingState, scheduled: &Scheduled, plan: &Plan) -> V
     for held in &scheduled.held {
         let job = lab.jobs[held.job].job;
         let view = lab.tasks[held.task];
-        let key = (job.id, held.step, view.task.no);
+        let key = TaskKey::new(job.id, held.step, view.task.no);
         if started.contains(&key) {
             continue;
         }
@@ -88,9 +88,9 @@ pub(crate) fn tasks(lab: &WorkingState, scheduled: &Scheduled, plan: &Plan) -> V
             Hold::Vm => of_vm(),
         };
         out.push(TaskWait {
-            job: key.0,
-            step: key.1,
-            task: key.2,
+            job: key.job,
+            step: key.step,
+            task: key.task,
             vm: name.to_string(),
             reason,
         });

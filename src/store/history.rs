@@ -1,7 +1,7 @@
 //! The history table: who changed what, when and why.
 
-use super::jobs::attempts::TaskKey;
 use super::now;
+use crate::model::TaskKey;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -204,9 +204,9 @@ pub(crate) fn record(conn: &Connection, entry: &Entry) -> Result<()> {
         entry.reason,
         event.alert,
         event.kind.as_str(),
-        task.map(|t| t.0).or(event.job),
-        task.map(|t| t.1),
-        task.map(|t| t.2),
+        task.map(|t| t.job).or(event.job),
+        task.map(|t| t.step),
+        task.map(|t| t.task),
         event.result,
         event.for_vm,
         event.duration_ms,

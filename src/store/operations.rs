@@ -2,9 +2,10 @@
 //! operation is the one its `operation` column names.
 
 use super::deadline::Deadline;
-use super::history::{record, Entry, Event};
+use super::history::Event;
 use super::now;
-use crate::model::{Child, VmStatus};
+use super::vms::{self, Errors, StatusChange};
+use crate::model::{Child, OpKind, TaskKey, VmStatus};
 use crate::process::Proc;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -14,23 +15,23 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 pub(crate) struct Operation {
     pub(crate) id: i64,
     pub(crate) vm: String,
-    /// `revert`, `poweroff`, `monitor`, `task`, or an admin's `revert`/`poweroff`.
-    pub(crate) kind: String,
+    /// A worker's, or an admin's `revert`/`poweroff`.
+    pub(crate) kind: OpKind,
     pub(crate) process: Option<Proc>,
     pub(crate) deadline: Deadline,
     pub(crate) ended: Option<String>,
     pub(crate) result: Option<String>,
-    pub(crate) task: Option<(i64, u32, u32)>,
+    pub(crate) task: Option<TaskKey>,
     pub(crate) by_user: String,
 }
 
 /// What a new operation needs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct NewOperation<'a> {
     pub(crate) vm: &'a str,
-    pub(crate) kind: &'a str,
+    pub(crate) kind: OpKind,
     pub(crate) deadline: Deadline,
-    pub(crate) task: Option<(i64, u32, u32)>,
+    pub(crate) task: Option<TaskKey>,
     pub(crate) by_user: &'a str,
     /// Set when the acting process is known now (admin commands act themselves).
     pub(crate) process: Option<Proc>,
@@ -51,7 +52,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Operation> {
     Ok(Operation {
         id: r.get(0)?,
         vm: r.get(1)?,
-        kind: r.get(2)?,
+        kind: vms::word(r, 2)?,
         process: proc_of(r.get(3)?, r.get(4)?),
         deadline: Deadline {
             wall: r.get(5)?,
@@ -60,7 +61,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Operation> {
         ended: r.get(6)?,
         result: r.get(7)?,
         task: match job {
-            Some(job) => Some((job, r.get(9)?, r.get(10)?)),
+            Some(job) => Some(TaskKey::new(job, r.get(9)?, r.get(10)?)),
             None => None,
         },
         by_user: r.get(11)?,
@@ -70,7 +71,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Operation> {
 /// Records a new operation and makes it the VM's live one; returns its id.
 pub(crate) fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
     let (job, step, task) = match op.task {
-        Some((j, s, t)) => (Some(j), Some(s), Some(t)),
+        Some(key) => (Some(key.job), Some(key.step), Some(key.task)),
         None => (None, None, None),
     };
     conn.prepare_cached("INSERT INTO operations (vm, kind, pid, start_time, deadline, boot_deadline_ms, created, job, step, task,
@@ -78,7 +79,7 @@ pub(crate) fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(
         params![
             op.vm,
-            op.kind,
+            op.kind.as_str(),
             op.process.map(|p| p.pid),
             op.process.map(|p| p.start_time),
             op.deadline.wall,
@@ -194,20 +195,11 @@ pub(crate) fn end_op(conn: &Connection, id: i64, result: &str) -> Result<()> {
     Ok(())
 }
 
-/// How a worker's transition changes the VM's error count.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Errors {
-    Keep,
-    Reset,
-    Add,
-}
-
 /// A worker's status change: moves the VM from `from` to `to` only while the VM still names
 /// this operation and is still `from` (an admin may have taken it meanwhile), records it, and
 /// ends the operation when `end` is given, whatever the VM's status. Returns whether the VM
-/// was still the operation's. The history row records `event`, by the operation's user; it is
-/// a line for cron when the event says so, and when a failure puts the VM offline first in a
-/// streak or at max_errors (docs/rules.md §7).
+/// was still the operation's. The history row records `event`, by the operation's user
+/// (`vms::set_status`).
 pub(crate) fn transition(
     conn: &Connection,
     op: &Operation,
@@ -216,42 +208,30 @@ pub(crate) fn transition(
     event: Event,
     end: Option<&str>,
 ) -> Result<bool> {
-    let current: Option<(String, Option<i64>, String, u32)> = conn
+    let current: Option<(String, Option<i64>, String)> = conn
         .query_row(
-            "SELECT status, operation, uri, errors FROM vms WHERE name = ?1",
+            "SELECT status, operation, uri FROM vms WHERE name = ?1",
             [&op.vm],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let ours = matches!(&current, Some((status, Some(id), _, _)) if *id == op.id && status == from.as_str());
+    let ours =
+        matches!(&current, Some((status, Some(id), _)) if *id == op.id && status == from.as_str());
     if ours {
-        let sql = match errors {
-            Errors::Keep => "UPDATE vms SET status = ?1 WHERE name = ?2",
-            Errors::Reset => "UPDATE vms SET status = ?1, errors = 0 WHERE name = ?2",
-            Errors::Add => {
-                "UPDATE vms SET status = ?1, errors = MIN(errors + 1, 4294967295) WHERE name = ?2"
-            }
-        };
-        conn.execute(sql, params![to.as_str(), op.vm])?;
         let host = current
             .as_ref()
-            .and_then(|(_, _, uri, _)| crate::model::host_key(uri).ok());
-        let streak = match (&current, errors, to) {
-            (Some((_, _, _, before)), Errors::Add, VmStatus::Offline) => {
-                let now = before.saturating_add(1);
-                now == 1 || now == super::settings::load(conn)?.max_errors
-            }
-            _ => false,
-        };
-        let alert = event.alert || streak;
-        record(
+            .and_then(|(_, _, uri)| crate::model::host_key(uri).ok());
+        vms::set_status(
             conn,
-            &Entry {
-                vm: Some(&op.vm),
+            &StatusChange {
+                vm: &op.vm,
                 host: host.as_deref(),
-                old_status: Some(from.as_str()),
-                new_status: Some(to.as_str()),
-                ..Entry::new(&op.by_user, event.alert(alert))
+                from,
+                to,
+                errors,
+                event,
+                user: &op.by_user,
+                reason: None,
             },
         )?;
     }

@@ -2,7 +2,7 @@
 //! (schema equal to the migrations, WAL, mode 0600, parent folder).
 
 use super::*;
-use crate::model::{HostSpec, Role, VmStatus};
+use crate::model::{HostSpec, OpKind, Role, TaskKey, VmStatus};
 use crate::store::history::{Entry, Event, Kind, Query};
 use crate::store::settings::Settings;
 use crate::store::vms::{LiveOp, VmRow};
@@ -35,9 +35,17 @@ fn vm_rows_round_trip() {
     vms::insert(conn, &VmRow::new("a", "qemu:///system", "win7", "x")).unwrap();
     assert_eq!(vms::get(conn, "w7").unwrap(), Some(vm.clone()));
     assert_eq!(vm.host(), "h1");
-    vm.status = VmStatus::Maintenance;
+    vm.role = Role::Extra;
     vm.ready_cmd = None;
     vms::update(conn, &vm).unwrap();
+    assert_eq!(vms::require(conn, "w7").unwrap(), vm);
+    // The status and error count change with `set_status` only.
+    let edited = VmRow {
+        status: VmStatus::Maintenance,
+        errors: 9,
+        ..vm.clone()
+    };
+    vms::update(conn, &edited).unwrap();
     assert_eq!(vms::require(conn, "w7").unwrap(), vm);
     let names = |rows: Vec<VmRow>| rows.into_iter().map(|v| v.name).collect::<Vec<_>>();
     assert_eq!(names(vms::list(conn).unwrap()), ["a", "w7"]);
@@ -49,6 +57,44 @@ fn vm_rows_round_trip() {
     let err = vms::require(conn, "w7").unwrap_err();
     assert_eq!(exit_code(&err), exit::USAGE);
     assert_eq!(err.to_string(), "unknown VM `w7`");
+}
+
+#[test]
+fn a_status_change_counts_errors_and_alerts_on_a_new_streak() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    vms::insert(conn, &sample()).unwrap();
+    let change = |from, to, errors| {
+        vms::set_status(
+            conn,
+            &vms::StatusChange {
+                vm: "w7",
+                host: Some("h1"),
+                from,
+                to,
+                errors,
+                event: Event::new(Kind::Status, "test"),
+                user: "tester",
+                reason: None,
+            },
+        )
+        .unwrap();
+        let vm = vms::require(conn, "w7").unwrap();
+        let alert: bool = conn
+            .query_row(
+                "SELECT alert FROM history ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (vm.status, vm.errors, alert)
+    };
+    use vms::Errors::{Add, Keep, Reset};
+    use VmStatus::{Offline, Reverting};
+    assert_eq!(change(Offline, Reverting, Reset), (Reverting, 0, false));
+    assert_eq!(change(Reverting, Offline, Add), (Offline, 1, true));
+    assert_eq!(change(Offline, Reverting, Keep), (Reverting, 1, false));
+    assert_eq!(change(Reverting, Offline, Add), (Offline, 2, false));
 }
 
 #[test]
@@ -68,7 +114,7 @@ fn vm_rows_carry_their_live_operation() {
     vms::insert(conn, &vm).unwrap();
     let live = LiveOp {
         id: 7,
-        kind: "revert".to_string(),
+        kind: OpKind::Revert,
         pid: Some(4242),
         start_time: Some(99),
         deadline: super::deadline::Deadline {
@@ -99,7 +145,7 @@ fn queued_tasks_are_counted_and_canceled() {
     assert_eq!(vms::work(conn, "w7").unwrap(), (2, 1));
     assert_eq!(
         vms::cancel_queued_tasks(conn, "w7").unwrap(),
-        [(1, 1, 1), (1, 1, 2)]
+        [TaskKey::new(1, 1, 1), TaskKey::new(1, 1, 2)]
     );
     assert_eq!(vms::work(conn, "w7").unwrap(), (0, 1));
     assert_eq!(vms::work(conn, "other").unwrap(), (1, 0));
@@ -372,11 +418,11 @@ fn stopped_operations_that_survived_are_found_again() {
     let process = crate::process::Proc::of(i64::from(sleeper.id()));
     let new = operations::NewOperation {
         vm: "w7",
-        kind: "task",
+        kind: OpKind::Task,
         deadline: deadline::Deadline::in_secs(60),
+        task: None,
         by_user: "tester",
         process,
-        ..Default::default()
     };
     let id = operations::start(conn, &new).unwrap();
     let op = operations::get(conn, id).unwrap().unwrap();

@@ -2,9 +2,10 @@
 //! cancellation of the tasks waiting for a VM (what makes removing it unsafe).
 
 use super::deadline::Deadline;
+use super::history::{self, Entry, Event};
 use super::operations;
 use crate::exit;
-use crate::model::{host_key, Child, Role, VmState, VmStatus};
+use crate::model::{host_key, Child, OpKind, Role, TaskKey, VmState, VmStatus};
 use anyhow::Result;
 use rusqlite::types::Type;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -43,8 +44,7 @@ pub struct VmRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveOp {
     pub(crate) id: i64,
-    /// revert, poweroff, monitor or task.
-    pub(crate) kind: String,
+    pub(crate) kind: OpKind,
     /// NULL until the pass that started the worker fills it in.
     pub(crate) pid: Option<i64>,
     /// The process's start time (clock ticks since boot), to detect pid reuse.
@@ -128,7 +128,7 @@ const SELECT: &str = "SELECT v.name, v.kind, v.role, v.status, v.uri, v.domain, 
     FROM vms v LEFT JOIN operations o ON o.id = v.operation AND o.ended IS NULL";
 
 /// Parses a stored status or role word; a bad one is a conversion error naming the column.
-fn word<T: FromStr<Err = String>>(r: &Row, i: usize) -> rusqlite::Result<T> {
+pub(super) fn word<T: FromStr<Err = String>>(r: &Row, i: usize) -> rusqlite::Result<T> {
     let text: String = r.get(i)?;
     text.parse()
         .map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, e.into()))
@@ -143,7 +143,7 @@ fn from_row(r: &Row) -> rusqlite::Result<VmRow> {
     let live = match r.get::<_, Option<i64>>(14)? {
         Some(id) => Some(LiveOp {
             id,
-            kind: r.get(15)?,
+            kind: word(r, 15)?,
             pid: r.get(16)?,
             start_time: r.get(17)?,
             deadline: Deadline {
@@ -254,13 +254,14 @@ pub fn insert(conn: &Connection, vm: &VmRow) -> Result<()> {
     )
 }
 
-/// Replaces every column of the VM row called `vm.name`.
+/// Replaces every column of the VM row called `vm.name` but its status and error count,
+/// which change with `set_status` only.
 pub(crate) fn update(conn: &Connection, vm: &VmRow) -> Result<()> {
     save(
         conn,
         vm,
-        "UPDATE vms SET kind = ?2, role = ?3, status = ?4, uri = ?5, domain = ?6, snapshot = ?7,
-            hostname = ?8, description = ?9, errors = ?10, ready_cmd = ?11, last_check = ?12,
+        "UPDATE vms SET kind = ?2, role = ?3, uri = ?5, domain = ?6, snapshot = ?7,
+            hostname = ?8, description = ?9, ready_cmd = ?11, last_check = ?12,
             operation = ?13, domain_uuid = ?14
          WHERE name = ?1",
     )
@@ -283,17 +284,17 @@ pub(crate) fn work(conn: &Connection, name: &str) -> Result<(u32, u32)> {
 }
 
 /// Marks the VM's queued tasks `canceled` and returns their (job, step, task) numbers.
-pub(crate) fn cancel_queued_tasks(conn: &Connection, name: &str) -> Result<Vec<(i64, u32, u32)>> {
+pub(crate) fn cancel_queued_tasks(conn: &Connection, name: &str) -> Result<Vec<TaskKey>> {
     let mut stmt = conn.prepare(
         "UPDATE tasks SET status = 'canceled', ended = ?2 WHERE vm = ?1 AND status = 'queued'
          RETURNING job, step, no",
     )?;
     let rows = stmt.query_map(params![name, super::now()], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        Ok(TaskKey::new(r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
-    let mut tasks: Vec<(i64, u32, u32)> = rows.collect::<rusqlite::Result<_>>()?;
+    let mut tasks: Vec<TaskKey> = rows.collect::<rusqlite::Result<_>>()?;
     tasks.sort_unstable();
-    let mut jobs: Vec<i64> = tasks.iter().map(|t| t.0).collect();
+    let mut jobs: Vec<i64> = tasks.iter().map(|t| t.job).collect();
     jobs.dedup();
     for job in jobs {
         super::jobs::roll_up(conn, job)?;
@@ -308,11 +309,64 @@ pub(crate) fn set_last_check(conn: &Connection, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Sets a VM's status (the caller records the change in the history).
-pub(crate) fn set_status(conn: &Connection, name: &str, status: VmStatus) -> Result<()> {
-    conn.prepare_cached("UPDATE vms SET status = ?1 WHERE name = ?2")?
-        .execute(params![status.as_str(), name])?;
-    Ok(())
+/// How a status change changes the VM's error count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Errors {
+    Keep,
+    Reset,
+    Add,
+}
+
+/// A VM's status change and the history entry that records it.
+pub(crate) struct StatusChange<'a> {
+    pub(crate) vm: &'a str,
+    /// The VM's host key (`None` for a URI that no longer parses).
+    pub(crate) host: Option<&'a str>,
+    pub(crate) from: VmStatus,
+    pub(crate) to: VmStatus,
+    pub(crate) errors: Errors,
+    /// What happened. It is a line for cron when it says so, and anyway when a failure puts
+    /// the VM offline first in a streak or at max_errors (docs/rules.md §7).
+    pub(crate) event: Event<'a>,
+    pub(crate) user: &'a str,
+    pub(crate) reason: Option<&'a str>,
+}
+
+/// Changes a VM's status and error count and records it in the history: the one way a
+/// registered VM's status changes, so every writer words and counts alike.
+pub(crate) fn set_status(conn: &Connection, change: &StatusChange) -> Result<()> {
+    let sql = match change.errors {
+        Errors::Keep => "UPDATE vms SET status = ?1 WHERE name = ?2 RETURNING errors",
+        Errors::Reset => "UPDATE vms SET status = ?1, errors = 0 WHERE name = ?2 RETURNING errors",
+        Errors::Add => {
+            "UPDATE vms SET status = ?1, errors = MIN(errors + 1, 4294967295) WHERE name = ?2
+             RETURNING errors"
+        }
+    };
+    let errors: Option<u32> = conn
+        .prepare_cached(sql)?
+        .query_row(params![change.to.as_str(), change.vm], |r| r.get(0))
+        .optional()?;
+    let streak = match (errors, change.errors, change.to) {
+        (Some(now), Errors::Add, VmStatus::Offline) => {
+            now == 1 || now == super::settings::load(conn)?.max_errors
+        }
+        _ => false,
+    };
+    history::record(
+        conn,
+        &Entry {
+            vm: Some(change.vm),
+            host: change.host,
+            old_status: Some(change.from.as_str()),
+            new_status: Some(change.to.as_str()),
+            reason: change.reason,
+            ..Entry::new(
+                change.user,
+                change.event.clone().alert(change.event.alert || streak),
+            )
+        },
+    )
 }
 
 /// Sets a VM's error count (a pass's classification decides it).

@@ -15,16 +15,18 @@ mod poweroff;
 
 mod revert;
 mod task;
+#[cfg(test)]
+mod tests;
 pub(crate) use task::TASK_PATH;
 pub use task::VARIABLES as TASK_VARIABLES;
 pub(crate) mod wait;
 
 use crate::hypervisor::{self, HvError, Libvirt};
-use crate::model::VmStatus;
+use crate::model::{OpKind, VmStatus};
 use crate::process::Proc;
 use crate::store::history::Event;
-use crate::store::operations::{self, transition, Errors, Operation};
-use crate::store::vms::{self, VmRow};
+use crate::store::operations::{self, transition, Operation};
+use crate::store::vms::{self, Errors, VmRow};
 use crate::store::{settings, Mode, Store, Transaction};
 use crate::Ctx;
 use anyhow::{Context, Result};
@@ -99,7 +101,7 @@ pub fn run(db: &Path, timeout: Duration, id: i64) -> Result<()> {
     let Some((store, op)) = claim(db, id)? else {
         return Ok(());
     };
-    if op.kind == "task" {
+    if op.kind == OpKind::Task {
         return match task::start(store, &op, timeout) {
             Ok(mut store) => finished(&mut store, &op, Ok(())),
             Err(err) => finished(&mut Store::open(db, Mode::Existing)?, &op, Err(err)),
@@ -139,11 +141,11 @@ pub(crate) fn run_released(ctx: &Ctx, id: i64) -> Result<()> {
     if op.ended.is_some() || op.process != Some(Proc::current()?) {
         return Ok(());
     }
-    let result = match op.kind.as_str() {
-        "revert" => revert::run(ctx, &mut store, &op),
-        "poweroff" => poweroff::run(ctx, &mut store, &op),
-        "monitor" => monitor::run(ctx, &mut store, &op),
-        other => Err(anyhow::anyhow!(
+    let result = match op.kind {
+        OpKind::Revert => revert::run(ctx, &mut store, &op),
+        OpKind::Poweroff => poweroff::run(ctx, &mut store, &op),
+        OpKind::Monitor => monitor::run(ctx, &mut store, &op),
+        other @ OpKind::Task => Err(anyhow::anyhow!(
             "`{other}` is not an operation of `vmsched worker`"
         )),
     };

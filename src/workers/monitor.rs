@@ -6,16 +6,27 @@
 //! `monitor_interval_errors` (docs/rules.md §7).
 
 use super::connect;
-use crate::hypervisor::Hypervisor;
+use crate::hypervisor::{HvError, Hypervisor};
 use crate::model::VmStatus;
 use crate::store::history::{Event, Kind};
-use crate::store::operations::{transition, Errors, Operation};
-use crate::store::{vms, Store};
+use crate::store::operations::{transition, Operation};
+use crate::store::vms::{self, Errors, VmRow};
+use crate::store::Store;
 use crate::Ctx;
 use anyhow::Result;
 
 pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let (vm, hv) = connect(ctx, store, op)?;
+    monitor(store, op, &vm, hv)
+}
+
+/// The check of `vm` through `hv` (a connection, or why there is none).
+pub(super) fn monitor(
+    store: &mut Store,
+    op: &Operation,
+    vm: &VmRow,
+    hv: Result<impl Hypervisor, HvError>,
+) -> Result<()> {
     let checked = hv.and_then(|hv| {
         if !hv.snapshots(&vm.domain)?.contains(&vm.snapshot) {
             return Ok(Err(format!(

@@ -4,10 +4,11 @@
 //! readiness command, then the VM is idle. Failure: offline, errors + 1.
 
 use super::{connect, finish};
-use crate::hypervisor::{self, Hypervisor};
+use crate::hypervisor::{self, HvError, Hypervisor};
 use crate::model::VmStatus;
 use crate::store::history::{Event, Kind};
-use crate::store::operations::{end_op, transition, Errors, Operation};
+use crate::store::operations::{end_op, transition, Operation};
+use crate::store::vms::{Errors, VmRow};
 use crate::store::{settings, Store};
 use crate::Ctx;
 use anyhow::{Context, Result};
@@ -17,12 +18,23 @@ use std::time::{Duration, Instant};
 /// the settling time and the readiness command count).
 pub(crate) fn run(ctx: &Ctx, store: &mut Store, op: &Operation) -> Result<()> {
     let began = Instant::now();
+    let (vm, hv) = connect(ctx, store, op)?;
+    revert(store, op, &vm, hv, began)
+}
+
+/// The revert of `vm` through `hv` (a connection, or why there is none), begun at `began`.
+pub(super) fn revert(
+    store: &mut Store,
+    op: &Operation,
+    vm: &VmRow,
+    hv: Result<impl Hypervisor, HvError>,
+    began: Instant,
+) -> Result<()> {
     let ended = |detail, result| {
         Event::new(Kind::Revert, detail)
             .result(result)
             .duration(began.elapsed())
     };
-    let (vm, hv) = connect(ctx, store, op)?;
     let reverted = hv.and_then(|hv| {
         hv.revert(&vm.domain, &vm.snapshot)?;
         hypervisor::mismatch(&hv, &vm.domain, &vm.snapshot)

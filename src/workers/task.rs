@@ -16,13 +16,14 @@
 //! start: the VM becomes dirty, the task is requeued without using a try, and cron hears of it
 //! once. A check that cannot reach libvirt counts as a try, like a command that cannot start.
 
-use crate::model::{keeps_state, TaskStatus, VmStatus};
+use crate::model::{keeps_state, TaskKey, TaskStatus, VmStatus};
 use crate::process;
 use crate::store::deadline::boot_ms;
 use crate::store::history::{Event, Kind};
 use crate::store::jobs::{self, attempts, attempts::NoResult};
-use crate::store::operations::{self, transition, Errors, Operation};
-use crate::store::{settings, vms, Mode, Store};
+use crate::store::operations::{self, transition, Operation};
+use crate::store::vms::{self, Errors};
+use crate::store::{settings, Mode, Store};
 use crate::workers::data_dir;
 use anyhow::{Context, Result};
 use nix::sys::signal::{kill, Signal};
@@ -51,16 +52,16 @@ pub const VARIABLES: [(&str, &str); 8] = [
 ];
 
 /// The values of `VARIABLES` for one task.
-fn environment(vm: &vms::VmRow, (job, step, no): attempts::TaskKey) -> Vec<(&str, String)> {
+fn environment(vm: &vms::VmRow, key: TaskKey) -> Vec<(&str, String)> {
     let values = [
         vm.name.clone(),
         vm.uri.clone(),
         vm.domain.clone(),
         vm.snapshot.clone(),
         vm.hostname.clone().unwrap_or_default(),
-        job.to_string(),
-        step.to_string(),
-        no.to_string(),
+        key.job.to_string(),
+        key.step.to_string(),
+        key.task.to_string(),
     ];
     VARIABLES
         .iter()
@@ -174,8 +175,8 @@ pub(crate) fn wait_and_finish(db: &Path, id: i64, pid: i32, deadline: i64) -> Re
     let ran = began.elapsed();
     let mut store = Store::open(db, Mode::Existing)?;
     let op = operations::get(store.conn(), id)?.context("the operation was removed")?;
-    let key @ (job, step, no) = op.task.context("task operation without a task")?;
-    let detail = format!("dirty task {job}/{step}/{no} {status}");
+    let key = op.task.context("task operation without a task")?;
+    let detail = format!("dirty task {key} {status}");
     let event = Event::new(Kind::Task, &detail)
         .task(key)
         .result(status.as_str())
@@ -285,9 +286,9 @@ fn check(db: &Path, timeout: Duration, id: i64) -> Result<Option<String>> {
 /// dirty (so the next pass reverts or powers it off) and the task goes back to the queue
 /// without using a try: the attempt says nothing about the task.
 fn wrong_snapshot(store: &mut Store, op: &Operation, log: &Path, shows: &str) -> Result<()> {
-    let key @ (job, step, no) = op.task.context("task operation without a task")?;
+    let key = op.task.context("task operation without a task")?;
     note(store.path(), log, &format!("wrong snapshot: {shows}"));
-    let detail = format!("dirty wrong snapshot, task {job}/{step}/{no} not started: {shows}");
+    let detail = format!("dirty wrong snapshot, task {key} not started: {shows}");
     super::write(store, op, |tx| {
         attempts::requeue_uncounted(tx, key, NoResult::WrongSnapshot)?;
         let event = Event::new(Kind::Task, &detail)
@@ -309,14 +310,14 @@ fn wrong_snapshot(store: &mut Store, op: &Operation, log: &Path, shows: &str) ->
 /// The command could not be started: the attempt does not count as the command's result, and
 /// its log says why.
 fn not_started(store: &mut Store, op: &Operation, log: &Path, why: &str) -> Result<()> {
-    let key @ (job, step, no) = op.task.context("task operation without a task")?;
+    let key = op.task.context("task operation without a task")?;
     note(store.path(), log, why);
     let max_tries = settings::load(store.conn())?.max_task_tries;
     super::write(store, op, |tx| {
         let status = attempts::retry_status(tx, key, max_tries)?;
         attempts::end_without_result(tx, key, status, NoResult::NotStarted)?;
-        jobs::roll_up(tx, job)?;
-        let detail = format!("dirty task {job}/{step}/{no} {status}: {why}");
+        jobs::roll_up(tx, key.job)?;
+        let detail = format!("dirty task {key} {status}: {why}");
         let event = Event::new(Kind::Task, &detail)
             .task(key)
             .result(status.as_str())

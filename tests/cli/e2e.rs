@@ -5,7 +5,7 @@
 //! shows steals, and no two siblings were ever non-off at once: neither in the history nor in
 //! the database while the passes ran.
 
-use crate::hv::{Domain, Hypervisor};
+use crate::hv::{Domain, RealLibvirt};
 use crate::invariants;
 use crate::support::{gone, wait_for, Lab};
 use std::collections::BTreeMap;
@@ -28,7 +28,7 @@ type Vm<'a> = (&'a str, &'a Domain, &'a str, &'a str);
 
 #[test]
 fn test_driver_lab_runs_every_job_one_sibling_at_a_time() {
-    let Some(hv) = Hypervisor::test_driver("e2e on the test driver") else {
+    let Some(hv) = RealLibvirt::test_driver("e2e on the test driver") else {
         return;
     };
     let (_domains, lab) = win_lab(&hv, "e2e-test", &["build", "linux"], Lab::new());
@@ -38,7 +38,7 @@ fn test_driver_lab_runs_every_job_one_sibling_at_a_time() {
 
 #[test]
 fn test_driver_lab_runs_every_job_on_event_passes_alone() {
-    let Some(hv) = Hypervisor::test_driver("e2e on event passes, test driver") else {
+    let Some(hv) = RealLibvirt::test_driver("e2e on event passes, test driver") else {
         return;
     };
     let lab = Lab::with_event_passes();
@@ -49,7 +49,7 @@ fn test_driver_lab_runs_every_job_on_event_passes_alone() {
 
 #[test]
 fn qemu_lab_runs_every_job_one_sibling_at_a_time() {
-    let Some(hv) = Hypervisor::qemu("e2e on QEMU") else {
+    let Some(hv) = RealLibvirt::qemu("e2e on QEMU") else {
         return;
     };
     let (_domains, lab) = win_lab(&hv, "e2e", &["linux"], Lab::new());
@@ -60,7 +60,7 @@ fn qemu_lab_runs_every_job_one_sibling_at_a_time() {
 
 #[test]
 fn qemu_lab_runs_every_job_on_event_passes_alone() {
-    let Some(hv) = Hypervisor::qemu("e2e on event passes, QEMU") else {
+    let Some(hv) = RealLibvirt::qemu("e2e on event passes, QEMU") else {
         return;
     };
     let lab = Lab::with_event_passes();
@@ -113,7 +113,7 @@ fn events(secs: u64) -> impl FnOnce(&Lab) {
 
 #[test]
 fn cron_like_passes_displace_a_sleeping_owner_and_kill_its_worker() {
-    let Some(hv) = Hypervisor::test_driver("e2e steal from a sleeping owner") else {
+    let Some(hv) = RealLibvirt::test_driver("e2e steal from a sleeping owner") else {
         return;
     };
     let win = hv.domain("e2e-sleeping", "win", &["wtb", "wtb-fr"]);
@@ -164,7 +164,7 @@ fn lab(vms: &[Vm], lab: Lab) -> Lab {
 /// A lab on `hv`: domain win shared by w10 (wtb, base), w10_fr (wtb-fr, winetest) and w10_de
 /// (wtb-de, extra), then for each of `others` a domain with a `clean` snapshot and one VM of
 /// that name (base). The domains come with it: keep them while the lab is used.
-fn win_lab(hv: &Hypervisor, test: &str, others: &[&str], lab: Lab) -> (Vec<Domain>, Lab) {
+fn win_lab(hv: &RealLibvirt, test: &str, others: &[&str], lab: Lab) -> (Vec<Domain>, Lab) {
     let win = hv.domain(test, "win", &["wtb", "wtb-fr", "wtb-de"]);
     let other: Vec<Domain> = others
         .iter()

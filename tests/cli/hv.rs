@@ -21,32 +21,32 @@ const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/qemu-test-dom
 
 /// An open connection to a hypervisor, held for a test's duration (the daemon's test driver
 /// forgets its domains when its last connection closes).
-pub struct Hypervisor {
+pub struct RealLibvirt {
     pub uri: &'static str,
     _conn: Libvirt,
 }
 
-impl Hypervisor {
+impl RealLibvirt {
     /// The test driver through the daemon, or `None` after a `SKIP` line naming `test` (a
     /// panic under `CI=true`).
-    pub fn test_driver(test: &str) -> Option<Hypervisor> {
-        Hypervisor::connect(TEST_URI, test)
+    pub fn test_driver(test: &str) -> Option<RealLibvirt> {
+        RealLibvirt::connect(TEST_URI, test)
     }
 
     /// QEMU through `qemu:///system` when it answers and its emulator exists, else `None` after
     /// a `SKIP` line naming `test` (a panic under `CI=true`).
-    pub fn qemu(test: &str) -> Option<Hypervisor> {
+    pub fn qemu(test: &str) -> Option<RealLibvirt> {
         const EMULATOR: &str = "/usr/bin/qemu-system-x86_64";
         if !std::path::Path::new(EMULATOR).exists() {
             return unavailable(test, &format!("no {EMULATOR}"));
         }
-        Hypervisor::connect(QEMU_URI, test)
+        RealLibvirt::connect(QEMU_URI, test)
     }
 
-    fn connect(uri: &'static str, test: &str) -> Option<Hypervisor> {
+    fn connect(uri: &'static str, test: &str) -> Option<RealLibvirt> {
         let timeout = Duration::from_secs(5);
         match hypervisor::connect(uri, timeout, timeout) {
-            Ok(conn) => Some(Hypervisor { uri, _conn: conn }),
+            Ok(conn) => Some(RealLibvirt { uri, _conn: conn }),
             Err(err) => unavailable(
                 test,
                 &format!("{uri} does not answer ({err}); run scripts/test.sh"),
@@ -88,7 +88,7 @@ fn run() -> String {
 /// No hypervisor for `test`: under `CI=true` the test fails with `why`; elsewhere it says on
 /// stderr that it is skipped and why, past libtest's capture (`eprintln!` output of a passing
 /// test is never shown), and passes.
-pub fn unavailable(test: &str, why: &str) -> Option<Hypervisor> {
+pub fn unavailable(test: &str, why: &str) -> Option<RealLibvirt> {
     if std::env::var("CI").is_ok_and(|ci| ci == "true") {
         panic!("{test}: {why} (CI=true: a hypervisor is required)");
     }

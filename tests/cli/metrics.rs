@@ -72,7 +72,9 @@ fn metrics_parse_and_say_what_the_lab_holds() {
     // Work that waits: a task for the VM in maintenance (blocked).
     lab.run(&["jobs", "submit", "--vm", "w7", "--", "true"])
         .ok();
-    lab.pass(&[]);
+    // `--wait`: what this pass starts (a revert of the dirty w10) has ended before the lab is
+    // read twice below, by `metrics` and by `vms list`.
+    lab.pass(&["--wait"]);
     let after = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
     let text = lab.run(&["metrics"]).ok().stdout;
     let scrape = parse(&text);

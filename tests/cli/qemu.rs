@@ -4,7 +4,7 @@
 //! passes after a visible `SKIP qemu: <reason>` line on stderr.
 
 use crate::domains::{add, shown};
-use crate::hv::{Domain, Hypervisor};
+use crate::hv::{Domain, RealLibvirt};
 use crate::support::{me_in, Lab};
 use serde_json::Value;
 
@@ -32,7 +32,7 @@ fn live(domain: &Domain) -> (String, String) {
 
 #[test]
 fn real_qemu_revert_steal_poweroff_and_domains_show() {
-    let Some(hv) = Hypervisor::qemu("qemu") else {
+    let Some(hv) = RealLibvirt::qemu("qemu") else {
         return;
     };
     let a = hv.running_domain("e2e", "a", &["a", "b", "c"]);

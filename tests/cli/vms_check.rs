@@ -4,7 +4,7 @@
 //! another spelling of its URI is refused by its UUID.
 
 use crate::domains::{silent_uri, DEAD_URI};
-use crate::hv::{unavailable, Hypervisor};
+use crate::hv::{unavailable, RealLibvirt};
 use crate::support::{lab_uri, Lab};
 use std::os::unix::fs::PermissionsExt;
 
@@ -203,7 +203,7 @@ fn a_second_spelling_of_a_domain_is_refused_by_its_uuid() {
 fn qemu_system_and_session_are_one_domain_to_root() {
     const TEST: &str = "qemu_system_and_session_are_one_domain_to_root";
     let hv = if nix::unistd::geteuid().is_root() {
-        Hypervisor::qemu(TEST)
+        RealLibvirt::qemu(TEST)
     } else {
         unavailable(
             TEST,

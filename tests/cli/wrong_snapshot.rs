@@ -5,7 +5,7 @@
 //! that saw the right snapshot. Where no hypervisor answers, a `SKIP` line and a pass.
 
 use crate::domains::add;
-use crate::hv::{Domain, Hypervisor};
+use crate::hv::{Domain, RealLibvirt};
 use crate::support::{gone, wait_for, Lab};
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ echo "saw $current""#;
 
 /// A lab of `a1` (snapshot `s1`) and `a2` (`s2`) on one running QEMU domain, event passes off:
 /// the test runs the passes.
-fn shared(hv: &Hypervisor, test: &str) -> (Domain, Lab) {
+fn shared(hv: &RealLibvirt, test: &str) -> (Domain, Lab) {
     let domain = hv.running_domain(test, "d", &["s1", "s2"]);
     let lab = Lab::new();
     add(
@@ -81,7 +81,7 @@ fn assert_first_attempt_refused(lab: &Lab) {
 
 #[test]
 fn an_admin_cannot_claim_idle_on_a_siblings_snapshot() {
-    let Some(hv) = Hypervisor::qemu("wrong snapshot: admin idle") else {
+    let Some(hv) = RealLibvirt::qemu("wrong snapshot: admin idle") else {
         return;
     };
     let (domain, lab) = shared(&hv, "ws-idle");
@@ -128,7 +128,7 @@ fn an_admin_cannot_claim_idle_on_a_siblings_snapshot() {
 
 #[test]
 fn a_revert_behind_vmscheds_back_starts_no_task() {
-    let Some(hv) = Hypervisor::qemu("wrong snapshot: virsh revert") else {
+    let Some(hv) = RealLibvirt::qemu("wrong snapshot: virsh revert") else {
         return;
     };
     let (domain, lab) = shared(&hv, "ws-virsh");
@@ -144,7 +144,7 @@ fn a_revert_behind_vmscheds_back_starts_no_task() {
 
 #[test]
 fn nothing_a_task_left_behind_outlives_it_into_a_siblings_turn() {
-    let Some(hv) = Hypervisor::qemu("wrong snapshot: background process") else {
+    let Some(hv) = RealLibvirt::qemu("wrong snapshot: background process") else {
         return;
     };
     let (_domain, lab) = shared(&hv, "ws-background");
@@ -164,7 +164,7 @@ fn nothing_a_task_left_behind_outlives_it_into_a_siblings_turn() {
 
 #[test]
 fn removing_a_vm_with_a_running_task_stops_the_task() {
-    let Some(hv) = Hypervisor::qemu("wrong snapshot: remove --force") else {
+    let Some(hv) = RealLibvirt::qemu("wrong snapshot: remove --force") else {
         return;
     };
     let (_domain, lab) = shared(&hv, "ws-remove");
@@ -195,7 +195,7 @@ fn removing_a_vm_with_a_running_task_stops_the_task() {
 
 #[test]
 fn a_snapshot_deleted_behind_vmscheds_back_quarantines_the_vm_with_one_alert() {
-    let Some(hv) = Hypervisor::qemu("wrong snapshot: deleted snapshot") else {
+    let Some(hv) = RealLibvirt::qemu("wrong snapshot: deleted snapshot") else {
         return;
     };
     let (domain, lab) = shared(&hv, "ws-deleted");

@@ -9,24 +9,24 @@
 //! A VM in maintenance keeps its status throughout and gets no operation (the scheduler never
 //! touches it anyway); only the history says what was done.
 
-mod hold;
-mod slow;
+mod libvirt_call;
+mod reserve;
 
 use crate::exit;
 use crate::hypervisor::{self, HvError};
 use crate::identity::real_user;
 use crate::interrupt;
-use crate::model::VmStatus;
+use crate::model::{OpKind, VmStatus};
 use crate::ownership::{AdminOp, Overrides};
 use crate::process::Proc;
 use crate::store::history::{Event, Kind};
-use crate::store::operations::{self, Errors, Operation};
-use crate::store::vms::{self, VmRow};
+use crate::store::operations::{self, Operation};
+use crate::store::vms::{self, Errors, VmRow};
 use crate::store::{settings, Mode, Store};
 use crate::Ctx;
 use anyhow::Result;
-pub(crate) use hold::release;
-use hold::{hold, set_status};
+pub(crate) use reserve::release;
+use reserve::{reserve, set_status};
 use std::time::Duration;
 
 /// One admin operation as asked on the command line.
@@ -40,7 +40,7 @@ pub(crate) struct Request<'a> {
 /// The words and statuses of each operation.
 pub(super) struct Words {
     /// The operation's kind in the `operations` table.
-    kind: &'static str,
+    kind: OpKind,
     /// The VM's status while it runs.
     busy: VmStatus,
     /// The VM's status when it succeeded.
@@ -56,7 +56,7 @@ pub(super) struct Words {
 pub(super) fn words(op: AdminOp) -> Words {
     match op {
         AdminOp::Revert => Words {
-            kind: "revert",
+            kind: OpKind::Revert,
             busy: VmStatus::Reverting,
             done: VmStatus::Idle,
             errors: Errors::Reset,
@@ -64,7 +64,7 @@ pub(super) fn words(op: AdminOp) -> Words {
             ended: Kind::Revert,
         },
         AdminOp::Poweroff => Words {
-            kind: "poweroff",
+            kind: OpKind::Poweroff,
             busy: VmStatus::Dirty,
             done: VmStatus::Off,
             errors: Errors::Keep,
@@ -75,7 +75,7 @@ pub(super) fn words(op: AdminOp) -> Words {
 }
 
 /// What the first transaction recorded.
-pub(super) struct Held {
+pub(super) struct Reserved {
     /// The VM as it was before (its status is the one the command started from).
     vm: VmRow,
     /// The VM's operation; `None` for a VM in maintenance.
@@ -101,24 +101,24 @@ pub(crate) fn run(ctx: &Ctx, req: &Request) -> Result<()> {
     let user = real_user();
     let mut store = ctx.open(Mode::Existing)?;
     let allow_ext = settings::load(store.conn())?.allow_ext_uris != 0;
-    let held = store.write(|tx| hold(tx, req, &user, ctx.timeout))?;
-    crate::process::kill_all(&held.kill);
-    for (sibling, status) in &held.displaced {
+    let reserved = store.write(|tx| reserve(tx, req, &user, ctx.timeout))?;
+    crate::process::kill_all(&reserved.kill);
+    for (sibling, status) in &reserved.displaced {
         ctx.out.say(format_args!(
             "VM `{sibling}` gave domain `{}` up: {status} -> off",
-            held.vm.domain
+            reserved.vm.domain
         ));
     }
     let began = std::time::Instant::now();
     let outcome = if interrupt::interrupted() {
         Outcome::Interrupted
-    } else if let Err(err) = hypervisor::allowed(&held.vm.uri, allow_ext) {
+    } else if let Err(err) = hypervisor::allowed(&reserved.vm.uri, allow_ext) {
         Outcome::Failed(err)
     } else {
-        slow::slow(ctx, req.op, &held.vm, held.op_timeout)
+        libvirt_call::call_libvirt(ctx, req.op, &reserved.vm, reserved.op_timeout)
     };
     let took = began.elapsed();
-    finish(ctx, &mut store, req, &user, &held, (outcome, took))
+    finish(ctx, &mut store, req, &user, &reserved, (outcome, took))
 }
 
 /// Step 3: records the outcome and ends the operation, in one transaction.
@@ -127,11 +127,11 @@ fn finish(
     store: &mut Store,
     req: &Request,
     user: &str,
-    held: &Held,
+    reserved: &Reserved,
     (outcome, took): (Outcome, Duration),
 ) -> Result<()> {
     let words = words(req.op);
-    let vm = &held.vm;
+    let vm = &reserved.vm;
     let (to, errors, detail, end) = match &outcome {
         Outcome::Done => (words.done, words.errors, words.done.to_string(), "ok"),
         Outcome::Failed(err) => (
@@ -147,7 +147,7 @@ fn finish(
             "interrupted",
         ),
     };
-    let ours = store.write(|tx| match &held.op {
+    let ours = store.write(|tx| match &reserved.op {
         Some(op) => {
             let result = match &outcome {
                 Outcome::Failed(err) => err.to_string(),
@@ -178,7 +178,7 @@ fn finish(
             vm.name
         ));
     }
-    let status = if held.op.is_some() && ours {
+    let status = if reserved.op.is_some() && ours {
         to
     } else {
         vms::require(store.conn(), &vm.name)?.status

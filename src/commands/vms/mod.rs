@@ -324,7 +324,7 @@ fn list(ctx: &Ctx, args: &VmListArgs, out: &mut dyn Write) -> Result<()> {
     for vm in &vms {
         let operation = vm.live.as_ref().map_or("-".to_string(), |op| match op.pid {
             Some(pid) => format!("{} (pid {pid})", op.kind),
-            None => op.kind.clone(),
+            None => op.kind.to_string(),
         });
         output::add_row(
             &mut table,
@@ -358,7 +358,7 @@ fn vm_json(vm: &VmRow) -> VmJson<'_> {
         errors: vm.errors,
         child: vm.live.as_ref().map(|op| ChildJson {
             pid: op.pid,
-            operation: &op.kind,
+            operation: op.kind.as_str(),
             deadline: &op.deadline.wall,
         }),
         description: vm.description.as_deref(),

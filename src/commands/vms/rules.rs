@@ -13,7 +13,7 @@ use crate::process::Proc;
 use crate::store::history::{self, Entry, Event, Kind};
 use crate::store::jobs::attempts::{self, NoResult};
 use crate::store::settings;
-use crate::store::vms::{self, VmRow};
+use crate::store::vms::{self, Errors, StatusChange, VmRow};
 use crate::store::{operations, Conn};
 use anyhow::Result;
 
@@ -101,9 +101,25 @@ pub(super) fn change(
     }
     let summary = words.join(", ");
     let detail = history::detail(&summary, user, reason);
-    let statuses = (Some(old.status), Some(new.status));
-    let event = Event::new(Kind::Admin, &detail);
-    record(conn, new, statuses, event, user, reason)?;
+    // An admin status resets the error count (`vms set --status`).
+    let errors = if status_set {
+        Errors::Reset
+    } else {
+        Errors::Keep
+    };
+    vms::set_status(
+        conn,
+        &StatusChange {
+            vm: &new.name,
+            host: Some(&new.host()),
+            from: old.status,
+            to: new.status,
+            errors,
+            event: Event::new(Kind::Admin, &detail),
+            user,
+            reason,
+        },
+    )?;
     Ok(Some(summary))
 }
 
@@ -328,17 +344,17 @@ pub(super) fn remove(
         kill = operations::stop(conn, &op, &format!("VM removed by {user}"))?;
     }
     let running = attempts::running_on(conn, name)?;
-    for &task @ (job, step, no) in &running {
+    for &task in &running {
         attempts::requeue_uncounted(conn, task, NoResult::Stopped)?;
-        let detail = format!("task {job}/{step}/{no} stopped: VM removed");
+        let detail = format!("task {task} stopped: VM removed");
         let event = Event::new(Kind::Task, &detail)
             .task(task)
             .result(TaskStatus::Queued.as_str());
         record(conn, &vm, (status, status), event, user, reason)?;
     }
     let canceled = vms::cancel_queued_tasks(conn, name)?;
-    for &task @ (job, step, no) in &canceled {
-        let detail = format!("task {job}/{step}/{no} canceled: VM removed");
+    for &task in &canceled {
+        let detail = format!("task {task} canceled: VM removed");
         let event = Event::new(Kind::Task, &detail)
             .task(task)
             .result(TaskStatus::Canceled.as_str());

@@ -9,7 +9,7 @@ pub(crate) use vm::Vm;
 
 use super::ownership::{Domain, DomainKey};
 use super::Action;
-use crate::model::{JobState, State, StepState, TaskState, TaskStatus, VmStatus};
+use crate::model::{JobState, State, StepState, TaskKey, TaskState, TaskStatus, VmStatus};
 use rustc_hash::FxBuildHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -56,7 +56,7 @@ pub(crate) struct WorkingState<'s> {
     pub(crate) domains: BTreeMap<DomainKey, Domain>,
     /// Tasks ended by classification, by (job, step, task): a requeued task is queued for the
     /// rest of the pass, a failed one is finished.
-    pub(crate) ended: BTreeMap<(i64, u32, u32), TaskStatus>,
+    pub ended: BTreeMap<TaskKey, TaskStatus>,
 }
 
 impl<'s> WorkingState<'s> {
@@ -215,7 +215,7 @@ impl<'s> WorkingState<'s> {
             return task.status;
         }
         self.ended
-            .get(&(job, step, task.no))
+            .get(&TaskKey::new(job, step, task.no))
             .copied()
             .unwrap_or(task.status)
     }

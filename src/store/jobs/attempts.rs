@@ -6,17 +6,15 @@
 //! included, so no attempt's log overwrites another's.
 
 use super::{roll_up, TaskRow};
-use crate::model::{TaskStatus, VmStatus};
+use crate::model::{TaskKey, TaskStatus, VmStatus};
 use crate::process::Proc;
 use crate::store::history::{Event, Kind};
 use crate::store::now;
-use crate::store::operations::{self, Errors};
+use crate::store::operations;
+use crate::store::vms::Errors;
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
-
-/// A task as (job, step, task).
-pub(crate) type TaskKey = (i64, u32, u32);
 
 /// What a task worker runs.
 pub(crate) struct Attempt {
@@ -73,7 +71,12 @@ pub(crate) struct AttemptRow {
 
 /// Marks the task running with a new attempt and its log (`logs/<job>/<step>/<task>.<n>.log`)
 /// and returns its timeout. The caller rolls the job up.
-pub(crate) fn start(conn: &Connection, (job, step, no): TaskKey) -> Result<u64> {
+pub(crate) fn start(conn: &Connection, key: TaskKey) -> Result<u64> {
+    let TaskKey {
+        job,
+        step,
+        task: no,
+    } = key;
     let (attempts, timeout): (u32, u64) = conn
         .prepare_cached(
             "SELECT attempts, timeout FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3",
@@ -98,10 +101,15 @@ pub(crate) fn start(conn: &Connection, (job, step, no): TaskKey) -> Result<u64> 
 /// while its command ran keeps `canceled` when the command's result comes in).
 fn end_attempt(
     conn: &Connection,
-    (job, step, no): TaskKey,
+    key: TaskKey,
     result: &str,
     exit_code: Option<i32>,
 ) -> Result<()> {
+    let TaskKey {
+        job,
+        step,
+        task: no,
+    } = key;
     conn.prepare_cached(
         "UPDATE attempts SET ended = ?1, result = ?2, exit_code = ?3
          WHERE job = ?4 AND step = ?5 AND task = ?6 AND ended IS NULL AND result IS NULL
@@ -133,7 +141,12 @@ pub(crate) fn of_job(conn: &Connection, job: i64) -> Result<Vec<AttemptRow>> {
 }
 
 /// The command, timeout, log and job variables of a task's current attempt.
-pub(crate) fn attempt(conn: &Connection, (job, step, no): TaskKey) -> Result<Attempt> {
+pub(crate) fn attempt(conn: &Connection, key: TaskKey) -> Result<Attempt> {
+    let TaskKey {
+        job,
+        step,
+        task: no,
+    } = key;
     let (command, timeout, log, env): (String, u64, Option<String>, Option<String>) = conn
         .query_row(
             "SELECT s.command, t.timeout, t.log, j.env FROM tasks t
@@ -165,16 +178,21 @@ pub(crate) fn finish(
     exit_code: Option<i32>,
 ) -> Result<()> {
     record_end(conn, key, status, exit_code)?;
-    roll_up(conn, key.0)
+    roll_up(conn, key.job)
 }
 
 /// `finish` without the roll-up, for a caller that ends many tasks of one job.
 fn record_end(
     conn: &Connection,
-    key @ (job, step, no): TaskKey,
+    key: TaskKey,
     status: TaskStatus,
     exit_code: Option<i32>,
 ) -> Result<()> {
+    let TaskKey {
+        job,
+        step,
+        task: no,
+    } = key;
     end_attempt(conn, key, status.as_str(), exit_code)?;
     conn.prepare_cached(
         "UPDATE tasks SET status = ?1, exit_code = ?2, ended = ?3
@@ -189,10 +207,15 @@ fn record_end(
 /// with `status` (e.g. `boterror`). The caller rolls the job up.
 pub(crate) fn end_without_result(
     conn: &Connection,
-    key @ (job, step, no): TaskKey,
+    key: TaskKey,
     status: TaskStatus,
     how: NoResult,
 ) -> Result<()> {
+    let TaskKey {
+        job,
+        step,
+        task: no,
+    } = key;
     end_attempt(conn, key, how.as_str(), None)?;
     let ended = (status != TaskStatus::Queued).then(now);
     conn.prepare_cached("UPDATE tasks SET status = ?1, tries = MIN(tries + 1, 4294967295), ended = ?2, started = CASE WHEN ?1 = 'queued' THEN NULL ELSE started END
@@ -203,11 +226,12 @@ pub(crate) fn end_without_result(
 }
 
 /// The status of a task whose attempt gave no result: requeued while tries remain.
-pub(crate) fn retry_status(
-    conn: &Connection,
-    (job, step, no): TaskKey,
-    max_tries: u32,
-) -> Result<TaskStatus> {
+pub(crate) fn retry_status(conn: &Connection, key: TaskKey, max_tries: u32) -> Result<TaskStatus> {
+    let TaskKey {
+        job,
+        step,
+        task: no,
+    } = key;
     let tries: u32 = conn
         .prepare_cached("SELECT tries FROM tasks WHERE job = ?1 AND step = ?2 AND no = ?3")?
         .query_row(params![job, step, no], |r| r.get(0))?;
@@ -222,13 +246,10 @@ pub(crate) fn retry_status(
 /// Returns the worker's processes, to kill once the transaction has committed. The caller
 /// rolls the job up (once, however many tasks it cancels).
 pub(crate) fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> Result<Vec<Proc>> {
-    let key = (task.job, task.step, task.no);
+    let key = TaskKey::new(task.job, task.step, task.no);
     let mut kill = Vec::new();
     if let Some(op) = operations::live_for(conn, &task.vm)?.filter(|op| op.task == Some(key)) {
-        let detail = format!(
-            "dirty task {}/{}/{} canceled by {user}",
-            task.job, task.step, task.no
-        );
+        let detail = format!("dirty task {key} canceled by {user}");
         let event = Event::new(Kind::Task, &detail)
             .task(key)
             .result(TaskStatus::Canceled.as_str());
@@ -251,18 +272,19 @@ pub(crate) fn running_on(conn: &Connection, vm: &str) -> Result<Vec<TaskKey>> {
     let mut stmt = conn.prepare(
         "SELECT job, step, no FROM tasks WHERE vm = ?1 AND status = 'running' ORDER BY job, step, no",
     )?;
-    let rows = stmt.query_map([vm], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = stmt.query_map([vm], |r| Ok(TaskKey::new(r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Puts a running task back in the queue without counting a try: an admin stopped it
 /// (`revert --force`) or its domain was not on the snapshot, so the attempt says nothing about
 /// the task. The attempt still counts, and ends as `how`.
-pub(crate) fn requeue_uncounted(
-    conn: &Connection,
-    key @ (job, step, no): TaskKey,
-    how: NoResult,
-) -> Result<()> {
+pub(crate) fn requeue_uncounted(conn: &Connection, key: TaskKey, how: NoResult) -> Result<()> {
+    let TaskKey {
+        job,
+        step,
+        task: no,
+    } = key;
     end_attempt(conn, key, how.as_str(), None)?;
     conn.prepare_cached(
         "UPDATE tasks SET status = 'queued', started = NULL, ended = NULL, exit_code = NULL

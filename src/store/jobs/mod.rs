@@ -14,7 +14,7 @@ use rows::{job_row, step_row, task_row, JOB_COLUMNS, STEP_COLUMNS, TASK_COLUMNS}
 
 use super::history::{self, Entry, Event, Kind};
 use super::now;
-use crate::model::TaskStatus;
+use crate::model::{TaskKey, TaskStatus};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
@@ -234,7 +234,7 @@ pub(crate) fn cancel_queued(
         let host = super::vms::get(conn, &task.vm)?.map(|vm| vm.host());
         let detail = format!("canceled {} {} {}", task.job, task.step, task.no);
         let event = Event::new(Kind::Task, &detail)
-            .task((task.job, task.step, task.no))
+            .task(TaskKey::new(task.job, task.step, task.no))
             .result(crate::model::TaskStatus::Canceled.as_str());
         history::record(
             conn,

@@ -4,7 +4,7 @@
 //! pass lock lets only one plan at a time.
 
 use super::{lock_file, lock_free, workers_log, CrashLab};
-use crate::hv::{Hypervisor, TEST_URI};
+use crate::hv::{RealLibvirt, TEST_URI};
 use crate::support::{wait_for, Lab, Run};
 use nix::sys::signal::Signal;
 use std::os::unix::process::ExitStatusExt;
@@ -37,7 +37,7 @@ fn pass_killed_after_recording_workers_leaves_no_worker_acting() {
 /// and ends; then passes run both jobs.
 fn killed_pass(fault: &str) {
     let test = format!("crash-{fault}");
-    let Some(hv) = Hypervisor::test_driver(&test) else {
+    let Some(hv) = RealLibvirt::test_driver(&test) else {
         return;
     };
     let w1 = hv.domain(&test, "w1", &["s0", "s1"]);

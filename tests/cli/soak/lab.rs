@@ -3,13 +3,13 @@
 
 use super::chaos::MAX_TASK_TRIES;
 use super::{Soak, SHARED};
-use crate::hv::{Domain, Hypervisor, QEMU_URI};
+use crate::hv::{Domain, RealLibvirt, QEMU_URI};
 use crate::invariants::Rng;
 
 /// The run's domains, removed (with their snapshots and disks) when dropped: 3 shared by the
 /// instances of `SHARED`, then 2 for the ordinary VMs.
 pub(super) fn domains(tag: &str) -> Vec<Domain> {
-    let Some(hv) = Hypervisor::qemu(tag) else {
+    let Some(hv) = RealLibvirt::qemu(tag) else {
         panic!("{QEMU_URI} does not answer: run `scripts/libvirt-setup.sh start` (as root) first");
     };
     let snapshots: Vec<&str> = SHARED.iter().map(|(s, _)| *s).collect();

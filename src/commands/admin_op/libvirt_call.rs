@@ -1,4 +1,4 @@
-//! The slow part of an admin operation: the libvirt call in a thread under the revert
+//! The libvirt call of an admin operation in a thread under the revert
 //! timeout, a spinner with the elapsed time on a terminal, and Ctrl-C polled meanwhile.
 
 use super::Outcome;
@@ -12,7 +12,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 /// Runs the operation's libvirt call; returns when it ends or Ctrl-C arrives.
-pub(super) fn slow(ctx: &Ctx, op: AdminOp, vm: &VmRow, op_timeout: Duration) -> Outcome {
+pub(super) fn call_libvirt(ctx: &Ctx, op: AdminOp, vm: &VmRow, op_timeout: Duration) -> Outcome {
     let (tx, rx) = mpsc::sync_channel(1);
     let (uri, domain, snapshot) = (vm.uri.clone(), vm.domain.clone(), vm.snapshot.clone());
     let timeout = ctx.timeout;

@@ -1,17 +1,17 @@
-//! The check-and-record transaction of an admin operation: the ownership rules, the siblings
+//! Reserves a VM for an admin operation, in one transaction: the ownership rules, the siblings
 //! that give the domain up, and the VM recorded busy under this process.
 
-use super::{words, Held, Request};
+use super::{words, Request, Reserved};
 use crate::exit;
 use crate::model::{TaskStatus, VmState, VmStatus};
-use crate::ownership::{admit, AdminOp, Displace, Refusal, Siblings};
+use crate::ownership::{admit, AdminOp, Displace, Flag, Refusal, Siblings};
 use crate::process::Proc;
 use crate::store::deadline::Deadline;
-use crate::store::history::{self, Entry, Event, Kind};
+use crate::store::history::{self, Event, Kind};
 use crate::store::jobs::{self, attempts, attempts::NoResult};
 use crate::store::operations::{self, NewOperation};
 use crate::store::settings;
-use crate::store::vms::{self, VmRow};
+use crate::store::vms::{self, Errors, StatusChange, VmRow};
 use crate::store::Conn;
 use anyhow::Result;
 use std::time::Duration;
@@ -19,12 +19,12 @@ use std::time::Duration;
 /// Checks the rules and records the operation, in the caller's transaction.
 /// `connect_timeout` is added to the operation's deadline: the pass must not find this
 /// process stuck while it still waits for libvirt legitimately.
-pub(super) fn hold(
+pub(super) fn reserve(
     conn: &Conn,
     req: &Request,
     user: &str,
     connect_timeout: Duration,
-) -> Result<Held> {
+) -> Result<Reserved> {
     let settings = settings::load(conn)?;
     let op_timeout = Duration::from_secs(u64::from(settings.revert_timeout));
     let vm = vms::require(conn, req.vm)?;
@@ -73,14 +73,14 @@ pub(super) fn hold(
                 vm: &vm.name,
                 kind: words.kind,
                 deadline: Deadline::in_secs(op_timeout.saturating_add(connect_timeout).as_secs()),
+                task: None,
                 by_user: user,
                 process: Some(Proc::current()?),
-                ..NewOperation::default()
             },
         )?;
         operations::get(conn, id)?
     };
-    Ok(Held {
+    Ok(Reserved {
         vm,
         op,
         op_timeout,
@@ -120,11 +120,11 @@ fn refused(
         )
     };
     let hint = match refusal.needs {
-        "--steal" => format!(
+        Flag::Steal => format!(
             "pass `--steal` to take the domain from `{}` (it becomes `off`)",
             blocker.name
         ),
-        _ => format!(
+        Flag::Force => format!(
             "pass `--force` to stop what `{}` does and take the domain (it becomes `off`)",
             blocker.name
         ),
@@ -163,15 +163,14 @@ pub(crate) fn release(
         } else {
             let status = attempts::retry_status(conn, task, max_tries)?;
             attempts::end_without_result(conn, task, status, NoResult::WorkerDied)?;
-            jobs::roll_up(conn, task.0)?;
+            jobs::roll_up(conn, task.job)?;
             status
         };
-        let (job, step, no) = task;
         let what = match status {
             TaskStatus::Queued => "requeued".to_string(),
             other => other.to_string(),
         };
-        let detail = format!("task {job}/{step}/{no} {what}: {cause}");
+        let detail = format!("task {task} {what}: {cause}");
         let event = Event::new(Kind::Task, &detail)
             .task(task)
             .result(status.as_str());
@@ -189,19 +188,17 @@ pub(super) fn set_status(
     user: &str,
     reason: Option<&str>,
 ) -> Result<()> {
-    conn.execute(
-        "UPDATE vms SET status = ?1 WHERE name = ?2",
-        crate::store::params![new.as_str(), vm.name],
-    )?;
-    history::record(
+    vms::set_status(
         conn,
-        &Entry {
-            vm: Some(&vm.name),
+        &StatusChange {
+            vm: &vm.name,
             host: Some(&vm.host()),
-            old_status: Some(vm.status.as_str()),
-            new_status: Some(new.as_str()),
+            from: vm.status,
+            to: new,
+            errors: Errors::Keep,
+            event,
+            user,
             reason,
-            ..Entry::new(user, event)
         },
     )
 }
