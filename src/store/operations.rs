@@ -55,7 +55,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Operation> {
         kind: vms::word(r, 2)?,
         process: proc_of(r.get(3)?, r.get(4)?),
         deadline: Deadline {
-            wall: r.get(5)?,
+            wall: super::time_at(r, 5)?,
             boot_ms: r.get(12)?,
         },
         ended: r.get(6)?,
@@ -82,7 +82,7 @@ pub(crate) fn start(conn: &Connection, op: &NewOperation) -> Result<i64> {
             op.kind.as_str(),
             op.process.map(|p| p.pid),
             op.process.map(|p| p.start_time),
-            op.deadline.wall,
+            super::stored(op.deadline.wall),
             op.deadline.boot_ms,
             now(),
             job,

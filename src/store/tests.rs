@@ -118,7 +118,7 @@ fn vm_rows_carry_their_live_operation() {
         pid: Some(4242),
         start_time: Some(99),
         deadline: super::deadline::Deadline {
-            wall: "2024-05-01T12:06:00Z".to_string(),
+            wall: "2024-05-01T12:06:00Z".parse().unwrap(),
             boot_ms: None,
         },
     };
@@ -128,6 +128,27 @@ fn vm_rows_carry_their_live_operation() {
     let ended = vms::get(conn, "w7").unwrap().unwrap();
     assert_eq!((ended.operation, ended.live), (Some(7), None));
     assert_eq!(live_operations(conn).unwrap(), 0);
+}
+
+#[test]
+fn an_unreadable_deadline_is_an_error_at_read() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    conn.execute(
+        "INSERT INTO operations (id, vm, kind, pid, start_time, deadline, created, by_user)
+         VALUES (7, 'w7', 'revert', 4242, 99, 'garbage', '2024-05-01T12:00:00Z', 't')",
+        [],
+    )
+    .unwrap();
+    let vm = VmRow {
+        operation: Some(7),
+        ..sample()
+    };
+    vms::insert(conn, &vm).unwrap();
+    let err = format!("{:#}", vms::get(conn, "w7").unwrap_err());
+    assert!(err.contains("unreadable time `garbage`"), "{err}");
+    let err = format!("{:#}", operations::get(conn, 7).unwrap_err());
+    assert!(err.contains("unreadable time `garbage`"), "{err}");
 }
 
 #[test]
