@@ -616,6 +616,17 @@ pub(crate) fn time_at(
         })
 }
 
+/// Column `idx` of `row` read as a time, `None` when NULL (see `time_at`).
+pub(crate) fn opt_time_at(
+    row: &rusqlite::Row,
+    idx: usize,
+) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    match row.get_ref(idx)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => time_at(row, idx).map(Some),
+    }
+}
+
 /// Whether a stored time is at or before `now` (an unreadable time counts as past).
 pub(crate) fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
     chrono::DateTime::parse_from_rfc3339(time).map_or(true, |t| t <= now)

@@ -156,7 +156,7 @@ fn queued_tasks_are_counted_and_canceled() {
     let store = Store::scratch().unwrap();
     let conn = store.conn();
     conn.execute_batch(
-        "INSERT INTO jobs (id, user, submitted) VALUES (1, 't', 'now');
+        "INSERT INTO jobs (id, user, submitted) VALUES (1, 't', '2024-05-01T10:00:00Z');
          INSERT INTO steps (job, no, command) VALUES (1, 1, '[\"true\"]');
          INSERT INTO tasks (job, step, no, vm, status) VALUES
              (1, 1, 2, 'w7', 'queued'), (1, 1, 1, 'w7', 'queued'),
