@@ -601,6 +601,14 @@ pub(crate) fn stored(time: chrono::DateTime<chrono::Utc>) -> String {
     time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Serializes a time as `stored` spells it, for rows printed as JSON.
+pub(crate) fn serialize_time<S: serde::Serializer>(
+    time: &chrono::DateTime<chrono::Utc>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(&stored(*time))
+}
+
 /// Column `idx` of `row` read as a time: unreadable text is an error at read, never a time
 /// that silently counts as past.
 pub(crate) fn time_at(
