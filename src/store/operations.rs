@@ -19,7 +19,7 @@ pub(crate) struct Operation {
     pub(crate) kind: OpKind,
     pub(crate) process: Option<Proc>,
     pub(crate) deadline: Deadline,
-    pub(crate) ended: Option<String>,
+    pub(crate) ended: Option<chrono::DateTime<chrono::Utc>>,
     pub(crate) result: Option<String>,
     pub(crate) task: Option<TaskKey>,
     pub(crate) by_user: String,
@@ -58,7 +58,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Operation> {
             wall: super::time_at(r, 5)?,
             boot_ms: r.get(12)?,
         },
-        ended: r.get(6)?,
+        ended: super::opt_time_at(r, 6)?,
         result: r.get(7)?,
         task: match job {
             Some(job) => Some(TaskKey::new(job, r.get(9)?, r.get(10)?)),

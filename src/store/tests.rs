@@ -123,7 +123,7 @@ fn vm_rows_carry_their_live_operation() {
         },
     };
     assert_eq!(vms::get(conn, "w7").unwrap().unwrap().live, Some(live));
-    conn.execute("UPDATE operations SET ended = 'now'", [])
+    conn.execute("UPDATE operations SET ended = '2024-05-01T12:01:00Z'", [])
         .unwrap();
     let ended = vms::get(conn, "w7").unwrap().unwrap();
     assert_eq!((ended.operation, ended.live), (Some(7), None));
