@@ -150,14 +150,21 @@ pub(crate) fn print_table(out: &mut dyn Write, table: &Table) -> Result<()> {
 
 /// A stored RFC 3339 time in local time for tables (`-` when absent).
 pub(crate) fn local_time(stored: Option<&str>) -> String {
-    stored
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_else(|| "-".to_string())
+    local(
+        stored
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&chrono::Utc)),
+    )
+}
+
+/// A time in the local zone for tables, `-` for none.
+pub(crate) fn local(time: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    time.map(|t| {
+        t.with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    })
+    .unwrap_or_else(|| "-".to_string())
 }
 
 /// An argument vector as a shell would read it back, for tables only (the database keeps the

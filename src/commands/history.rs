@@ -36,7 +36,7 @@ pub(crate) fn history(ctx: &Ctx, args: &HistoryArgs, out: &mut dyn Write) -> Res
         history::each(conn, &query, |row| {
             rows.push(&row, || {
                 vec![
-                    output::local_time(Some(&row.time)),
+                    output::local(Some(row.time)),
                     text(&row.vm),
                     text(&row.host),
                     text(&row.old_status),

@@ -64,7 +64,12 @@ fn escape_label(value: &str) -> String {
 /// A stored time (RFC 3339) in seconds since the epoch, with its fraction.
 fn epoch_seconds(time: &str) -> Result<f64> {
     let time = chrono::DateTime::parse_from_rfc3339(time)?;
-    Ok(time.timestamp_millis() as f64 / 1000.0)
+    Ok(seconds(time.with_timezone(&chrono::Utc)))
+}
+
+/// A time in seconds since the epoch, with its fraction.
+fn seconds(time: chrono::DateTime<chrono::Utc>) -> f64 {
+    time.timestamp_millis() as f64 / 1000.0
 }
 
 /// The exposition text of every metric.
@@ -149,7 +154,7 @@ fn exposition(conn: &Conn) -> Result<String> {
     );
     for vm in &vms {
         if let Some(done) = reads::last_completed(conn, &vm.name)? {
-            text.sample(name, &[("vm", &vm.name)], epoch_seconds(&done.time)?);
+            text.sample(name, &[("vm", &vm.name)], seconds(done.time));
         }
     }
     Ok(text.0)

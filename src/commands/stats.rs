@@ -191,7 +191,7 @@ fn cells(s: &Summary) -> Vec<String> {
         seconds(s.reverts.p95_ms),
         listed(tasks.collect()),
         format!("{}/{}", s.error_streak.current, s.error_streak.longest),
-        output::local_time(s.last_completed.as_ref().map(|c| c.time.as_str())),
+        output::local(s.last_completed.as_ref().map(|c| c.time)),
         format!("{}/{}", s.steals.lost, s.steals.won),
         format!("{}/{}", s.sacrifices.lost, s.sacrifices.won),
         listed(times.collect()),

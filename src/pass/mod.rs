@@ -236,18 +236,18 @@ mod tests {
         // The wall clock was stepped forward: its deadline is long past, the boot clock's is
         // a minute ahead.
         let stepped = Deadline {
-            wall: "2000-01-01T00:00:00Z".to_string(),
+            wall: "2000-01-01T00:00:00Z".parse().unwrap(),
             boot_ms: Some(boot_ms() + 60_000),
         };
         assert_eq!(verdict(stepped), Child::Alive);
         let passed = Deadline {
-            wall: "2999-01-01T00:00:00Z".to_string(),
+            wall: "2999-01-01T00:00:00Z".parse().unwrap(),
             boot_ms: Some(boot_ms() - 1),
         };
         assert_eq!(verdict(passed), Child::Stuck);
         // A row written before boot deadlines existed: the wall clock judges it.
         let old = |wall: &str| Deadline {
-            wall: wall.to_string(),
+            wall: wall.parse().unwrap(),
             boot_ms: None,
         };
         assert_eq!(verdict(old("2000-01-01T00:00:00Z")), Child::Stuck);

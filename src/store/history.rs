@@ -284,8 +284,8 @@ pub(crate) fn take_alerts(conn: &Connection) -> Result<Vec<String>> {
 /// then those of its kind (left out when empty).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub(crate) struct Row {
-    /// RFC 3339 UTC.
-    pub(crate) time: String,
+    #[serde(serialize_with = "super::serialize_time")]
+    pub(crate) time: chrono::DateTime<chrono::Utc>,
     pub(crate) kind: String,
     pub(crate) vm: Option<String>,
     pub(crate) host: Option<String>,
@@ -325,7 +325,7 @@ const ROW_COLUMNS: &str = "time, kind, vm, host, old_status, new_status, detail,
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
     Ok(Row {
-        time: r.get(0)?,
+        time: super::time_at(r, 0)?,
         kind: r.get(1)?,
         vm: r.get(2)?,
         host: r.get(3)?,

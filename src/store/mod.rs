@@ -593,7 +593,46 @@ fn identify(conn: &Connection, path: &Path) -> Result<i64> {
 
 /// The current time as stored: RFC 3339 UTC, seconds precision.
 pub(crate) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    stored(chrono::Utc::now())
+}
+
+/// A time as stored and shown in JSON: RFC 3339 UTC, seconds precision.
+pub(crate) fn stored(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Serializes a time as `stored` spells it, for rows printed as JSON.
+pub(crate) fn serialize_time<S: serde::Serializer>(
+    time: &chrono::DateTime<chrono::Utc>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(&stored(*time))
+}
+
+/// Column `idx` of `row` read as a time: unreadable text is an error at read, never a time
+/// that silently counts as past.
+pub(crate) fn time_at(
+    row: &rusqlite::Row,
+    idx: usize,
+) -> rusqlite::Result<chrono::DateTime<chrono::Utc>> {
+    let text: String = row.get(idx)?;
+    chrono::DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| {
+            let msg = format!("unreadable time `{text}`: {e}");
+            rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, msg.into())
+        })
+}
+
+/// Column `idx` of `row` read as a time, `None` when NULL (see `time_at`).
+pub(crate) fn opt_time_at(
+    row: &rusqlite::Row,
+    idx: usize,
+) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    match row.get_ref(idx)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => time_at(row, idx).map(Some),
+    }
 }
 
 /// Whether a stored time is at or before `now` (an unreadable time counts as past).

@@ -66,8 +66,8 @@ pub(crate) fn status_before(conn: &Connection, vm: &str, since: &str) -> Result<
 /// A task that completed on a VM.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct Completed {
-    /// RFC 3339 UTC.
-    pub(crate) time: String,
+    #[serde(serialize_with = "super::serialize_time")]
+    pub(crate) time: chrono::DateTime<chrono::Utc>,
     pub(crate) job: Option<i64>,
     pub(crate) step: Option<u32>,
     pub(crate) task: Option<u32>,
@@ -85,7 +85,7 @@ pub(crate) fn last_completed(conn: &Connection, vm: &str) -> Result<Option<Compl
         )?
         .query_row([vm], |r| {
             Ok(Completed {
-                time: r.get(0)?,
+                time: super::time_at(r, 0)?,
                 job: r.get(1)?,
                 step: r.get(2)?,
                 task: r.get(3)?,
@@ -146,7 +146,10 @@ pub(crate) fn record_silences(conn: &Connection, user: &str, secs: u32) -> Resul
     let mut recorded = 0;
     for vm in &vms {
         let done = last_completed(conn, vm)?;
-        if done.as_ref().is_some_and(|d| d.time >= cutoff) {
+        if done
+            .as_ref()
+            .is_some_and(|d| super::stored(d.time) >= cutoff)
+        {
             continue;
         }
         let known_since: Option<String> = conn

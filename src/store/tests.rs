@@ -118,12 +118,12 @@ fn vm_rows_carry_their_live_operation() {
         pid: Some(4242),
         start_time: Some(99),
         deadline: super::deadline::Deadline {
-            wall: "2024-05-01T12:06:00Z".to_string(),
+            wall: "2024-05-01T12:06:00Z".parse().unwrap(),
             boot_ms: None,
         },
     };
     assert_eq!(vms::get(conn, "w7").unwrap().unwrap().live, Some(live));
-    conn.execute("UPDATE operations SET ended = 'now'", [])
+    conn.execute("UPDATE operations SET ended = '2024-05-01T12:01:00Z'", [])
         .unwrap();
     let ended = vms::get(conn, "w7").unwrap().unwrap();
     assert_eq!((ended.operation, ended.live), (Some(7), None));
@@ -131,11 +131,32 @@ fn vm_rows_carry_their_live_operation() {
 }
 
 #[test]
+fn an_unreadable_deadline_is_an_error_at_read() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    conn.execute(
+        "INSERT INTO operations (id, vm, kind, pid, start_time, deadline, created, by_user)
+         VALUES (7, 'w7', 'revert', 4242, 99, 'garbage', '2024-05-01T12:00:00Z', 't')",
+        [],
+    )
+    .unwrap();
+    let vm = VmRow {
+        operation: Some(7),
+        ..sample()
+    };
+    vms::insert(conn, &vm).unwrap();
+    let err = format!("{:#}", vms::get(conn, "w7").unwrap_err());
+    assert!(err.contains("unreadable time `garbage`"), "{err}");
+    let err = format!("{:#}", operations::get(conn, 7).unwrap_err());
+    assert!(err.contains("unreadable time `garbage`"), "{err}");
+}
+
+#[test]
 fn queued_tasks_are_counted_and_canceled() {
     let store = Store::scratch().unwrap();
     let conn = store.conn();
     conn.execute_batch(
-        "INSERT INTO jobs (id, user, submitted) VALUES (1, 't', 'now');
+        "INSERT INTO jobs (id, user, submitted) VALUES (1, 't', '2024-05-01T10:00:00Z');
          INSERT INTO steps (job, no, command) VALUES (1, 1, '[\"true\"]');
          INSERT INTO tasks (job, step, no, vm, status) VALUES
              (1, 1, 2, 'w7', 'queued'), (1, 1, 1, 'w7', 'queued'),

@@ -147,7 +147,7 @@ fn from_row(r: &Row) -> rusqlite::Result<VmRow> {
             pid: r.get(16)?,
             start_time: r.get(17)?,
             deadline: Deadline {
-                wall: r.get(18)?,
+                wall: super::time_at(r, 18)?,
                 boot_ms: r.get(19)?,
             },
         }),

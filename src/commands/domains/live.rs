@@ -4,6 +4,7 @@
 use super::Key;
 use crate::hypervisor::{self, DomainState, HvError, HvErrorKind, Hypervisor};
 use std::collections::BTreeMap;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// What libvirt says of one domain.
@@ -29,20 +30,32 @@ pub(super) fn fetch<'a>(
     let threads: Vec<_> = by_uri
         .into_iter()
         .map(|(uri, domains)| {
-            std::thread::spawn(move || {
-                let answers = ask_host(&uri, &domains, timeout, allow_ext);
-                domains
-                    .into_iter()
-                    .zip(answers)
-                    .map(|(domain, answer)| ((uri.clone(), domain), answer))
-                    .collect::<Vec<_>>()
-            })
+            let keys: Vec<Key> = domains.iter().map(|d| (uri.clone(), d.clone())).collect();
+            let thread = std::thread::spawn(move || ask_host(&uri, &domains, timeout, allow_ext));
+            (keys, thread)
         })
         .collect();
     threads
         .into_iter()
-        .flat_map(|t| t.join().unwrap_or_default())
+        .flat_map(|(keys, thread)| joined(keys, thread))
         .collect()
+}
+
+/// Pairs each of one host's `keys` with its thread's answer. A thread that panicked gives
+/// every one of them an unreachable-host error, so a check can never pass for lack of data.
+fn joined(
+    keys: Vec<Key>,
+    thread: JoinHandle<Vec<Result<Live, HvError>>>,
+) -> Vec<(Key, Result<Live, HvError>)> {
+    let answers = thread.join().unwrap_or_else(|_| {
+        let uri = keys.first().map_or("", |(uri, _)| uri.as_str());
+        let err = HvError::new(
+            HvErrorKind::Unreachable,
+            format!("the check of `{uri}` failed: its thread panicked"),
+        );
+        vec![Err(err); keys.len()]
+    });
+    keys.into_iter().zip(answers).collect()
 }
 
 /// What one host says of each of `domains`, in order.
@@ -90,4 +103,50 @@ fn ask_host(
             answer
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicked_host_thread_is_an_error_for_each_of_its_domains() {
+        let keys: Vec<Key> = ["a", "b"]
+            .map(|d| ("test:///x".to_string(), d.to_string()))
+            .to_vec();
+        let thread = std::thread::spawn(|| -> Vec<Result<Live, HvError>> { panic!("boom") });
+        let answers = joined(keys.clone(), thread);
+        assert_eq!(answers.len(), 2);
+        for ((key, answer), want) in answers.into_iter().zip(keys) {
+            assert_eq!(key, want);
+            let err = answer.unwrap_err();
+            assert_eq!(err.kind, HvErrorKind::Unreachable);
+            assert!(
+                err.message.contains("the check of `test:///x` failed"),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_finished_host_thread_gives_its_answers_in_order() {
+        let keys: Vec<Key> = vec![("u".into(), "a".into()), ("u".into(), "b".into())];
+        let thread = std::thread::spawn(|| {
+            vec![
+                Err(HvError::new(HvErrorKind::NoDomain, "no a")),
+                Err(HvError::new(HvErrorKind::Timeout, "no b")),
+            ]
+        });
+        let kinds: Vec<_> = joined(keys, thread)
+            .into_iter()
+            .map(|(key, answer)| (key.1, answer.unwrap_err().kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("a".to_string(), HvErrorKind::NoDomain),
+                ("b".to_string(), HvErrorKind::Timeout)
+            ]
+        );
+    }
 }

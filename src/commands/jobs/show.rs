@@ -5,11 +5,11 @@ use crate::cli::{Format, JobListArgs};
 use crate::commands::waits;
 use crate::identity::shown;
 use crate::model::{duration, escape_controls, TaskStatus};
-use crate::output::{self, local_time, shell_line, Rows};
+use crate::output::{self, local, shell_line, Rows};
 use crate::scheduler::TaskWait;
 use crate::store::jobs::attempts::{self, AttemptRow};
 use crate::store::jobs::{self, JobRow, StepDetail, TaskRow};
-use crate::store::{Conn, Mode};
+use crate::store::{stored, Conn, Mode};
 use crate::Ctx;
 use anyhow::Result;
 use chrono::Utc;
@@ -30,8 +30,8 @@ struct JobJson<'a, S> {
     on_behalf_of: Option<&'a str>,
     env: &'a BTreeMap<String, String>,
     remarks: Option<&'a str>,
-    submitted: &'a str,
-    ended: Option<&'a str>,
+    submitted: String,
+    ended: Option<String>,
     steps: S,
     tasks: u32,
 }
@@ -55,8 +55,8 @@ struct TaskJson<'a> {
     tries: u32,
     exit_code: Option<i64>,
     log: Option<&'a str>,
-    started: Option<&'a str>,
-    ended: Option<&'a str>,
+    started: Option<String>,
+    ended: Option<String>,
     /// Every attempt, first to latest: its length is the task's attempt count.
     attempts: Vec<AttemptJson<'a>>,
 }
@@ -64,8 +64,8 @@ struct TaskJson<'a> {
 #[derive(Serialize)]
 struct AttemptJson<'a> {
     no: u32,
-    started: Option<&'a str>,
-    ended: Option<&'a str>,
+    started: Option<String>,
+    ended: Option<String>,
     result: Option<&'a str>,
     exit_code: Option<i64>,
     log: &'a str,
@@ -81,8 +81,8 @@ impl<'a, S> JobJson<'a, S> {
             on_behalf_of: job.on_behalf_of.as_deref(),
             env: &job.env,
             remarks: job.remarks.as_deref(),
-            submitted: &job.submitted,
-            ended: job.ended.as_deref(),
+            submitted: stored(job.submitted),
+            ended: job.ended.map(stored),
             steps,
             tasks,
         }
@@ -125,8 +125,8 @@ pub(crate) fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result
                     j.job.priority.to_string(),
                     j.job.status.to_string(),
                     shown(&j.job.user, j.job.on_behalf_of.as_deref()),
-                    local_time(Some(&j.job.submitted)),
-                    local_time(j.job.ended.as_deref()),
+                    local(Some(j.job.submitted)),
+                    local(j.job.ended),
                     j.steps.to_string(),
                     j.tasks.to_string(),
                     j.job.remarks.clone().unwrap_or_default(),
@@ -166,8 +166,8 @@ pub(crate) fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
         ("Priority".into(), job.priority.to_string()),
         ("User".into(), shown(&job.user, job.on_behalf_of.as_deref())),
         ("Remarks".into(), job.remarks.clone().unwrap_or_default()),
-        ("Submitted".into(), local_time(Some(&job.submitted))),
-        ("Ended".into(), local_time(job.ended.as_deref())),
+        ("Submitted".into(), local(Some(job.submitted))),
+        ("Ended".into(), local(job.ended)),
     ];
     if !job.env.is_empty() {
         let env: Vec<String> = job.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -194,8 +194,8 @@ pub(crate) fn show(ctx: &Ctx, id: i64, out: &mut dyn Write) -> Result<()> {
                 task.attempts.to_string(),
                 exit_code(task.exit_code),
                 task.log.clone().unwrap_or_else(|| "-".into()),
-                local_time(task.started.as_deref()),
-                local_time(task.ended.as_deref()),
+                local(task.started),
+                local(task.ended),
             ],
         );
     }
@@ -239,8 +239,8 @@ fn print_attempts(out: &mut dyn Write, history: &[AttemptRow]) -> Result<()> {
             attempt.result.clone().unwrap_or_else(|| "running".into()),
             exit_code(attempt.exit_code),
             attempt.log.clone(),
-            local_time(attempt.started.as_deref()),
-            local_time(attempt.ended.as_deref()),
+            local(attempt.started),
+            local(attempt.ended),
         ]);
     }
     output::print_table(out, &table)
@@ -283,8 +283,8 @@ fn task_json<'a>(task: &'a TaskRow, history: &'a [AttemptRow]) -> TaskJson<'a> {
         .iter()
         .map(|a| AttemptJson {
             no: a.no,
-            started: a.started.as_deref(),
-            ended: a.ended.as_deref(),
+            started: a.started.map(stored),
+            ended: a.ended.map(stored),
             result: a.result.as_deref(),
             exit_code: a.exit_code,
             log: &a.log,
@@ -297,8 +297,8 @@ fn task_json<'a>(task: &'a TaskRow, history: &'a [AttemptRow]) -> TaskJson<'a> {
         tries: task.tries,
         exit_code: task.exit_code,
         log: task.log.as_deref(),
-        started: task.started.as_deref(),
-        ended: task.ended.as_deref(),
+        started: task.started.map(stored),
+        ended: task.ended.map(stored),
         attempts,
     }
 }

@@ -14,7 +14,7 @@ use crate::model::{keeps_state, Role, VmState, VmStatus};
 use crate::output;
 use crate::ownership::Siblings;
 use crate::store::vms::{self, VmRow};
-use crate::store::{settings, Mode};
+use crate::store::{settings, stored, Mode};
 use crate::Ctx;
 use anyhow::Result;
 use check::{check, Checked};
@@ -287,7 +287,7 @@ struct VmJson<'a> {
 struct ChildJson<'a> {
     pid: Option<i64>,
     operation: &'a str,
-    deadline: &'a str,
+    deadline: String,
 }
 
 fn list(ctx: &Ctx, args: &VmListArgs, out: &mut dyn Write) -> Result<()> {
@@ -359,7 +359,7 @@ fn vm_json(vm: &VmRow) -> VmJson<'_> {
         child: vm.live.as_ref().map(|op| ChildJson {
             pid: op.pid,
             operation: op.kind.as_str(),
-            deadline: &op.deadline.wall,
+            deadline: stored(op.deadline.wall),
         }),
         description: vm.description.as_deref(),
         ready_cmd: vm.ready_cmd.as_deref(),

@@ -69,7 +69,7 @@ fn lines(vm: &VmRow, shown: &ShowJson) -> Vec<(&'static str, String)> {
     let or_dash = |v: Option<&str>| v.unwrap_or("-").to_string();
     let operation = vm.live.as_ref().map_or("-".to_string(), |op| {
         let pid = op.pid.map_or(String::new(), |pid| format!(" (pid {pid})"));
-        let deadline = local_time(Some(&op.deadline.wall));
+        let deadline = output::local(Some(op.deadline.wall));
         format!("{}{pid}, deadline {deadline}", op.kind)
     });
     let last_error = shown.last_error.as_ref().map_or("-".to_string(), |e| {

@@ -60,8 +60,8 @@ pub(crate) struct AttemptRow {
     /// 1 for the task's first attempt.
     pub(crate) no: u32,
     /// RFC 3339 UTC; `None` for an attempt recorded before attempts had rows.
-    pub(crate) started: Option<String>,
-    pub(crate) ended: Option<String>,
+    pub(crate) started: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) ended: Option<chrono::DateTime<chrono::Utc>>,
     /// `None` while the attempt runs: a task status or a `NoResult` word (or `unknown`).
     pub(crate) result: Option<String>,
     pub(crate) exit_code: Option<i64>,
@@ -130,8 +130,8 @@ pub(crate) fn of_job(conn: &Connection, job: i64) -> Result<Vec<AttemptRow>> {
             step: r.get(0)?,
             task: r.get(1)?,
             no: r.get(2)?,
-            started: r.get(3)?,
-            ended: r.get(4)?,
+            started: crate::store::opt_time_at(r, 3)?,
+            ended: crate::store::opt_time_at(r, 4)?,
             result: r.get(5)?,
             exit_code: r.get(6)?,
             log: r.get(7)?,

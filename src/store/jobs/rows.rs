@@ -1,6 +1,8 @@
 //! The rows of the jobs, steps and tasks tables as plain structs, and their column lists.
 
 use crate::model::TaskStatus;
+use crate::store::{opt_time_at, time_at};
+use chrono::{DateTime, Utc};
 use rusqlite::Row;
 use std::collections::BTreeMap;
 
@@ -19,9 +21,9 @@ pub(crate) struct JobRow {
     pub(crate) env: BTreeMap<String, String>,
     pub(crate) remarks: Option<String>,
     /// RFC 3339 UTC.
-    pub(crate) submitted: String,
+    pub(crate) submitted: DateTime<Utc>,
     /// RFC 3339 UTC, set once the job has ended.
-    pub(crate) ended: Option<String>,
+    pub(crate) ended: Option<DateTime<Utc>>,
 }
 
 /// A row of `steps`.
@@ -54,8 +56,8 @@ pub(crate) struct TaskRow {
     pub(crate) tries: u32,
     /// Every start (or try to start) of the command, however it ended.
     pub(crate) attempts: u32,
-    pub(crate) started: Option<String>,
-    pub(crate) ended: Option<String>,
+    pub(crate) started: Option<DateTime<Utc>>,
+    pub(crate) ended: Option<DateTime<Utc>>,
     pub(crate) exit_code: Option<i64>,
     /// The log file of the latest attempt.
     pub(crate) log: Option<String>,
@@ -75,8 +77,8 @@ pub(super) fn job_row(r: &Row) -> rusqlite::Result<JobRow> {
         status: status(r, 2)?,
         user: r.get(3)?,
         remarks: r.get(4)?,
-        submitted: r.get(5)?,
-        ended: r.get(6)?,
+        submitted: time_at(r, 5)?,
+        ended: opt_time_at(r, 6)?,
         on_behalf_of: r.get(7)?,
         env: match r.get::<_, Option<String>>(8)? {
             Some(env) => serde_json::from_str(&env).map_err(|e| bad_column(8, e.to_string()))?,
@@ -109,8 +111,8 @@ pub(super) fn task_row(r: &Row) -> rusqlite::Result<TaskRow> {
         status: status(r, 4)?,
         timeout: r.get(5)?,
         tries: r.get(6)?,
-        started: r.get(7)?,
-        ended: r.get(8)?,
+        started: opt_time_at(r, 7)?,
+        ended: opt_time_at(r, 8)?,
         exit_code: r.get(9)?,
         log: r.get(10)?,
         attempts: r.get(11)?,

@@ -114,15 +114,18 @@ fn a_completed_job_gets_its_end_time_once() {
     assert_eq!(row.status, Completed);
     let ended = row.ended.expect("ended is set");
     store
-        .write(|tx| Ok(tx.execute("UPDATE jobs SET ended = 'earlier'", [])?))
+        .write(|tx| Ok(tx.execute("UPDATE jobs SET ended = '2000-01-01T00:00:00Z'", [])?))
         .unwrap();
     set(&mut store, id, &[]);
     let again = job(store.conn(), id).unwrap().unwrap().ended.unwrap();
     assert_eq!(
-        again, "earlier",
+        again,
+        "2000-01-01T00:00:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap(),
         "a second roll-up keeps the first end time"
     );
-    assert!(chrono::DateTime::parse_from_rfc3339(&ended).is_ok());
+    assert_eq!(ended.timestamp_subsec_nanos(), 0, "stored in whole seconds");
 }
 
 #[test]
@@ -345,11 +348,11 @@ fn the_attempts_migration_numbers_the_attempts_made_before_it() {
         "INSERT INTO jobs (id, user, submitted) VALUES (1, 'a', 't');
          INSERT INTO steps (job, no, command) VALUES (1, 1, '[\"true\"]');
          INSERT INTO tasks (job, step, no, vm, status, tries, started, ended, exit_code, log) VALUES
-           (1, 1, 1, 'a', 'completed', 2, 's', 'e', 0, 'logs/1/1/1.3.log'),
-           (1, 1, 2, 'b', 'running', 0, 's', NULL, NULL, 'logs/1/1/2.1.log'),
+           (1, 1, 1, 'a', 'completed', 2, '2024-05-01T10:00:00Z', '2024-05-01T11:00:00Z', 0, 'logs/1/1/1.3.log'),
+           (1, 1, 2, 'b', 'running', 0, '2024-05-01T10:00:00Z', NULL, NULL, 'logs/1/1/2.1.log'),
            (1, 1, 3, 'c', 'queued', 1, NULL, NULL, NULL, 'logs/1/1/3.1.log'),
            (1, 1, 4, 'd', 'queued', 0, NULL, NULL, NULL, NULL),
-           (1, 1, 5, 'e', 'failed', 0, 's', 'e', 1, '/elsewhere/e.log');",
+           (1, 1, 5, '2024-05-01T11:00:00Z', 'failed', 0, '2024-05-01T10:00:00Z', '2024-05-01T11:00:00Z', 1, '/elsewhere/e.log');",
     )
     .unwrap();
     conn.execute_batch(migrations[at]).unwrap();
@@ -362,11 +365,12 @@ fn the_attempts_migration_numbers_the_attempts_made_before_it() {
         .unwrap();
     assert_eq!(counts, [(1, 3), (2, 1), (3, 1), (4, 0), (5, 1)]);
     let rows = attempts::of_job(&conn, 1).unwrap();
+    let at10 = Some("2024-05-01T10:00:00Z".parse().unwrap());
     let seen: Vec<_> = rows
         .iter()
         .map(|a| {
-            let (started, result) = (a.started.as_deref(), a.result.as_deref());
-            (a.task, a.no, started, result, a.exit_code, a.log.as_str())
+            let result = a.result.as_deref();
+            (a.task, a.no, a.started, result, a.exit_code, a.log.as_str())
         })
         .collect();
     assert_eq!(
@@ -374,17 +378,25 @@ fn the_attempts_migration_numbers_the_attempts_made_before_it() {
         [
             (1, 1, None, Some("unknown"), None, "logs/1/1/1.1.log"),
             (1, 2, None, Some("unknown"), None, "logs/1/1/1.2.log"),
-            (
-                1,
-                3,
-                Some("s"),
-                Some("completed"),
-                Some(0),
-                "logs/1/1/1.3.log"
-            ),
-            (2, 1, Some("s"), None, None, "logs/1/1/2.1.log"),
+            (1, 3, at10, Some("completed"), Some(0), "logs/1/1/1.3.log"),
+            (2, 1, at10, None, None, "logs/1/1/2.1.log"),
             (3, 1, None, Some("unknown"), None, "logs/1/1/3.1.log"),
-            (5, 1, Some("s"), Some("failed"), Some(1), "/elsewhere/e.log"),
+            (5, 1, at10, Some("failed"), Some(1), "/elsewhere/e.log"),
         ]
     );
+}
+
+#[test]
+fn an_unreadable_time_is_an_error_at_read() {
+    let (_dir, mut store, id) = setup(&[(None, 1)]);
+    store
+        .write(|tx| Ok(tx.execute("UPDATE tasks SET status = 'running', started = 'soon'", [])?))
+        .unwrap();
+    let err = format!("{:#}", running_tasks(store.conn(), id).unwrap_err());
+    assert!(err.contains("unreadable time `soon`"), "{err}");
+    store
+        .write(|tx| Ok(tx.execute("UPDATE jobs SET submitted = 'today'", [])?))
+        .unwrap();
+    let err = format!("{:#}", job(store.conn(), id).unwrap_err());
+    assert!(err.contains("unreadable time `today`"), "{err}");
 }
