@@ -164,7 +164,7 @@ fn check_create(db: &Path) -> Result<()> {
         Some((owner, _))
             if folder == store::folder(db) && !me.is_root() && me.as_raw() != owner =>
         {
-            let owner = crate::pass::owner::owner_name(owner);
+            let owner = crate::identity::account_name(owner);
             Err(exit::refused(format!(
                 "a database in the shared folder `{}` is made by its owner `{owner}` or root, who run its passes",
                 folder.display()
@@ -227,7 +227,7 @@ fn denied(message: String, path: &Path, meta: Option<Metadata>, need: Need) -> a
             "`{}` is mode {:04o}, owner `{}`, group `{group_name}`: its owner or an admin can give access (e.g. `chmod g+{letters}` and group membership), or pass `--db` with a database of your own",
             path.display(),
             meta.mode() & 0o7777,
-            crate::pass::owner::owner_name(meta.uid()),
+            crate::identity::account_name(meta.uid()),
         ),
     };
     exit::failed(message).hint(hint).into()

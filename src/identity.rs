@@ -12,8 +12,12 @@ use std::path::Path;
 
 /// The real user's account name, or `uid N` for a uid without an account.
 pub fn real_user() -> String {
-    let uid = getuid();
-    User::from_uid(uid)
+    account_name(getuid().as_raw())
+}
+
+/// The account name of `uid`, or `uid N` when it has none (messages, history).
+pub(crate) fn account_name(uid: u32) -> String {
+    User::from_uid(Uid::from_raw(uid))
         .ok()
         .flatten()
         .map_or_else(|| format!("uid {uid}"), |u| u.name)
@@ -84,7 +88,7 @@ pub(crate) fn privileged(db: &Path, what: &str) -> Result<()> {
     }
     let owner = std::fs::metadata(db).map_or_else(
         |_| "the database's owner".to_string(),
-        |m| crate::pass::owner::owner_name(m.uid()),
+        |m| account_name(m.uid()),
     );
     Err(exit::refused(format!(
         "`{}` may not {what}: only root and the service user (`{owner}`) may",

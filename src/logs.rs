@@ -93,8 +93,8 @@ fn folder(
         return Err(exit::refused(format!(
             "log folder `{}` is owned by {}, not by the database's owner {}",
             path.display(),
-            crate::pass::owner::owner_name(meta.st_uid),
-            crate::pass::owner::owner_name(owner)
+            crate::identity::account_name(meta.st_uid),
+            crate::identity::account_name(owner)
         ))
         .hint("remove it; vmsched makes it again, as the database's owner")
         .into());

@@ -34,7 +34,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ScheduleArgs, out: &mut dyn Write) -> Result
     // Before anything is opened, so every file a pass creates is the owner's.
     if ctx.db.exists() && !owner::become_owner(&ctx.db)? {
         let owner = match owner::standing(&ctx.db)? {
-            owner::Standing::Other { uid } => owner::owner_name(uid),
+            owner::Standing::Other { uid } => crate::identity::account_name(uid),
             _ => "its owner".to_string(),
         };
         return Err(exit::refused(format!(

@@ -57,11 +57,3 @@ pub(crate) fn become_owner(db: &Path) -> Result<bool> {
     setuid(uid).context("cannot take the database owner's identity")?;
     Ok(true)
 }
-
-/// The owner's name (or uid) for messages.
-pub(crate) fn owner_name(uid: u32) -> String {
-    User::from_uid(Uid::from_raw(uid))
-        .ok()
-        .flatten()
-        .map_or_else(|| format!("uid {uid}"), |u| u.name)
-}
