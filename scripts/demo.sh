@@ -2,8 +2,8 @@
 # The main job: installs what is missing, sees that a local QEMU hypervisor (libvirtd) runs,
 # builds vmsched and runs its demo. Arguments go to `vmsched demo` (e.g. `--clean`).
 #
-# What it touches: packages it installs, target/, the demo's database (`demo/vmsched.db` beside
-# the default one) and domains (`vmsched-demo-*`, removed by `--clean`), and libvirtd: it uses
+# What it touches: packages it installs, target/, the demo's database (`demo/vmsched.db` in the
+# caller's own state folder, ~/.local/state/vmsched/, never /var/lib/vmsched) and domains (`vmsched-demo-*`, removed by `--clean`), and libvirtd: it uses
 # the one that runs or starts one (scripts/libvirt-setup.sh, which also sets up
 # /etc/libvirt/qemu.conf and the libvirt-qemu account for it), and leaves it running so the
 # demo's lab can be looked at (`virsh -c qemu:///system list --all`). The demo holds that

@@ -14,7 +14,8 @@
 # (tests/fixtures/lab.xml, no daemon): for a host whose libvirtd does not let group libvirt in.
 #
 # It refuses to run (exit 1, touching nothing) where a `vmsched` package, user or group, or
-# /var/lib/vmsched, already exists: it would install over them and purge them. What it
+# /var/lib/vmsched, already exists: it would install over them and purge them (an empty
+# /var/lib/vmsched is set aside and put back). What it
 # touches: the packages scripts/package.sh installs, the vmsched package (installed, then
 # purged, with the packages apt-get pulled in for it left installed), the `vmsched` user, its
 # group and a member user `vmsched-<run>` (created, then removed), /var/lib/vmsched (created
@@ -42,6 +43,14 @@ if dpkg-query -W -f='${Status}' vmsched 2>/dev/null | grep -q 'installed\|config
 fi
 getent passwd vmsched >/dev/null && fail "a user vmsched exists here: it is not used by a test"
 getent group vmsched >/dev/null && fail "a group vmsched exists here: it is not used by a test"
+# An empty folder (left by an older demo or a hand-made lab that was removed) holds nothing:
+# it is set aside and made again as it was at the end.
+empty_dir=
+if [ -d "$DIR" ] && [ ! -L "$DIR" ] && [ -z "$(ls -A "$DIR")" ]; then
+    empty_dir=$(stat -c '%a %u %g' "$DIR")
+    rmdir "$DIR"
+    echo "package smoke test: set aside the empty folder $DIR ($empty_dir)" >&2
+fi
 [ -e "$DIR" ] && fail "$DIR exists here: it is not used by a test"
 
 installed_by_us=no
@@ -58,6 +67,11 @@ cleanup() {
         getent group vmsched >/dev/null && groupdel vmsched
         rm -rf "$DIR"
         echo "package smoke test: purged vmsched, its user, group and $DIR" >&2
+    fi
+    if [ -n "$empty_dir" ]; then
+        read -r mode uid gid <<<"$empty_dir"
+        mkdir -m "$mode" "$DIR" && chown "$uid:$gid" "$DIR" && chmod "$mode" "$DIR"
+        echo "package smoke test: put back the empty folder $DIR" >&2
     fi
 }
 trap cleanup EXIT

@@ -33,6 +33,13 @@ pub(crate) fn default_db() -> PathBuf {
     if shared {
         return PathBuf::from(SHARED_DB);
     }
+    own_db()
+}
+
+/// The caller's own database, under `$XDG_STATE_HOME` (or `~/.local/state`): the default of
+/// anyone outside the shared lab, and where root's demo keeps its lab, never in the service's
+/// folder.
+pub(crate) fn own_db() -> PathBuf {
     let state = std::env::var_os("XDG_STATE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)

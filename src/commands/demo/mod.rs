@@ -8,14 +8,14 @@ mod domains;
 mod session;
 
 use crate::cli::DemoArgs;
-use crate::hypervisor;
 use crate::workers::data_dir;
-use crate::{exit, Ctx};
+use crate::{access, exit, hypervisor, Ctx};
 use anyhow::{bail, Context, Result};
 use check_task::check_task;
 use domains::{clean, create_domain, pick_uri, DOMAINS};
 use session::Demo;
 use std::io::Write;
+use std::path::Path;
 use std::time::Duration;
 
 /// How long the demo waits for its jobs before giving up.
@@ -25,7 +25,14 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, out: &mut dyn Write) -> Result<u8>
     if args.check_task {
         return check_task(ctx);
     }
-    let dir = data_dir(&ctx.db).join("demo");
+    // Beside the caller's database, but never in the shared lab's folder, which belongs to the
+    // service user (and to the package that creates it).
+    let beside = if ctx.db == Path::new(access::SHARED_DB) {
+        access::own_db()
+    } else {
+        ctx.db.clone()
+    };
+    let dir = data_dir(&beside).join("demo");
     let db = dir.join("vmsched.db");
     let uri = match &args.uri {
         Some(uri) => uri.clone(),
