@@ -5,16 +5,19 @@
 # `vmsched schedule-once` starts a task worker (command CMD) on every VM. While that pass works,
 # a writer runs in a tight loop. Reported per size:
 #
-#   - the pass's wall time, and when every task worker it started was recorded (the live task
-#     operations with a pid, as another reader of the database sees them);
-#   - the writer's latency during the pass: count, median and worst of the writes that overlap
-#     it, failures; beside its median before the pass (LEAD seconds) and in the AFTER seconds
-#     after the pass returned, when the workers it started write their first rows;
+#   - the pass's wall time, when every task worker it started was recorded (the live task
+#     operations with a pid, as another reader of the database sees them), and when every
+#     task's command was started (its log file exists);
+#   - the writer's latency from the pass's start until every command started (the pass, then
+#     its released workers opening the database and starting their commands): count, median
+#     and worst of the writes that overlap it, failures; beside its median before the pass
+#     (LEAD seconds) and in the AFTER seconds after, when the workers only wait;
 #   - how many worker processes were alive at the end, and the lines of the worker log.
 #
-# The writer stops as soon as every worker is recorded or the pass returns, whichever comes
-# first: a pass that serves the pass requests recorded meanwhile (every change records one,
-# even with event passes off) would otherwise run again for as long as the writer writes.
+# The writer stops once every worker is recorded and every command started (or after 120 s),
+# whether or not the pass returned: a pass that serves the pass requests recorded meanwhile
+# (every change records one, even with event passes off) runs again for as long as the writer
+# writes.
 #
 # usage: benches/writer_wait.sh [VMSCHED]   (default: $CARGO_TARGET_DIR or target, /release/vmsched)
 # env:   SIZES (default "300 1000"), CMD (the task command, default "sleep 30"),
@@ -109,6 +112,12 @@ recorded() {
         "SELECT COUNT(*) FROM operations WHERE ended IS NULL AND kind = 'task' AND pid IS NOT NULL"
 }
 
+# The task commands started so far: each task worker opens its task's log right before
+# starting the command.
+commands_started() {
+    find "$work/$size/logs" -mindepth 2 -name '*.log' 2>/dev/null | wc -l
+}
+
 # Statistics of the writes of FILE: count, median and worst seconds, failures; with FROM and
 # TO only those that overlap [FROM, TO), with TO alone those that ended by TO.
 writes() {
@@ -144,21 +153,22 @@ for size in $SIZES; do
         echo "$EPOCHREALTIME $rc" >"$work/pass.end"
     ) &
     pass=$!
-    pr=
-    while [ ! -s "$work/pass.end" ]; do
-        if [ -z "$pr" ] && [ "$(recorded)" -ge "$size" ]; then
-            pr=$EPOCHREALTIME
-            touch "$work/stop"
-        fi
+    pr= ps=
+    give_up=$((EPOCHSECONDS + 120))
+    while [ -z "$pr" ] || [ -z "$ps" ]; do
+        [ -z "$pr" ] && [ "$(recorded)" -ge "$size" ] && pr=$EPOCHREALTIME
+        [ -z "$ps" ] && [ "$(commands_started)" -ge "$size" ] && ps=$EPOCHREALTIME
+        [ "$EPOCHSECONDS" -ge "$give_up" ] && break
         sleep 0.05
     done
+    w1=$EPOCHREALTIME
     touch "$work/stop"
     wait "$pass" || true
     pass=
     wait "$writer" || true
     writer=
     read -r p1 rc <"$work/pass.end"
-    during=$(writes "$work/writes" "$p0" "${pr:-$p1}")
+    during=$(writes "$work/writes" "$p0" "$w1")
     before=$(writes "$work/writes" "" "$p0")
 
     rm -f "$work/stop"
@@ -174,8 +184,8 @@ for size in $SIZES; do
     alive=$(run_workers | wc -l)
     errors=$(grep -c . "$work/$size/logs/workers.log" 2>/dev/null || true)
     echo
-    echo "writer_wait VMs=$size: pass $(s "$p0" "$p1") s (exit $rc), every worker recorded after $(s "$p0" "${pr:-$p1}") s"
-    echo "  writer during the pass: $during"
+    echo "writer_wait VMs=$size: pass $(s "$p0" "$p1") s (exit $rc), every worker recorded after $(s "$p0" "${pr:-$w1}") s, every command started after $(s "$p0" "${ps:-$w1}") s$([ -n "$ps" ] || echo " (not all: gave up)")"
+    echo "  writer during the pass and the workers' start: $during"
     echo "  writer before the pass: $before"
     echo "  writer in the ${AFTER} s after it: $after"
     echo "  $started task operations with a worker, $alive worker processes alive at the end, ${errors:-0} worker log lines"

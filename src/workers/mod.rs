@@ -14,6 +14,7 @@ mod monitor;
 mod poweroff;
 
 mod revert;
+mod slot;
 mod task;
 #[cfg(test)]
 mod tests;
@@ -30,6 +31,7 @@ use crate::store::vms::{self, Errors, VmRow};
 use crate::store::{settings, Mode, Store, Transaction};
 use crate::Ctx;
 use anyhow::{Context, Result};
+use slot::Slot;
 use std::fs::File;
 use std::io::BufRead;
 use std::os::unix::process::CommandExt;
@@ -98,16 +100,17 @@ pub(crate) fn data_dir(db: &Path) -> PathBuf {
 /// `vmsched-worker --db DB --timeout SECS OP`: waits for the pass's release and carries out
 /// a task itself; for any other operation it becomes `vmsched worker OP`.
 pub fn run(db: &Path, timeout: Duration, id: i64) -> Result<()> {
-    let Some((store, op)) = claim(db, id)? else {
+    let Some((store, op, slot)) = claim(db, id)? else {
         return Ok(());
     };
     if op.kind == OpKind::Task {
-        return match task::start(store, &op, timeout) {
+        return match task::start(store, &op, timeout, slot) {
             Ok(mut store) => finished(&mut store, &op, Ok(())),
             Err(err) => finished(&mut Store::open(db, Mode::Existing)?, &op, Err(err)),
         };
     }
     drop(store);
+    // `exec` lets go of the start slot: the released worker's libvirt calls may be slow.
     let err = Command::new(exe("vmsched")?)
         .arg("--db")
         .arg(db)
@@ -167,15 +170,16 @@ pub(crate) fn check(ctx: &Ctx, id: i64, out: &mut dyn std::io::Write) -> Result<
     Ok(())
 }
 
-/// Leaves the pass's session, waits for the pass's release and checks that the operation
-/// names this process and has not ended; `None` when the worker must not act.
-fn claim(db: &Path, id: i64) -> Result<Option<(Store, Operation)>> {
+/// Leaves the pass's session, waits for the pass's release and a start slot, and checks that
+/// the operation names this process and has not ended; `None` when the worker must not act.
+fn claim(db: &Path, id: i64) -> Result<Option<(Store, Operation, Option<Slot>)>> {
     let _ = nix::unistd::setsid();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     if line.trim() != "go" {
         return Ok(None); // the pass died before releasing us: nothing may be ours
     }
+    let slot = slot::take(db, id);
     let store = Store::open(db, Mode::Existing)?;
     let me = Proc::current()?;
     let Some(op) = operations::get(store.conn(), id)? else {
@@ -184,7 +188,7 @@ fn claim(db: &Path, id: i64) -> Result<Option<(Store, Operation)>> {
     if op.ended.is_some() || op.process != Some(me) {
         return Ok(None);
     }
-    Ok(Some((store, op)))
+    Ok(Some((store, op, slot)))
 }
 
 /// Logs a failed operation and asks for a pass: the VM's change may let work proceed.

@@ -24,7 +24,7 @@ use crate::store::jobs::{self, attempts, attempts::NoResult};
 use crate::store::operations::{self, transition, Operation};
 use crate::store::vms::{self, Errors};
 use crate::store::{settings, Mode, Store};
-use crate::workers::data_dir;
+use crate::workers::{data_dir, slot::Slot};
 use anyhow::{Context, Result};
 use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
@@ -74,8 +74,13 @@ fn environment(vm: &vms::VmRow, key: TaskKey) -> Vec<(&str, String)> {
 /// (`vmsched-worker --wait`, through `exec`: the same pid, start time and children, and a fresh
 /// image that holds nothing but the wait, so hundreds of waiting workers cost little memory).
 /// Returns only when the command did not start (the store, for asking a pass) or the `exec`
-/// failed (then it waits here).
-pub(crate) fn start(mut store: Store, op: &Operation, timeout: Duration) -> Result<Store> {
+/// failed (then it waits here). The start `slot` is let go before anything that waits.
+pub(crate) fn start(
+    mut store: Store,
+    op: &Operation,
+    timeout: Duration,
+    mut slot: Option<Slot>,
+) -> Result<Store> {
     let key = op.task.context("task operation without a task")?;
     let task = attempts::attempt(store.conn(), key)?;
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
@@ -83,6 +88,7 @@ pub(crate) fn start(mut store: Store, op: &Operation, timeout: Duration) -> Resu
     let log = data_dir(store.path()).join(relative);
     let folder = log.parent().context("log path")?.to_path_buf();
     if keeps_state(&vm.uri) {
+        drop(slot.take()); // the check waits for a host: others may start meanwhile
         match check(store.path(), timeout, op.id) {
             Ok(None) => {}
             Ok(Some(shows)) => {
@@ -111,6 +117,7 @@ pub(crate) fn start(mut store: Store, op: &Operation, timeout: Duration) -> Resu
             .spawn()
             .with_context(|| format!("cannot start `{program}`"))
     });
+    drop(slot); // started or not, the next worker's turn: what follows may wait for the database
     let child = match started {
         Ok(child) => child,
         Err(err) => {
