@@ -173,8 +173,7 @@ pub(crate) fn stop(conn: &Connection, op: &Operation, why: &str) -> Result<Vec<P
 /// The processes of operations stopped within the last day (the pass kills those that still
 /// run, outside its transaction).
 pub(crate) fn stopped_recently(conn: &Connection) -> Result<Vec<Proc>> {
-    let since = (chrono::Utc::now() - chrono::Duration::days(1))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let since = super::stored(chrono::Utc::now() - chrono::Duration::days(1));
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM operations WHERE ended >= ?1 AND result LIKE '{STOPPED}%'"
     ))?;

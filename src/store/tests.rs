@@ -20,7 +20,7 @@ fn sample() -> VmRow {
         description: Some("Windows 7".to_string()),
         errors: 2,
         ready_cmd: Some(vec!["ping".to_string(), "-c1".to_string()]),
-        last_check: Some("2024-05-01T12:00:00Z".to_string()),
+        last_check: Some("2024-05-01T12:00:00Z".parse().unwrap()),
         domain_uuid: Some("10101010-0000-4000-8000-000000000007".to_string()),
         ..VmRow::new("w7", "qemu+ssh://root@h1/system", "win7", "wtb")
     }
@@ -149,6 +149,20 @@ fn an_unreadable_deadline_is_an_error_at_read() {
     assert!(err.contains("unreadable time `garbage`"), "{err}");
     let err = format!("{:#}", operations::get(conn, 7).unwrap_err());
     assert!(err.contains("unreadable time `garbage`"), "{err}");
+}
+
+#[test]
+fn an_unreadable_monitor_check_is_an_error_naming_its_column() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    vms::insert(conn, &sample()).unwrap();
+    conn.execute("UPDATE vms SET last_check = 'soon'", [])
+        .unwrap();
+    let named = "unreadable time `soon` in column `last_check`";
+    let err = format!("{:#}", vms::get(conn, "w7").unwrap_err());
+    assert!(err.contains(named), "{err}");
+    let err = state::load(conn, 3, 3, 60).err().unwrap();
+    assert!(format!("{err:#}").contains(named), "{err:#}");
 }
 
 #[test]
@@ -337,7 +351,7 @@ fn history_lists_oldest_first_with_filters() {
     );
     assert_eq!(
         details(Query {
-            since: Some("2021-01-01T00:00:00Z"),
+            since: Some("2021-01-01T00:00:00Z".parse().unwrap()),
             ..Query::default()
         }),
         ["two", "three"]
@@ -345,13 +359,13 @@ fn history_lists_oldest_first_with_filters() {
     assert_eq!(
         details(Query {
             vm: Some("a"),
-            since: Some("2021-01-01T00:00:00Z"),
+            since: Some("2021-01-01T00:00:00Z".parse().unwrap()),
             limit: Some(5),
         }),
         ["three"]
     );
     let none = Query {
-        since: Some("2999-01-01T00:00:00Z"),
+        since: Some("2999-01-01T00:00:00Z".parse().unwrap()),
         ..Query::default()
     };
     assert!(details(none).is_empty());

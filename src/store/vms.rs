@@ -29,8 +29,8 @@ pub struct VmRow {
     pub errors: u32,
     /// Readiness command (an argument vector) run after a revert.
     pub ready_cmd: Option<Vec<String>>,
-    /// Last monitor check of an offline VM (RFC 3339 UTC).
-    pub last_check: Option<String>,
+    /// Last monitor check of an offline VM.
+    pub last_check: Option<chrono::DateTime<chrono::Utc>>,
     /// The UUID libvirt gave for its domain when a registration checked it (`None`: not
     /// checked), to refuse a second spelling of the domain's URI.
     pub domain_uuid: Option<String>,
@@ -165,7 +165,7 @@ fn from_row(r: &Row) -> rusqlite::Result<VmRow> {
         description: r.get(8)?,
         errors: r.get(9)?,
         ready_cmd,
-        last_check: r.get(11)?,
+        last_check: super::opt_time_at(r, 11)?,
         domain_uuid: r.get(13)?,
         operation: r.get(12)?,
         live,
@@ -235,7 +235,7 @@ fn save(conn: &Connection, vm: &VmRow, sql: &str) -> Result<()> {
             vm.description,
             vm.errors,
             ready_cmd,
-            vm.last_check,
+            vm.last_check.map(super::stored),
             vm.operation,
             vm.domain_uuid
         ],
@@ -378,12 +378,15 @@ pub(crate) fn set_errors(conn: &Connection, name: &str, errors: u32) -> Result<(
 
 /// The latest history entry that took the VM offline (a revert, power-off, monitor or
 /// readiness check that failed), as (time, detail): its last error.
-pub(crate) fn last_failure(conn: &Connection, name: &str) -> Result<Option<(String, String)>> {
+pub(crate) fn last_failure(
+    conn: &Connection,
+    name: &str,
+) -> Result<Option<(chrono::DateTime<chrono::Utc>, String)>> {
     Ok(conn
         .prepare_cached(
             "SELECT time, detail FROM history WHERE vm = ?1 AND new_status = 'offline'
              ORDER BY id DESC LIMIT 1",
         )?
-        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([name], |r| Ok((super::time_at(r, 0)?, r.get(1)?)))
         .optional()?)
 }

@@ -123,8 +123,8 @@ pub(crate) struct Query<'a> {
     pub(crate) status: Option<TaskStatus>,
     /// Only jobs this user submitted, or that were submitted for them.
     pub(crate) user: Option<&'a str>,
-    /// Only jobs that have not ended or ended at or after this stored time; `None` for all.
-    pub(crate) ended_since: Option<&'a str>,
+    /// Only jobs that have not ended or ended at or after this time; `None` for all.
+    pub(crate) ended_since: Option<chrono::DateTime<chrono::Utc>>,
     /// Only the newest this many; `None` for all.
     pub(crate) limit: Option<u32>,
 }
@@ -146,7 +146,8 @@ pub(crate) fn each(
         filter.push_str(" AND (user = ? OR on_behalf_of = ?)");
         values.extend([user, user]);
     }
-    if let Some(since) = query.ended_since {
+    let since = query.ended_since.map(super::stored);
+    if let Some(since) = since.as_deref() {
         filter.push_str(" AND (ended IS NULL OR ended >= ?)");
         values.push(since);
     }
