@@ -161,7 +161,7 @@ pub fn judge(conn: &Conn, settings: &Settings) -> Result<Loaded> {
             None => Child::None,
             Some(op) => {
                 let alive = op.process.is_some_and(|p| p.is_alive());
-                operations::verdict(alive, &op.deadline)
+                op.deadline.verdict(alive)
             }
         };
         let interval = if vm.errors >= settings.max_errors {

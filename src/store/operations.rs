@@ -5,7 +5,7 @@ use super::deadline::Deadline;
 use super::history::Event;
 use super::now;
 use super::vms::{self, Errors, StatusChange};
-use crate::model::{Child, OpKind, TaskKey, VmStatus};
+use crate::model::{OpKind, TaskKey, VmStatus};
 use crate::process::Proc;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -102,19 +102,6 @@ pub(crate) fn set_process(conn: &Connection, id: i64, process: Proc) -> Result<(
     conn.prepare_cached("UPDATE operations SET pid = ?1, start_time = ?2 WHERE id = ?3")?
         .execute(params![process.pid, process.start_time, id])?;
     Ok(())
-}
-
-/// The verdict on a recorded worker (docs/rules.md §3): dead unless its process is `alive`,
-/// stuck when alive past its `deadline`. Whether a worker not recorded yet counts as alive is
-/// the caller's: dead for the pass, alive for every other reader (`process::recorded_alive`).
-pub(crate) fn verdict(alive: bool, deadline: &Deadline) -> Child {
-    if !alive {
-        Child::Dead
-    } else if deadline.is_past() {
-        Child::Stuck
-    } else {
-        Child::Alive
-    }
 }
 
 /// One operation by id.

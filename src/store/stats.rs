@@ -163,7 +163,7 @@ pub(crate) fn record_silences(conn: &Connection, user: &str, secs: u32) -> Resul
         if known_since.is_none_or(|t| t > cutoff) {
             continue;
         }
-        let (waiting, running) = super::vms::work(conn, vm)?;
+        let (waiting, running) = super::jobs::vm_work(conn, vm)?;
         let started = latest(vm, "start")?.is_some_and(|(_, time)| time >= cutoff);
         if waiting + running == 0 && !started {
             continue;

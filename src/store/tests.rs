@@ -177,13 +177,13 @@ fn queued_tasks_are_counted_and_canceled() {
              (1, 1, 3, 'w7', 'running'), (1, 1, 4, 'other', 'queued');",
     )
     .unwrap();
-    assert_eq!(vms::work(conn, "w7").unwrap(), (2, 1));
+    assert_eq!(jobs::vm_work(conn, "w7").unwrap(), (2, 1));
     assert_eq!(
-        vms::cancel_queued_tasks(conn, "w7").unwrap(),
+        jobs::cancel_queued_on_vm(conn, "w7").unwrap(),
         [TaskKey::new(1, 1, 1), TaskKey::new(1, 1, 2)]
     );
-    assert_eq!(vms::work(conn, "w7").unwrap(), (0, 1));
-    assert_eq!(vms::work(conn, "other").unwrap(), (1, 0));
+    assert_eq!(jobs::vm_work(conn, "w7").unwrap(), (0, 1));
+    assert_eq!(jobs::vm_work(conn, "other").unwrap(), (1, 0));
 }
 
 #[test]

@@ -11,7 +11,10 @@ use crate::model::{
 use crate::ownership::Siblings;
 use crate::process::Proc;
 use crate::store::history::{self, Entry, Event, Kind};
-use crate::store::jobs::attempts::{self, NoResult};
+use crate::store::jobs::{
+    self,
+    attempts::{self, NoResult},
+};
 use crate::store::settings;
 use crate::store::vms::{self, Errors, StatusChange, VmRow};
 use crate::store::{operations, Conn};
@@ -325,7 +328,7 @@ pub(super) fn remove(
     reason: Option<&str>,
 ) -> Result<Removed> {
     let vm = vms::require(conn, name)?;
-    let (queued, running) = vms::work(conn, name)?;
+    let (queued, running) = jobs::vm_work(conn, name)?;
     let live = live_op(&vm);
     if !force && (queued > 0 || running > 0 || live.is_some()) {
         let op = live.map_or(String::new(), |op| {
@@ -352,7 +355,7 @@ pub(super) fn remove(
             .result(TaskStatus::Queued.as_str());
         record(conn, &vm, (status, status), event, user, reason)?;
     }
-    let canceled = vms::cancel_queued_tasks(conn, name)?;
+    let canceled = jobs::cancel_queued_on_vm(conn, name)?;
     for &task in &canceled {
         let detail = format!("task {task} canceled: VM removed");
         let event = Event::new(Kind::Task, &detail)
