@@ -1,7 +1,7 @@
 //! Reserves a VM for an admin operation, in one transaction: the ownership rules, the siblings
 //! that give the domain up, and the VM recorded busy under this process.
 
-use super::{words, Request, Reserved};
+use super::{bookkeeping, Request, Reserved};
 use crate::exit;
 use crate::model::{TaskStatus, VmState, VmStatus};
 use crate::ownership::{admit, AdminOp, Displace, Flag, Refusal, Siblings};
@@ -54,9 +54,9 @@ pub(super) fn reserve(
         let event = Event::new(Kind::Steal, &detail).for_vm(&vm.name);
         set_status(conn, sibling, VmStatus::Off, event, user, req.reason)?;
     }
-    let words = words(req.op);
+    let books = bookkeeping(req.op);
     let op = if vm.status == VmStatus::Maintenance {
-        let detail = history::detail(&format!("maintenance {}", words.kind), user, req.reason);
+        let detail = history::detail(&format!("maintenance {}", books.kind), user, req.reason);
         let event = Event::new(Kind::Admin, &detail);
         set_status(conn, &vm, vm.status, event, user, req.reason)?;
         None
@@ -66,12 +66,12 @@ pub(super) fn reserve(
             AdminOp::Poweroff => history::detail("dirty poweroff", user, req.reason),
         };
         let event = Event::new(Kind::Admin, &detail);
-        set_status(conn, &vm, words.busy, event, user, req.reason)?;
+        set_status(conn, &vm, books.busy, event, user, req.reason)?;
         let id = operations::start(
             conn,
             &NewOperation {
                 vm: &vm.name,
-                kind: words.kind,
+                kind: books.kind,
                 deadline: Deadline::in_secs(op_timeout.saturating_add(connect_timeout).as_secs()),
                 task: None,
                 by_user: user,

@@ -1,13 +1,15 @@
-//! The lower-case words of statuses and roles: VM status, role, worker verdict, task
-//! status, operation kind and power-off reason, each spelt once with its parsing, printing and serde support.
+//! The vocabulary of the database, the JSON and the tables: the closed sets of lower-case words
+//! (VM status, role, worker verdict, task status, operation kind, power-off reason), each an
+//! enum spelt once with its parsing, printing and serde support, so no status is matched as
+//! free text.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Declares a lower-case word enum with `as_str`, `Display`, `FromStr` and serde support, so
-/// every status word is spelt in one place.
-macro_rules! words {
+/// Declares an enum whose values are spelt as lower-case words, with `as_str`, `Display`,
+/// `FromStr` and serde support, so every word is spelt in one place.
+macro_rules! word_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -53,7 +55,7 @@ macro_rules! words {
     };
 }
 
-words!(
+word_enum!(
     /// The status of a VM instance (docs/rules.md §2).
     VmStatus {
         Off = "off", Reverting = "reverting", Sleeping = "sleeping", Idle = "idle",
@@ -61,17 +63,17 @@ words!(
     }
 );
 
-words!(
+word_enum!(
     /// What work a VM instance is used for; `retired` and `deleted` are disabled.
     Role { Base = "base", Winetest = "winetest", Extra = "extra", Retired = "retired", Deleted = "deleted" }
 );
 
-words!(
+word_enum!(
     /// The liveness verdict of a VM's recorded worker, decided by the shell (docs/rules.md §3).
     Child { None = "none", Alive = "alive", Dead = "dead", Stuck = "stuck" }
 );
 
-words!(
+word_enum!(
     /// Status of a task, and by roll-up of a step or job (docs/rules.md §1.2).
     TaskStatus {
         Queued = "queued", Running = "running", Completed = "completed", Failed = "failed",
@@ -79,12 +81,12 @@ words!(
     }
 );
 
-words!(
+word_enum!(
     /// What a recorded operation does: the worker (or admin command) that carries it out.
     OpKind { Revert = "revert", Poweroff = "poweroff", Monitor = "monitor", Task = "task" }
 );
 
-words!(
+word_enum!(
     /// Why the scheduler powers a VM off: to make room for another (`sacrifice`), or because
     /// it is dirty and nobody reverts it (`dirty`).
     PoweroffReason { Sacrifice = "sacrifice", Dirty = "dirty" }
