@@ -1,9 +1,9 @@
 //! The vocabulary of the database, the JSON and the tables: the closed sets of lower-case words
-//! (VM status, role, worker verdict, task status, operation kind, power-off reason), each an
-//! enum spelt once with its parsing, printing and serde support, so no status is matched as
-//! free text.
+//! (VM status, role, worker verdict, task status, operation kind, and why the scheduler marks
+//! a VM, kills a worker or powers a VM off), each an enum spelt once with its parsing, printing
+//! and serde support, so no status or reason is matched or built as free text.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
 
@@ -12,8 +12,7 @@ use std::str::FromStr;
 macro_rules! word_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(rename_all = "lowercase")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum $name { $($variant),+ }
         impl $name {
             /// Every word, in declaration order.
@@ -27,6 +26,12 @@ macro_rules! word_enum {
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+        /// As its word, which may hold a space (`stuck process`).
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
         }
         /// From a word only (serde's derive says just "expected value" for a number).
         impl<'de> Deserialize<'de> for $name {
@@ -90,6 +95,25 @@ word_enum!(
     /// Why the scheduler powers a VM off: to make room for another (`sacrifice`), or because
     /// it is dirty and nobody reverts it (`dirty`).
     PoweroffReason { Sacrifice = "sacrifice", Dirty = "dirty" }
+);
+
+word_enum!(
+    /// Why the scheduler sets a VM's status without an operation (docs/rules.md §3): the
+    /// reason of a `mark` action, in the dry-run's line and the history's detail.
+    MarkReason {
+        Disabled = "disabled", StuckProcess = "stuck process",
+        UnexpectedProcess = "unexpected process", ProcessDied = "process died",
+        Conflict = "conflict",
+    }
+);
+
+word_enum!(
+    /// Why the scheduler kills a VM's worker (docs/rules.md §3): the reason of a `kill`
+    /// action, in the dry-run's line, the history's detail and the operation's result.
+    KillReason {
+        StuckProcess = "stuck process", UnexpectedProcess = "unexpected process",
+        Conflict = "conflict",
+    }
 );
 
 impl Child {

@@ -5,7 +5,7 @@ use super::deadline::Deadline;
 use super::history::Event;
 use super::now;
 use super::vms::{self, Errors, StatusChange};
-use crate::model::{OpKind, TaskKey, VmStatus};
+use crate::model::{KillReason, OpKind, TaskKey, VmStatus};
 use crate::process::Proc;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -150,9 +150,43 @@ pub(crate) fn live_by_vm(
 /// stopped them died before killing them.
 const STOPPED: &str = "killed: ";
 
+/// Why an operation's processes must die: its result is `killed: ` and these words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stop<'a> {
+    /// The plan kills its worker (a `kill` action).
+    Killed(KillReason),
+    /// Its worker died: what is left of its session and of its task's group goes.
+    ProcessDied,
+    /// A revert took its VM's domain: `stolen by` the VM a pass reverts, or the admin whose
+    /// `revert` steals it.
+    StolenBy(&'a str),
+    /// The scheduler powers its VM off.
+    PoweredOff,
+    /// Its task was canceled.
+    Canceled,
+    /// An admin's `revert`, `poweroff` or `vms set` took its VM.
+    StoppedBy(&'a str),
+    /// An admin removed its VM.
+    VmRemovedBy(&'a str),
+}
+
+impl std::fmt::Display for Stop<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Killed(reason) => write!(f, "{reason}"),
+            Stop::ProcessDied => f.write_str("process died"),
+            Stop::StolenBy(by) => write!(f, "stolen by {by}"),
+            Stop::PoweredOff => f.write_str("powered off"),
+            Stop::Canceled => f.write_str("canceled"),
+            Stop::StoppedBy(user) => write!(f, "stopped by {user}"),
+            Stop::VmRemovedBy(user) => write!(f, "VM removed by {user}"),
+        }
+    }
+}
+
 /// Ends an operation whose worker (and task command) must die, and returns their processes,
 /// to kill once the transaction has committed.
-pub(crate) fn stop(conn: &Connection, op: &Operation, why: &str) -> Result<Vec<Proc>> {
+pub(crate) fn stop(conn: &Connection, op: &Operation, why: Stop) -> Result<Vec<Proc>> {
     end_op(conn, op.id, &format!("{STOPPED}{why}"))?;
     Ok(op.process.into_iter().collect())
 }

@@ -2,8 +2,9 @@
 //! (schema equal to the migrations, WAL, mode 0600, parent folder).
 
 use super::*;
-use crate::model::{HostSpec, OpKind, Role, TaskKey, VmStatus};
+use crate::model::{HostSpec, KillReason, OpKind, Role, TaskKey, VmStatus};
 use crate::store::history::{Entry, Event, Kind, Query};
+use crate::store::operations::Stop;
 use crate::store::settings::Settings;
 use crate::store::vms::{LiveOp, VmRow};
 
@@ -463,7 +464,7 @@ fn stopped_operations_that_survived_are_found_again() {
     let op = operations::get(conn, id).unwrap().unwrap();
     assert_eq!(op.deadline, new.deadline, "both clocks' deadlines are kept");
     assert_eq!(
-        operations::stop(conn, &op, "stuck process").unwrap(),
+        operations::stop(conn, &op, Stop::Killed(KillReason::StuckProcess)).unwrap(),
         process.into_iter().collect::<Vec<_>>()
     );
     // The command that stopped it died before killing it: a later pass finds it.

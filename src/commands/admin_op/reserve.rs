@@ -9,7 +9,7 @@ use crate::process::Proc;
 use crate::store::deadline::Deadline;
 use crate::store::history::{self, Event, Kind};
 use crate::store::jobs::{self, attempts, attempts::NoResult};
-use crate::store::operations::{self, NewOperation};
+use crate::store::operations::{self, NewOperation, Stop};
 use crate::store::settings;
 use crate::store::vms::{self, Errors, StatusChange, VmRow};
 use crate::store::Conn;
@@ -40,14 +40,15 @@ pub(super) fn reserve(
         .expect("a VM is its own sibling");
     let admission = admit(req.op, &registered, me, req.with)
         .map_err(|refusal| refused(req, &siblings, &registered, &refusal))?;
-    let mut kill = release(conn, &vm, user, "stopped", settings.max_task_tries)?;
+    let stopped = Stop::StoppedBy(user);
+    let mut kill = release(conn, &vm, user, stopped, settings.max_task_tries)?;
     let mut displaced = Vec::new();
     for &(i, how) in &admission.displaced {
         let sibling = &siblings[i];
         displaced.push((sibling.name.clone(), sibling.status));
         let (what, why) = match how {
-            Displace::Steal => ("off stolen", "stolen"),
-            Displace::Force => ("off forced", "stopped"),
+            Displace::Steal => ("off stolen", Stop::StolenBy(user)),
+            Displace::Force => ("off forced", stopped),
         };
         kill.extend(release(conn, sibling, user, why, settings.max_task_tries)?);
         let detail = history::detail(what, user, req.reason);
@@ -133,28 +134,24 @@ fn refused(
 }
 
 /// Ends a VM's recorded operation and the attempts of the tasks running on it. A live
-/// operation is stopped by the admin: its tasks are requeued without using a try. A dead one
-/// is what the next pass would clear: its tasks use a try, as the pass would count it.
-/// Returns the workers (and task process groups) to kill after the commit.
+/// operation is stopped by the admin (`why`): its tasks are requeued without using a try. A
+/// dead one is what the next pass would clear: its tasks use a try, as the pass would count
+/// it. Returns the workers (and task process groups) to kill after the commit.
 pub(crate) fn release(
     conn: &Conn,
     vm: &VmRow,
     user: &str,
-    why: &str,
+    why: Stop,
     max_tries: u32,
 ) -> Result<Vec<Proc>> {
     let op = operations::live_for(conn, &vm.name)?;
     let alive = op
         .as_ref()
         .is_some_and(|op| crate::process::recorded_alive(op.process));
-    let cause = if alive {
-        format!("{why} by {user}")
-    } else {
-        "process died".to_string()
-    };
+    let cause = if alive { why } else { Stop::ProcessDied };
     let mut kill = Vec::new();
     if let Some(op) = op {
-        kill = operations::stop(conn, &op, &cause)?;
+        kill = operations::stop(conn, &op, cause)?;
     }
     for task in attempts::running_on(conn, &vm.name)? {
         let status = if alive {

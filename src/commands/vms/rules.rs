@@ -15,9 +15,10 @@ use crate::store::jobs::{
     self,
     attempts::{self, NoResult},
 };
+use crate::store::operations::{self, Stop};
 use crate::store::settings;
 use crate::store::vms::{self, Errors, StatusChange, VmRow};
-use crate::store::{operations, Conn};
+use crate::store::Conn;
 use anyhow::Result;
 
 /// What every VM's fields must look like: a valid name, a URI with a scheme and a path, and
@@ -273,7 +274,7 @@ fn live_op(vm: &VmRow) -> Option<&vms::LiveOp> {
 fn end_dead_op(conn: &Conn, vm: &VmRow, user: &str) -> Result<()> {
     if vm.live.is_some() && live_op(vm).is_none() {
         let max_tries = settings::load(conn)?.max_task_tries;
-        release(conn, vm, user, "stopped", max_tries)?;
+        release(conn, vm, user, Stop::StoppedBy(user), max_tries)?;
     }
     Ok(())
 }
@@ -344,7 +345,7 @@ pub(super) fn remove(
     let status = Some(vm.status);
     let mut kill = Vec::new();
     if let Some(op) = operations::live_for(conn, name)? {
-        kill = operations::stop(conn, &op, &format!("VM removed by {user}"))?;
+        kill = operations::stop(conn, &op, Stop::VmRemovedBy(user))?;
     }
     let running = attempts::running_on(conn, name)?;
     for &task in &running {
