@@ -58,7 +58,7 @@ fn open(db: &Path) -> Result<File> {
 /// Takes the lock if nobody holds it.
 pub fn try_acquire(db: &Path) -> Result<Option<PassLock>> {
     match Flock::lock(open(db)?, FlockArg::LockExclusiveNonblock) {
-        Ok(file) => Ok(Some(held(file)?)),
+        Ok(file) => Ok(Some(write_holder(file)?)),
         Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
         Err((_, errno)) => Err(anyhow::anyhow!(
             "cannot lock `{}`: {errno}",
@@ -90,7 +90,7 @@ pub(crate) fn acquire(db: &Path, timeout: Duration) -> Result<PassLock> {
 }
 
 /// Writes who holds the lock into the locked file.
-fn held(mut file: Flock<File>) -> Result<PassLock> {
+fn write_holder(mut file: Flock<File>) -> Result<PassLock> {
     file.set_len(0)?;
     file.rewind()?;
     let me = crate::process::Proc::current()?;

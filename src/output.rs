@@ -148,15 +148,6 @@ pub(crate) fn print_table(out: &mut dyn Write, table: &Table) -> Result<()> {
     Ok(())
 }
 
-/// A stored RFC 3339 time in local time for tables (`-` when absent).
-pub(crate) fn local_time(stored: Option<&str>) -> String {
-    local(
-        stored
-            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-            .map(|t| t.with_timezone(&chrono::Utc)),
-    )
-}
-
 /// A time in the local zone for tables, `-` for none.
 pub(crate) fn local(time: Option<chrono::DateTime<chrono::Utc>>) -> String {
     time.map(|t| {

@@ -24,7 +24,7 @@ pub(crate) fn history(ctx: &Ctx, args: &HistoryArgs, out: &mut dyn Write) -> Res
     let store = ctx.open(Mode::Read)?;
     let query = Query {
         vm: args.vm.as_deref(),
-        since: since.as_deref(),
+        since,
         limit: (!args.all).then_some(args.limit.unwrap_or(DEFAULT_LIMIT)),
     };
     let header = [

@@ -61,12 +61,6 @@ fn escape_label(value: &str) -> String {
         .replace('\n', r"\n")
 }
 
-/// A stored time (RFC 3339) in seconds since the epoch, with its fraction.
-fn epoch_seconds(time: &str) -> Result<f64> {
-    let time = chrono::DateTime::parse_from_rfc3339(time)?;
-    Ok(seconds(time.with_timezone(&chrono::Utc)))
-}
-
 /// A time in seconds since the epoch, with its fraction.
 fn seconds(time: chrono::DateTime<chrono::Utc>) -> f64 {
     time.timestamp_millis() as f64 / 1000.0
@@ -117,8 +111,11 @@ fn exposition(conn: &Conn) -> Result<String> {
         "When the last scheduling pass started, in seconds since the epoch.",
     );
     if let Some(pass) = &pass {
-        let started = epoch_seconds(&pass.started)?;
-        text.sample("vmsched_last_pass_timestamp_seconds", &[], started);
+        text.sample(
+            "vmsched_last_pass_timestamp_seconds",
+            &[],
+            seconds(pass.started),
+        );
     }
     text.family(
         "vmsched_pass_duration_seconds",

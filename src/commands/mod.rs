@@ -79,9 +79,8 @@ fn run(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<u8> {
     }
 }
 
-/// `--since`: a duration ago or an RFC 3339 time, as times are stored; bad input (exit 2)
-/// when it is neither.
-pub(crate) fn since(text: &str) -> Result<String> {
+/// `--since`: a duration ago or an RFC 3339 time; bad input (exit 2) when it is neither.
+pub(crate) fn since(text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
     use crate::model::duration;
     duration::since(text, chrono::Utc::now()).ok_or_else(|| {
         let expected = duration::DURATION_WORDS;

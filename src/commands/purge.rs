@@ -10,7 +10,7 @@ use crate::model::duration;
 use crate::output;
 use crate::store::history::{self, Entry, Event, Kind};
 use crate::store::purge::{self, Cutoff, Removed};
-use crate::store::{Mode, Store};
+use crate::store::{stored, Mode, Store};
 use crate::workers::logs;
 use crate::Ctx;
 use anyhow::Result;
@@ -64,7 +64,7 @@ pub(crate) fn purge(ctx: &Ctx, args: &PurgeArgs, out: &mut dyn Write) -> Result<
         None
     };
     let report = PurgeJson {
-        cutoff: cutoff.time.clone(),
+        cutoff: stored(cutoff.time),
         dry_run: args.dry_run,
         removed,
         logs,
@@ -101,7 +101,9 @@ fn record(
     let user = real_user();
     let what = format!(
         "purged {} jobs and {} history rows older than {}",
-        removed.jobs, removed.history, cutoff.time
+        removed.jobs,
+        removed.history,
+        stored(cutoff.time)
     );
     let detail = history::detail(&what, &user, reason);
     store.write(|tx| {

@@ -7,10 +7,10 @@ use crate::model::{check_host_key, check_name, show_duration};
 use crate::output;
 use crate::stats::{Period, Summary, Tally, TASK_RESULTS};
 use crate::store::stats::{self as reads, Completed};
-use crate::store::{vms, Conn, Mode};
+use crate::store::{stored, vms, Conn, Mode};
 use crate::Ctx;
 use anyhow::Result;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -52,7 +52,7 @@ pub(crate) fn stats(ctx: &Ctx, args: &StatsArgs, out: &mut dyn Write) -> Result<
     let now = Utc::now();
     let since = super::since(&args.since)?;
     let store = ctx.open(Mode::Read)?;
-    let report = store.read(|conn| gather(conn, args, &since, now))?;
+    let report = store.read(|conn| gather(conn, args, since, now))?;
     if ctx.out.format == Format::Json {
         return output::json(out, &report);
     }
@@ -60,8 +60,13 @@ pub(crate) fn stats(ctx: &Ctx, args: &StatsArgs, out: &mut dyn Write) -> Result<
 }
 
 /// Reads the period's events and every VM's starting status, and aggregates them.
-fn gather(conn: &Conn, args: &StatsArgs, since: &str, now: DateTime<Utc>) -> Result<Report> {
-    let start = DateTime::parse_from_rfc3339(since)?.timestamp();
+fn gather(
+    conn: &Conn,
+    args: &StatsArgs,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Report> {
+    let start = since.timestamp();
     let registered: BTreeMap<String, vms::VmRow> = vms::list(conn)?
         .into_iter()
         .map(|vm| (vm.name.clone(), vm))
@@ -118,8 +123,8 @@ fn gather(conn: &Conn, args: &StatsArgs, since: &str, now: DateTime<Utc>) -> Res
         });
     }
     Ok(Report {
-        since: since.to_string(),
-        until: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        since: stored(since),
+        until: stored(now),
         vms: vm_stats,
         hosts: hosts
             .into_iter()

@@ -2,7 +2,7 @@
 //! seconds (`90`), or a count with a unit `s`, `m`, `h` or `d` (`90d`); `--since` also takes an
 //! RFC 3339 time.
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// What a duration spells, for messages.
 pub const DURATION_WORDS: &str = "seconds or <n>[smhd], e.g. `90`, `2h` or `90d`";
@@ -24,17 +24,16 @@ pub fn seconds(text: &str) -> Option<u64> {
         .filter(|&s| i64::try_from(s).is_ok())
 }
 
-/// The time `secs` before `now`, as times are stored (RFC 3339 UTC, whole seconds, so it
-/// compares as text); `None` when out of range.
-pub fn before(now: DateTime<Utc>, secs: u64) -> Option<String> {
+/// The time `secs` before `now`; `None` when out of range.
+pub fn before(now: DateTime<Utc>, secs: u64) -> Option<DateTime<Utc>> {
     let ago = TimeDelta::try_seconds(i64::try_from(secs).ok()?)?;
-    Some(stored(now.checked_sub_signed(ago)?))
+    now.checked_sub_signed(ago)
 }
 
-/// `--since`: a duration before `now` or an RFC 3339 time, as times are stored.
-pub fn since(text: &str, now: DateTime<Utc>) -> Option<String> {
+/// `--since`: a duration before `now` or an RFC 3339 time.
+pub fn since(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     match DateTime::parse_from_rfc3339(text) {
-        Ok(time) => Some(stored(time.with_timezone(&Utc))),
+        Ok(time) => Some(time.with_timezone(&Utc)),
         Err(_) => before(now, seconds(text)?),
     }
 }
@@ -57,10 +56,6 @@ pub fn show_duration(secs: u64) -> String {
         rest %= size;
     }
     parts.join(" ")
-}
-
-fn stored(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]
@@ -96,13 +91,14 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
             .unwrap()
             .to_utc();
-        assert_eq!(since("90s", now).unwrap(), "2024-05-01T11:58:30Z");
-        assert_eq!(since("90", now).unwrap(), "2024-05-01T11:58:30Z");
-        assert_eq!(since("2h", now).unwrap(), "2024-05-01T10:00:00Z");
-        assert_eq!(since("1d", now).unwrap(), "2024-04-30T12:00:00Z");
+        let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(since("90s", now), Some(at("2024-05-01T11:58:30Z")));
+        assert_eq!(since("90", now), Some(at("2024-05-01T11:58:30Z")));
+        assert_eq!(since("2h", now), Some(at("2024-05-01T10:00:00Z")));
+        assert_eq!(since("1d", now), Some(at("2024-04-30T12:00:00Z")));
         assert_eq!(
-            since("2024-05-01T14:00:00+02:00", now).unwrap(),
-            "2024-05-01T12:00:00Z"
+            since("2024-05-01T14:00:00+02:00", now),
+            Some(at("2024-05-01T12:00:00Z"))
         );
         for bad in [
             "",

@@ -9,7 +9,7 @@ mod state;
 mod task_key;
 mod text;
 mod validate;
-mod words;
+mod vocabulary;
 
 pub use duration::show_duration;
 pub use limits::{HostSpec, LimitSpec, Limits};
@@ -17,7 +17,9 @@ pub use names::{check_host_key, check_name, check_text, domain_identity, host_ke
 pub use state::{JobState, State, StepState, TaskState, VmState};
 pub use task_key::TaskKey;
 pub use text::{escape_controls, one_line};
-pub use words::{Child, OpKind, PoweroffReason, Role, TaskStatus, VmStatus};
+pub use vocabulary::{
+    Child, KillReason, MarkReason, OpKind, PoweroffReason, Role, TaskStatus, VmStatus,
+};
 
 /// Implements `Deserialize` for structs that derive it with `#[serde(remote = "Self")]`, so
 /// that they take a map (a JSON object, a TOML table) and nothing else: serde's derive alone

@@ -9,7 +9,7 @@ use crate::scheduler::{Action, Plan};
 use crate::store::deadline::Deadline;
 use crate::store::history::{self, Entry, Event, Kind};
 use crate::store::jobs::{self, attempts, attempts::NoResult};
-use crate::store::operations::{self, NewOperation, Operation};
+use crate::store::operations::{self, NewOperation, Operation, Stop};
 use crate::store::vms::{self, Errors, StatusChange};
 use crate::store::Conn;
 use anyhow::{Context, Result};
@@ -108,7 +108,7 @@ impl Writer<'_> {
     fn end_dead_operations(&mut self, vms: &[VmState]) -> Result<()> {
         for vm in vms.iter().filter(|vm| vm.child == Child::Dead) {
             if let Some(op) = self.ops.get(&vm.name) {
-                let procs = operations::stop(self.conn, op, "process died")?;
+                let procs = operations::stop(self.conn, op, Stop::ProcessDied)?;
                 self.applied.kill.extend(procs);
             }
         }
@@ -160,7 +160,7 @@ impl Writer<'_> {
     }
 
     /// Ends a VM's live worker (killed after the commit).
-    fn stop_worker(&mut self, vm: &str, why: &str) -> Result<()> {
+    fn stop_worker(&mut self, vm: &str, why: Stop) -> Result<()> {
         if let Some(op) = self.ops.get(vm) {
             let procs = operations::stop(self.conn, op, why)?;
             self.applied.kill.extend(procs);
@@ -213,7 +213,7 @@ impl Writer<'_> {
     fn apply(&mut self, action: &Action) -> Result<()> {
         match action {
             Action::Kill { vm, reason } => {
-                self.stop_worker(vm, reason)?;
+                self.stop_worker(vm, Stop::Killed(*reason))?;
                 let detail = format!("boterror {reason}");
                 self.note(vm, Event::new(Kind::Stop, &detail))?;
             }
@@ -246,7 +246,7 @@ impl Writer<'_> {
             } => self.start_task(vm, TaskKey::new(*job, *step, *task))?,
             Action::Revert { vm, displaced } => {
                 if let Some(owner) = displaced {
-                    self.stop_worker(owner, &format!("stolen by {vm}"))?;
+                    self.stop_worker(owner, Stop::StolenBy(vm))?;
                     let detail = format!("off stolen by {vm}");
                     let event = Event::new(Kind::Steal, &detail).for_vm(vm);
                     self.set_status(owner, VmStatus::Off, event)?;
@@ -257,7 +257,7 @@ impl Writer<'_> {
                 self.start_operation(vm, OpKind::Revert, secs, None)?;
             }
             Action::Poweroff { vm, reason, for_vm } => {
-                self.stop_worker(vm, "powered off")?;
+                self.stop_worker(vm, Stop::PoweredOff)?;
                 // docs/rules.md §8 labels: `dirty sacrifice for w10`, `dirty poweroff`.
                 let detail;
                 let event = match for_vm {

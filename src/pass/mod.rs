@@ -16,7 +16,7 @@ use crate::process::{self, Proc};
 use crate::scheduler::{self, Plan};
 use crate::store::settings::{self, Settings};
 use crate::store::state::{self, Loaded};
-use crate::store::{last_pass, operations, past, requests, Conn, Store};
+use crate::store::{last_pass, operations, requests, Conn, Store};
 use crate::workers::{self, wait::Started};
 use anyhow::Result;
 pub(crate) use apply::SCHEDULER;
@@ -73,7 +73,7 @@ fn passes(store: &mut Store, timeout: Duration, lock: PassLock) -> Result<Passes
 fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
     let db = store.path().to_path_buf();
     let begun = std::time::Instant::now();
-    let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let started = chrono::Utc::now();
     let (applied, plan) = store.write(|tx| {
         let settings = settings::load(tx)?;
         requests::serve(tx)?;
@@ -103,7 +103,7 @@ fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
         for (op, _, proc) in &spawned {
             operations::set_process(tx, op.operation, *proc)?;
         }
-        last_pass::record(tx, &started, begun.elapsed())
+        last_pass::record(tx, started, begun.elapsed())
     })?;
     fault("after-record");
     let started = spawned
@@ -161,7 +161,7 @@ pub fn judge(conn: &Conn, settings: &Settings) -> Result<Loaded> {
             None => Child::None,
             Some(op) => {
                 let alive = op.process.is_some_and(|p| p.is_alive());
-                operations::verdict(alive, &op.deadline)
+                op.deadline.verdict(alive)
             }
         };
         let interval = if vm.errors >= settings.max_errors {
@@ -173,7 +173,7 @@ pub fn judge(conn: &Conn, settings: &Settings) -> Result<Loaded> {
         vm.monitor_due = loaded
             .last_check
             .get(&vm.name)
-            .is_none_or(|check| past(check, due_before));
+            .is_none_or(|check| *check <= due_before);
     }
     Ok(loaded)
 }

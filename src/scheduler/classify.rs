@@ -2,7 +2,7 @@
 //! the tasks of dead workers, host counters, and the monitors of offline VMs.
 
 use super::{ownership, Action, WorkingState};
-use crate::model::{Child, State, TaskKey, TaskStatus, VmState, VmStatus};
+use crate::model::{Child, KillReason, MarkReason, State, TaskKey, TaskStatus, VmState, VmStatus};
 
 /// Classification actions with the index of the VM they concern, sorted by it at the end so
 /// the plan lists them by VM name whatever the step that decided them.
@@ -40,9 +40,9 @@ pub(crate) struct Classified {
     pub(crate) status: VmStatus,
     pub(crate) errors: u32,
     /// Its worker is killed, and why.
-    pub(crate) kill: Option<&'static str>,
+    pub(crate) kill: Option<KillReason>,
     /// Its status is recorded, and why: it changed, or a dead worker left it dirty.
-    pub(crate) mark: Option<&'static str>,
+    pub(crate) mark: Option<MarkReason>,
     pub(crate) busy: bool,
     pub(crate) lamb: bool,
 }
@@ -63,7 +63,7 @@ pub(crate) fn classified(vm: &VmState, max_errors: u32) -> Classified {
     };
     let worker = vm.child.is_live();
     if vm.child == Child::Stuck {
-        c.kill = Some("stuck process");
+        c.kill = Some(KillReason::StuckProcess);
     }
     if !vm.role.is_enabled() {
         // §3 step 1: a disabled VM keeps its domain while a worker acts on it (a stuck one for
@@ -72,7 +72,7 @@ pub(crate) fn classified(vm: &VmState, max_errors: u32) -> Classified {
         if worker || status == Maintenance {
             c.busy = true;
         } else if status != Off {
-            (c.status, c.mark) = (Off, Some("disabled"));
+            (c.status, c.mark) = (Off, Some(MarkReason::Disabled));
         }
         return c;
     }
@@ -86,12 +86,12 @@ pub(crate) fn classified(vm: &VmState, max_errors: u32) -> Classified {
                 Maintenance => Maintenance,
                 _ => Dirty,
             };
-            c.mark = (c.status != status).then_some("stuck process");
+            c.mark = (c.status != status).then_some(MarkReason::StuckProcess);
         }
         Child::Alive if matches!(status, Maintenance | Idle | Off) => {
-            c.kill = Some("unexpected process");
+            c.kill = Some(KillReason::UnexpectedProcess);
             if status != Maintenance {
-                (c.status, c.mark) = (Dirty, Some("unexpected process"));
+                (c.status, c.mark) = (Dirty, Some(MarkReason::UnexpectedProcess));
             }
         }
         Child::Alive => {}
@@ -122,7 +122,7 @@ fn died(c: &mut Classified, max_errors: u32) {
     } else {
         VmStatus::Dirty
     };
-    c.mark = Some("process died");
+    c.mark = Some(MarkReason::ProcessDied);
 }
 
 /// Ends the tasks recorded as running on a VM whose task worker is gone, in job, step, task

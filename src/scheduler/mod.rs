@@ -11,7 +11,7 @@ mod tests;
 mod waits;
 mod working;
 
-use crate::model::{PoweroffReason, State, TaskStatus, VmStatus};
+use crate::model::{KillReason, MarkReason, PoweroffReason, State, TaskStatus, VmStatus};
 pub(crate) use ownership::{Group, Registration, Standing};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,7 +27,7 @@ pub enum Action {
     Mark {
         vm: String,
         status: VmStatus,
-        reason: String,
+        reason: MarkReason,
     },
     /// End a running task of a VM whose worker died, for good (`boterror`).
     Fail {
@@ -38,7 +38,7 @@ pub enum Action {
         status: TaskStatus,
     },
     /// Kill a VM's leftover or stuck worker.
-    Kill { vm: String, reason: String },
+    Kill { vm: String, reason: KillReason },
     /// Put a running task of a VM whose worker died back in the queue (tries + 1).
     Requeue {
         vm: String,

@@ -2,7 +2,7 @@
 //! steals, and the owners left after the plan.
 
 use super::{classify, Action, Owner, WorkingState};
-use crate::model::{VmState, VmStatus};
+use crate::model::{KillReason, MarkReason, VmState, VmStatus};
 use std::collections::BTreeMap;
 
 /// A domain is identified by its URI and name, compared as exact strings (§1.1).
@@ -174,16 +174,19 @@ fn resolve(lab: &mut WorkingState, users: &[usize], out: &mut Vec<(usize, Action
             frozen = true;
         } else {
             vm.busy = false;
-            out.push((i, lab.mark(i, VmStatus::Off, "conflict")));
+            out.push((i, lab.mark(i, VmStatus::Off, MarkReason::Conflict)));
         }
     }
     if !others.is_empty() && lab.vms[owner].lamb {
         let status = lab.vms[owner].status;
         if status == VmStatus::Sleeping {
-            out.push((owner, lab.kill(owner, "conflict")));
+            out.push((owner, lab.kill(owner, KillReason::Conflict)));
         }
         if status != VmStatus::Dirty {
-            out.push((owner, lab.mark(owner, VmStatus::Dirty, "conflict")));
+            out.push((
+                owner,
+                lab.mark(owner, VmStatus::Dirty, MarkReason::Conflict),
+            ));
         }
     }
     Domain {

@@ -118,23 +118,23 @@ pub(crate) struct Scheduled {
     pub(crate) starts: Vec<Action>,
     /// Why a needed VM got no action yet, by VM index; the first reason found stays.
     pub(crate) waits: BTreeMap<usize, String>,
-    /// Every queued task in task order, with what holds it, for `scheduler::explain`.
-    pub(crate) held: Vec<Held>,
+    /// Every queued task in task order, with what it waits for, for `scheduler::explain`.
+    pub(crate) queued: Vec<QueuedTask>,
 }
 
 /// A queued task of the pass and what it waits for before it can start (§4.2, §4.3).
-pub(crate) struct Held {
+pub(crate) struct QueuedTask {
     /// Its job in `WorkingState::jobs`.
     pub(crate) job: usize,
     pub(crate) step: u32,
     /// The task in `WorkingState::tasks`.
     pub(crate) task: usize,
-    pub(crate) hold: Hold,
+    pub(crate) waiting: Waiting,
 }
 
-/// What holds a queued task.
+/// What a queued task waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Hold {
+pub(crate) enum Waiting {
     /// Its VM is disabled, in maintenance or unknown: only an admin can change that.
     Blocked,
     /// Its step is not runnable: the previous step (this number) has not completed; `next`
@@ -183,23 +183,23 @@ fn schedule_job(lab: &mut WorkingState, j: usize, rank: u32, out: &mut Scheduled
             if lab.task_status(job.id, step.no, task) != TaskStatus::Queued {
                 continue;
             }
-            let hold = match (step_rank, step.previous) {
-                (0, _) | (_, None) => Hold::Vm,
-                (rank, Some(previous)) => Hold::Step {
+            let waiting = match (step_rank, step.previous) {
+                (0, _) | (_, None) => Waiting::Vm,
+                (rank, Some(previous)) => Waiting::Step {
                     previous,
                     next: rank == 1,
                 },
             };
             let usable =
                 vm.filter(|&i| lab.vms[i].enabled() && lab.vms[i].status != VmStatus::Maintenance);
-            out.held.push(Held {
+            out.queued.push(QueuedTask {
                 job: j,
                 step: step.no,
                 task: t,
-                hold: if usable.is_some() {
-                    hold
+                waiting: if usable.is_some() {
+                    waiting
                 } else {
-                    Hold::Blocked
+                    Waiting::Blocked
                 },
             });
             let Some(i) = usable else {

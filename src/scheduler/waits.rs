@@ -2,7 +2,7 @@
 //! its VM (the reason it waits, or the action the next pass takes on it), or what holds the task
 //! before its VM matters (a step that is not runnable yet, a disabled or maintenance VM).
 
-use super::tasks::{Hold, Scheduled};
+use super::tasks::{Scheduled, Waiting};
 use super::{Action, Plan, WorkingState};
 use crate::model::{TaskKey, TaskStatus};
 use serde::Serialize;
@@ -47,10 +47,10 @@ pub(crate) fn tasks(lab: &WorkingState, scheduled: &Scheduled, plan: &Plan) -> V
         .collect();
     let said = plan.said();
     let mut out = Vec::new();
-    for held in &scheduled.held {
-        let job = lab.jobs[held.job].job;
-        let view = lab.tasks[held.task];
-        let key = TaskKey::new(job.id, held.step, view.task.no);
+    for queued in &scheduled.queued {
+        let job = lab.jobs[queued.job].job;
+        let view = lab.tasks[queued.task];
+        let key = TaskKey::new(job.id, queued.step, view.task.no);
         if started.contains(&key) {
             continue;
         }
@@ -60,13 +60,13 @@ pub(crate) fn tasks(lab: &WorkingState, scheduled: &Scheduled, plan: &Plan) -> V
                 .cloned()
                 .unwrap_or_else(|| format!("waits for {name}"))
         };
-        let reason = match held.hold {
-            Hold::Blocked => match view.vm.map(|i| &lab.vms[i]) {
+        let reason = match queued.waiting {
+            Waiting::Blocked => match view.vm.map(|i| &lab.vms[i]) {
                 None => format!("blocked: no VM {name}"),
                 Some(vm) if !vm.enabled() => format!("blocked: {name} is {}", vm.row.role),
                 Some(_) => format!("blocked: {name} is in maintenance"),
             },
-            Hold::Step { previous, next } => {
+            Waiting::Step { previous, next } => {
                 let ended = job
                     .steps
                     .iter()
@@ -85,7 +85,7 @@ pub(crate) fn tasks(lab: &WorkingState, scheduled: &Scheduled, plan: &Plan) -> V
                     None => format!("waits for step {previous} to complete"),
                 }
             }
-            Hold::Vm => of_vm(),
+            Waiting::Vm => of_vm(),
         };
         out.push(TaskWait {
             job: key.job,

@@ -4,6 +4,7 @@
 //! and a backward one keeps a stuck worker alive. The boot clock is one clock for every
 //! process, never stepped, and counts time spent suspended.
 
+use crate::model::Child;
 use chrono::{DateTime, SubsecRound, Utc};
 use std::time::Duration;
 
@@ -45,6 +46,20 @@ impl Deadline {
     /// Whether it has passed (see `left`).
     pub(crate) fn is_past(&self) -> bool {
         self.left().is_zero()
+    }
+
+    /// The verdict on the recorded worker it is the deadline of (docs/rules.md §3): dead
+    /// unless its process is `alive`, stuck when alive past it. Whether a worker not recorded
+    /// yet counts as alive is the caller's: dead for the pass, alive for every other reader
+    /// (`process::recorded_alive`).
+    pub(crate) fn verdict(&self, alive: bool) -> Child {
+        if !alive {
+            Child::Dead
+        } else if self.is_past() {
+            Child::Stuck
+        } else {
+            Child::Alive
+        }
     }
 }
 

@@ -351,8 +351,8 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Query<'a> {
     pub(crate) vm: Option<&'a str>,
-    /// Only entries at or after this stored time (RFC 3339 UTC, as `now` writes it).
-    pub(crate) since: Option<&'a str>,
+    /// Only entries at or after this time.
+    pub(crate) since: Option<chrono::DateTime<chrono::Utc>>,
     /// Only the newest this many; `None` for all.
     pub(crate) limit: Option<u32>,
 }
@@ -372,7 +372,8 @@ pub(crate) fn each(
         filter.push_str(" AND vm = ?");
         values.push(vm);
     }
-    if let Some(since) = query.since {
+    let since = query.since.map(super::stored);
+    if let Some(since) = since.as_deref() {
         // The scan starts at the earliest row at or after the time (`history_time`): ids follow
         // time, so the rows after it are the ones to read (a clock stepped back may leave out
         // a row written just before the step).

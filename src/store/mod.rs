@@ -609,8 +609,8 @@ pub(crate) fn serialize_time<S: serde::Serializer>(
     serializer.serialize_str(&stored(*time))
 }
 
-/// Column `idx` of `row` read as a time: unreadable text is an error at read, never a time
-/// that silently counts as past.
+/// Column `idx` of `row` read as a time: unreadable text is an error at read naming the
+/// column, never a time that silently counts as past.
 pub(crate) fn time_at(
     row: &rusqlite::Row,
     idx: usize,
@@ -619,7 +619,8 @@ pub(crate) fn time_at(
     chrono::DateTime::parse_from_rfc3339(&text)
         .map(|t| t.with_timezone(&chrono::Utc))
         .map_err(|e| {
-            let msg = format!("unreadable time `{text}`: {e}");
+            let column = row.as_ref().column_name(idx).unwrap_or("?");
+            let msg = format!("unreadable time `{text}` in column `{column}`: {e}");
             rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, msg.into())
         })
 }
@@ -633,9 +634,4 @@ pub(crate) fn opt_time_at(
         rusqlite::types::ValueRef::Null => Ok(None),
         _ => time_at(row, idx).map(Some),
     }
-}
-
-/// Whether a stored time is at or before `now` (an unreadable time counts as past).
-pub(crate) fn past(time: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
-    chrono::DateTime::parse_from_rfc3339(time).map_or(true, |t| t <= now)
 }

@@ -5,7 +5,7 @@ use super::deadline::Deadline;
 use super::history::Event;
 use super::now;
 use super::vms::{self, Errors, StatusChange};
-use crate::model::{Child, OpKind, TaskKey, VmStatus};
+use crate::model::{KillReason, OpKind, TaskKey, VmStatus};
 use crate::process::Proc;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -104,19 +104,6 @@ pub(crate) fn set_process(conn: &Connection, id: i64, process: Proc) -> Result<(
     Ok(())
 }
 
-/// The verdict on a recorded worker (docs/rules.md §3): dead unless its process is `alive`,
-/// stuck when alive past its `deadline`. Whether a worker not recorded yet counts as alive is
-/// the caller's: dead for the pass, alive for every other reader (`process::recorded_alive`).
-pub(crate) fn verdict(alive: bool, deadline: &Deadline) -> Child {
-    if !alive {
-        Child::Dead
-    } else if deadline.is_past() {
-        Child::Stuck
-    } else {
-        Child::Alive
-    }
-}
-
 /// One operation by id.
 pub(crate) fn get(conn: &Connection, id: i64) -> Result<Option<Operation>> {
     Ok(conn
@@ -163,9 +150,43 @@ pub(crate) fn live_by_vm(
 /// stopped them died before killing them.
 const STOPPED: &str = "killed: ";
 
+/// Why an operation's processes must die: its result is `killed: ` and these words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stop<'a> {
+    /// The plan kills its worker (a `kill` action).
+    Killed(KillReason),
+    /// Its worker died: what is left of its session and of its task's group goes.
+    ProcessDied,
+    /// A revert took its VM's domain: `stolen by` the VM a pass reverts, or the admin whose
+    /// `revert` steals it.
+    StolenBy(&'a str),
+    /// The scheduler powers its VM off.
+    PoweredOff,
+    /// Its task was canceled.
+    Canceled,
+    /// An admin's `revert`, `poweroff` or `vms set` took its VM.
+    StoppedBy(&'a str),
+    /// An admin removed its VM.
+    VmRemovedBy(&'a str),
+}
+
+impl std::fmt::Display for Stop<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Killed(reason) => write!(f, "{reason}"),
+            Stop::ProcessDied => f.write_str("process died"),
+            Stop::StolenBy(by) => write!(f, "stolen by {by}"),
+            Stop::PoweredOff => f.write_str("powered off"),
+            Stop::Canceled => f.write_str("canceled"),
+            Stop::StoppedBy(user) => write!(f, "stopped by {user}"),
+            Stop::VmRemovedBy(user) => write!(f, "VM removed by {user}"),
+        }
+    }
+}
+
 /// Ends an operation whose worker (and task command) must die, and returns their processes,
 /// to kill once the transaction has committed.
-pub(crate) fn stop(conn: &Connection, op: &Operation, why: &str) -> Result<Vec<Proc>> {
+pub(crate) fn stop(conn: &Connection, op: &Operation, why: Stop) -> Result<Vec<Proc>> {
     end_op(conn, op.id, &format!("{STOPPED}{why}"))?;
     Ok(op.process.into_iter().collect())
 }
@@ -173,8 +194,7 @@ pub(crate) fn stop(conn: &Connection, op: &Operation, why: &str) -> Result<Vec<P
 /// The processes of operations stopped within the last day (the pass kills those that still
 /// run, outside its transaction).
 pub(crate) fn stopped_recently(conn: &Connection) -> Result<Vec<Proc>> {
-    let since = (chrono::Utc::now() - chrono::Duration::days(1))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let since = super::stored(chrono::Utc::now() - chrono::Duration::days(1));
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM operations WHERE ended >= ?1 AND result LIKE '{STOPPED}%'"
     ))?;

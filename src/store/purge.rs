@@ -6,8 +6,9 @@
 //! was when the kept history begins). The newest job, operation and history row stay too, so
 //! their ids are never given out again.
 
-use super::Store;
+use super::{stored, Store};
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use std::time::Instant;
 
@@ -18,23 +19,28 @@ const BATCH: u64 = 500;
 /// in the last day (`operations::stopped_recently`).
 const KEEP_OPERATIONS_SECS: u64 = 86_400;
 
-/// What is older than the cutoff: stored times (RFC 3339 UTC).
+/// What is older than the cutoff.
 #[derive(Clone, Debug)]
 pub(crate) struct Cutoff {
     /// Jobs ended and history rows written before this.
-    pub(crate) time: String,
+    pub(crate) time: DateTime<Utc>,
     /// Operations ended before this: `time`, or a day ago when that is earlier.
-    pub(crate) operations: String,
+    pub(crate) operations: DateTime<Utc>,
 }
 
 impl Cutoff {
     /// Everything older than `secs` before `now`; `None` when out of range.
-    pub(crate) fn before(now: chrono::DateTime<chrono::Utc>, secs: u64) -> Option<Cutoff> {
+    pub(crate) fn before(now: DateTime<Utc>, secs: u64) -> Option<Cutoff> {
         let before = crate::model::duration::before;
         Some(Cutoff {
             time: before(now, secs)?,
             operations: before(now, secs.max(KEEP_OPERATIONS_SECS))?,
         })
+    }
+
+    /// The two times as stored, to compare in SQL (`?1`, `?2`).
+    fn stored(&self) -> (String, String) {
+        (stored(self.time), stored(self.operations))
     }
 }
 
@@ -90,10 +96,11 @@ const HISTORY: &str = "time < ?1 AND id < (SELECT max(id) FROM history)
 /// Removes one batch, in the caller's transaction: jobs first (whole), then other ended
 /// operations, then history rows, up to `BATCH` rows in all. Nothing removed: nothing is left.
 fn batch(conn: &Connection, cutoff: &Cutoff) -> Result<Removed> {
+    let (time, operations) = cutoff.stored();
     let mut removed = Removed::default();
     let jobs: Vec<i64> = conn
         .prepare_cached(&format!("{JOBS} LIMIT {BATCH}"))?
-        .query_map([&cutoff.time], |r| r.get(0))?
+        .query_map([&time], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for job in jobs {
         if removed.rows() >= BATCH {
@@ -109,7 +116,7 @@ fn batch(conn: &Connection, cutoff: &Cutoff) -> Result<Removed> {
         let sql = format!("DELETE FROM operations WHERE job = ?1 AND {OLD_OPERATIONS}");
         removed.operations += conn
             .prepare_cached(&sql)?
-            .execute(params![job, cutoff.operations])? as u64;
+            .execute(params![job, operations])? as u64;
         // Steps and tasks go with their job (ON DELETE CASCADE).
         conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
             .execute([job])?;
@@ -123,14 +130,14 @@ fn batch(conn: &Connection, cutoff: &Cutoff) -> Result<Removed> {
         );
         removed.operations += conn
             .prepare_cached(&sql)?
-            .execute(params![cutoff.time, cutoff.operations])? as u64;
+            .execute(params![time, operations])? as u64;
     }
     let left = BATCH.saturating_sub(removed.rows());
     if left > 0 {
         let sql = format!(
             "DELETE FROM history WHERE id IN (SELECT id FROM history WHERE {HISTORY} LIMIT {left})"
         );
-        removed.history += conn.prepare_cached(&sql)?.execute([&cutoff.time])? as u64;
+        removed.history += conn.prepare_cached(&sql)?.execute([&time])? as u64;
     }
     Ok(removed)
 }
@@ -148,18 +155,16 @@ pub(crate) fn step(store: &mut Store, cutoff: &Cutoff) -> Result<Removed> {
 /// What a purge with `cutoff` would remove, counted in one read (`--dry-run`); the job ids
 /// are those whose logs would go.
 pub(crate) fn count(conn: &Connection, cutoff: &Cutoff) -> Result<Removed> {
-    let one = |sql: String| -> Result<u64> {
-        Ok(conn
-            .prepare(&sql)?
-            .query_row([&cutoff.time], |r| r.get(0))?)
-    };
+    let (time, operations) = cutoff.stored();
+    let one =
+        |sql: String| -> Result<u64> { Ok(conn.prepare(&sql)?.query_row([&time], |r| r.get(0))?) };
     let both = |sql: String| -> Result<u64> {
-        let values = params![cutoff.time, cutoff.operations];
+        let values = params![time, operations];
         Ok(conn.prepare(&sql)?.query_row(values, |r| r.get(0))?)
     };
     let job_ids = conn
         .prepare(JOBS)?
-        .query_map([&cutoff.time], |r| r.get(0))?
+        .query_map([&time], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Removed {
         jobs: one(format!("SELECT count(*) FROM ({JOBS})"))?,

@@ -15,7 +15,7 @@ pub struct Loaded {
     /// The live operation of each VM that has one.
     pub(crate) operations: BTreeMap<String, Operation>,
     /// The last monitor check of each VM that had one.
-    pub(crate) last_check: BTreeMap<String, String>,
+    pub(crate) last_check: BTreeMap<String, chrono::DateTime<chrono::Utc>>,
 }
 
 /// Reads the whole scheduling state in the caller's transaction.
@@ -57,7 +57,7 @@ pub(crate) fn load(
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let name: String = r.get(0)?;
-        if let Some(check) = r.get::<_, Option<String>>(8)? {
+        if let Some(check) = super::opt_time_at(r, 8)? {
             last_check.insert(name.clone(), check);
         }
         vms.push(VmState {

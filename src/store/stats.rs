@@ -5,6 +5,7 @@
 
 use super::history::{self, Entry, Event as HistoryEvent, Kind};
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// A history row about a VM, with the fields stats read.
@@ -21,12 +22,12 @@ pub(crate) struct Event {
     pub(crate) for_vm: Option<String>,
 }
 
-/// Calls `each` with every row about a VM at or after `since` (a stored time), oldest first
+/// Calls `each` with every row about a VM at or after `since`, oldest first
 /// (by time, as the time index gives them, then as written), without holding them all; with
 /// `vm`, only those about it or naming it as the VM a steal or sacrifice was for.
 pub(crate) fn events(
     conn: &Connection,
-    since: &str,
+    since: DateTime<Utc>,
     vm: Option<&str>,
     mut each: impl FnMut(Event) -> Result<()>,
 ) -> Result<()> {
@@ -36,7 +37,7 @@ pub(crate) fn events(
          WHERE time >= ?1 AND vm IS NOT NULL AND (?2 IS NULL OR vm = ?2 OR for_vm = ?2)
          ORDER BY time, id",
     )?;
-    let mut rows = stmt.query(params![since, vm])?;
+    let mut rows = stmt.query(params![super::stored(since), vm])?;
     while let Some(r) = rows.next()? {
         each(Event {
             time: r.get(0)?,
@@ -53,13 +54,17 @@ pub(crate) fn events(
 }
 
 /// The VM's status just before `since`: the new status of its last row before then.
-pub(crate) fn status_before(conn: &Connection, vm: &str, since: &str) -> Result<Option<String>> {
+pub(crate) fn status_before(
+    conn: &Connection,
+    vm: &str,
+    since: DateTime<Utc>,
+) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached(
             "SELECT new_status FROM history
              WHERE vm = ?1 AND time < ?2 AND new_status IS NOT NULL ORDER BY id DESC LIMIT 1",
         )?
-        .query_row(params![vm, since], |r| r.get(0))
+        .query_row(params![vm, super::stored(since)], |r| r.get(0))
         .optional()?)
 }
 
@@ -126,8 +131,7 @@ pub(crate) fn record_silences(conn: &Connection, user: &str, secs: u32) -> Resul
     if secs == 0 {
         return Ok(0);
     }
-    let cutoff = (chrono::Utc::now() - chrono::TimeDelta::seconds(i64::from(secs)))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let cutoff = super::stored(Utc::now() - chrono::TimeDelta::seconds(i64::from(secs)));
     let vms: Vec<String> = conn
         .prepare(
             "SELECT name FROM vms WHERE role NOT IN ('retired', 'deleted')
@@ -159,7 +163,7 @@ pub(crate) fn record_silences(conn: &Connection, user: &str, secs: u32) -> Resul
         if known_since.is_none_or(|t| t > cutoff) {
             continue;
         }
-        let (waiting, running) = super::vms::work(conn, vm)?;
+        let (waiting, running) = super::jobs::vm_work(conn, vm)?;
         let started = latest(vm, "start")?.is_some_and(|(_, time)| time >= cutoff);
         if waiting + running == 0 && !started {
             continue;

@@ -2,8 +2,9 @@
 //! (schema equal to the migrations, WAL, mode 0600, parent folder).
 
 use super::*;
-use crate::model::{HostSpec, OpKind, Role, TaskKey, VmStatus};
+use crate::model::{HostSpec, KillReason, OpKind, Role, TaskKey, VmStatus};
 use crate::store::history::{Entry, Event, Kind, Query};
+use crate::store::operations::Stop;
 use crate::store::settings::Settings;
 use crate::store::vms::{LiveOp, VmRow};
 
@@ -20,7 +21,7 @@ fn sample() -> VmRow {
         description: Some("Windows 7".to_string()),
         errors: 2,
         ready_cmd: Some(vec!["ping".to_string(), "-c1".to_string()]),
-        last_check: Some("2024-05-01T12:00:00Z".to_string()),
+        last_check: Some("2024-05-01T12:00:00Z".parse().unwrap()),
         domain_uuid: Some("10101010-0000-4000-8000-000000000007".to_string()),
         ..VmRow::new("w7", "qemu+ssh://root@h1/system", "win7", "wtb")
     }
@@ -152,6 +153,20 @@ fn an_unreadable_deadline_is_an_error_at_read() {
 }
 
 #[test]
+fn an_unreadable_monitor_check_is_an_error_naming_its_column() {
+    let store = Store::scratch().unwrap();
+    let conn = store.conn();
+    vms::insert(conn, &sample()).unwrap();
+    conn.execute("UPDATE vms SET last_check = 'soon'", [])
+        .unwrap();
+    let named = "unreadable time `soon` in column `last_check`";
+    let err = format!("{:#}", vms::get(conn, "w7").unwrap_err());
+    assert!(err.contains(named), "{err}");
+    let err = state::load(conn, 3, 3, 60).err().unwrap();
+    assert!(format!("{err:#}").contains(named), "{err:#}");
+}
+
+#[test]
 fn queued_tasks_are_counted_and_canceled() {
     let store = Store::scratch().unwrap();
     let conn = store.conn();
@@ -163,13 +178,13 @@ fn queued_tasks_are_counted_and_canceled() {
              (1, 1, 3, 'w7', 'running'), (1, 1, 4, 'other', 'queued');",
     )
     .unwrap();
-    assert_eq!(vms::work(conn, "w7").unwrap(), (2, 1));
+    assert_eq!(jobs::vm_work(conn, "w7").unwrap(), (2, 1));
     assert_eq!(
-        vms::cancel_queued_tasks(conn, "w7").unwrap(),
+        jobs::cancel_queued_on_vm(conn, "w7").unwrap(),
         [TaskKey::new(1, 1, 1), TaskKey::new(1, 1, 2)]
     );
-    assert_eq!(vms::work(conn, "w7").unwrap(), (0, 1));
-    assert_eq!(vms::work(conn, "other").unwrap(), (1, 0));
+    assert_eq!(jobs::vm_work(conn, "w7").unwrap(), (0, 1));
+    assert_eq!(jobs::vm_work(conn, "other").unwrap(), (1, 0));
 }
 
 #[test]
@@ -337,7 +352,7 @@ fn history_lists_oldest_first_with_filters() {
     );
     assert_eq!(
         details(Query {
-            since: Some("2021-01-01T00:00:00Z"),
+            since: Some("2021-01-01T00:00:00Z".parse().unwrap()),
             ..Query::default()
         }),
         ["two", "three"]
@@ -345,13 +360,13 @@ fn history_lists_oldest_first_with_filters() {
     assert_eq!(
         details(Query {
             vm: Some("a"),
-            since: Some("2021-01-01T00:00:00Z"),
+            since: Some("2021-01-01T00:00:00Z".parse().unwrap()),
             limit: Some(5),
         }),
         ["three"]
     );
     let none = Query {
-        since: Some("2999-01-01T00:00:00Z"),
+        since: Some("2999-01-01T00:00:00Z".parse().unwrap()),
         ..Query::default()
     };
     assert!(details(none).is_empty());
@@ -449,7 +464,7 @@ fn stopped_operations_that_survived_are_found_again() {
     let op = operations::get(conn, id).unwrap().unwrap();
     assert_eq!(op.deadline, new.deadline, "both clocks' deadlines are kept");
     assert_eq!(
-        operations::stop(conn, &op, "stuck process").unwrap(),
+        operations::stop(conn, &op, Stop::Killed(KillReason::StuckProcess)).unwrap(),
         process.into_iter().collect::<Vec<_>>()
     );
     // The command that stopped it died before killing it: a later pass finds it.

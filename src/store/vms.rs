@@ -1,11 +1,10 @@
-//! The `vms` table: VM instances, each read with its live operation, and the count and
-//! cancellation of the tasks waiting for a VM (what makes removing it unsafe).
+//! The `vms` table: VM instances, each read with its live operation, and their status changes
+//! with the history entries that record them.
 
 use super::deadline::Deadline;
 use super::history::{self, Entry, Event};
-use super::operations;
 use crate::exit;
-use crate::model::{host_key, Child, OpKind, Role, TaskKey, VmState, VmStatus};
+use crate::model::{host_key, Child, OpKind, Role, VmState, VmStatus};
 use anyhow::Result;
 use rusqlite::types::Type;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -29,8 +28,8 @@ pub struct VmRow {
     pub errors: u32,
     /// Readiness command (an argument vector) run after a revert.
     pub ready_cmd: Option<Vec<String>>,
-    /// Last monitor check of an offline VM (RFC 3339 UTC).
-    pub last_check: Option<String>,
+    /// Last monitor check of an offline VM.
+    pub last_check: Option<chrono::DateTime<chrono::Utc>>,
     /// The UUID libvirt gave for its domain when a registration checked it (`None`: not
     /// checked), to refuse a second spelling of the domain's URI.
     pub domain_uuid: Option<String>,
@@ -62,7 +61,8 @@ impl LiveOp {
             (Some(pid), Some(start_time)) => Some(crate::process::Proc { pid, start_time }),
             _ => None,
         };
-        operations::verdict(crate::process::recorded_alive(process), &self.deadline)
+        self.deadline
+            .verdict(crate::process::recorded_alive(process))
     }
 }
 
@@ -165,7 +165,7 @@ fn from_row(r: &Row) -> rusqlite::Result<VmRow> {
         description: r.get(8)?,
         errors: r.get(9)?,
         ready_cmd,
-        last_check: r.get(11)?,
+        last_check: super::opt_time_at(r, 11)?,
         domain_uuid: r.get(13)?,
         operation: r.get(12)?,
         live,
@@ -235,7 +235,7 @@ fn save(conn: &Connection, vm: &VmRow, sql: &str) -> Result<()> {
             vm.description,
             vm.errors,
             ready_cmd,
-            vm.last_check,
+            vm.last_check.map(super::stored),
             vm.operation,
             vm.domain_uuid
         ],
@@ -272,34 +272,6 @@ pub(crate) fn delete(conn: &Connection, name: &str) -> Result<()> {
     conn.prepare_cached("DELETE FROM vms WHERE name = ?1")?
         .execute([name])?;
     Ok(())
-}
-
-/// How many tasks wait for the VM (`queued`) and run on it (`running`).
-pub(crate) fn work(conn: &Connection, name: &str) -> Result<(u32, u32)> {
-    Ok(conn.prepare_cached("SELECT COUNT(*) FILTER (WHERE status = 'queued'), COUNT(*) FILTER (WHERE status = 'running')
-         FROM tasks WHERE vm = ?1")?.query_row(
-        [name],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
-}
-
-/// Marks the VM's queued tasks `canceled` and returns their (job, step, task) numbers.
-pub(crate) fn cancel_queued_tasks(conn: &Connection, name: &str) -> Result<Vec<TaskKey>> {
-    let mut stmt = conn.prepare(
-        "UPDATE tasks SET status = 'canceled', ended = ?2 WHERE vm = ?1 AND status = 'queued'
-         RETURNING job, step, no",
-    )?;
-    let rows = stmt.query_map(params![name, super::now()], |r| {
-        Ok(TaskKey::new(r.get(0)?, r.get(1)?, r.get(2)?))
-    })?;
-    let mut tasks: Vec<TaskKey> = rows.collect::<rusqlite::Result<_>>()?;
-    tasks.sort_unstable();
-    let mut jobs: Vec<i64> = tasks.iter().map(|t| t.job).collect();
-    jobs.dedup();
-    for job in jobs {
-        super::jobs::roll_up(conn, job)?;
-    }
-    Ok(tasks)
 }
 
 /// Records that a monitor checked an offline VM now, so the next waits its interval.
@@ -378,12 +350,15 @@ pub(crate) fn set_errors(conn: &Connection, name: &str, errors: u32) -> Result<(
 
 /// The latest history entry that took the VM offline (a revert, power-off, monitor or
 /// readiness check that failed), as (time, detail): its last error.
-pub(crate) fn last_failure(conn: &Connection, name: &str) -> Result<Option<(String, String)>> {
+pub(crate) fn last_failure(
+    conn: &Connection,
+    name: &str,
+) -> Result<Option<(chrono::DateTime<chrono::Utc>, String)>> {
     Ok(conn
         .prepare_cached(
             "SELECT time, detail FROM history WHERE vm = ?1 AND new_status = 'offline'
              ORDER BY id DESC LIMIT 1",
         )?
-        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([name], |r| Ok((super::time_at(r, 0)?, r.get(1)?)))
         .optional()?)
 }

@@ -222,9 +222,9 @@ fn write<T>(
 fn connect(ctx: &Ctx, store: &Store, op: &Operation) -> Result<(VmRow, Result<Libvirt, HvError>)> {
     let vm = vms::get(store.conn(), &op.vm)?.context("the VM was removed")?;
     let settings = settings::load(store.conn())?;
-    let slow = Duration::from_secs(u64::from(settings.revert_timeout));
+    let op_timeout = Duration::from_secs(u64::from(settings.revert_timeout));
     let hv = hypervisor::allowed(&vm.uri, settings.allow_ext_uris != 0)
-        .and_then(|()| hypervisor::connect(&vm.uri, ctx.timeout, slow));
+        .and_then(|()| hypervisor::connect(&vm.uri, ctx.timeout, op_timeout));
     Ok((vm, hv))
 }
 

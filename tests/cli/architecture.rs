@@ -16,6 +16,26 @@ const RULES: &[(&str, &[&str])] = &[
     ("stats", &["model", "store"]),
 ];
 
+/// The store's modules in layers, bottom first (docs/architecture.md, "The store's layers"). A
+/// module of the store may name the store's root (`store/mod.rs`: the connection, transactions,
+/// how times are read and spelled) and the modules of lower layers, never one of its own layer
+/// or above, so the store's modules call each other without a cycle. Unit tests sit above
+/// everything they test and are not checked.
+const STORE_LAYERS: &[&[&str]] = &[
+    &[
+        "deadline",
+        "history",
+        "last_pass",
+        "purge",
+        "requests",
+        "settings",
+    ],
+    &["hosts", "vms"],
+    &["operations"],
+    &["jobs"],
+    &["state", "stats"],
+];
+
 /// The modules under src/commands/ that are shared by commands rather than commands of their
 /// own: the foreground protocol of `revert`, `poweroff` and `vms set`, and the explanation of
 /// waiting work that `jobs show`, `vms show` and `vms set` print.
@@ -189,6 +209,58 @@ fn broken(sources: &[Source], commands: &[String]) -> Vec<String> {
     broken
 }
 
+/// The layer of the store's module `name` (`None`: not a module of the store's layers).
+fn store_layer(name: &str) -> Option<usize> {
+    STORE_LAYERS.iter().position(|layer| layer.contains(&name))
+}
+
+/// The arrows between the store's modules that run against `STORE_LAYERS`, one line each.
+fn store_arrows(sources: &[Source]) -> Vec<String> {
+    let mut broken = Vec::new();
+    for source in sources {
+        let [top, own, ..] = source.module.as_slice() else {
+            continue;
+        };
+        if top != "store" || source.module.iter().any(|m| m == "tests") {
+            continue;
+        }
+        let file = source.path.display();
+        let Some(own_layer) = store_layer(own) else {
+            broken.push(format!(
+                "{file}: `store::{own}` is in no layer of the store"
+            ));
+            continue;
+        };
+        // The code before the file's unit tests.
+        let code = Source {
+            path: source.path.clone(),
+            module: source.module.clone(),
+            text: source
+                .text
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap()
+                .to_string(),
+        };
+        for path in references(&code) {
+            let [top, named, ..] = path.as_slice() else {
+                continue;
+            };
+            if top != "store" || named == own {
+                continue;
+            }
+            if store_layer(named).is_some_and(|layer| layer >= own_layer) {
+                broken.push(format!(
+                    "{file}: `store::{own}` may not name `store::{named}` (same layer or above)"
+                ));
+            }
+        }
+    }
+    broken.sort();
+    broken.dedup();
+    broken
+}
+
 fn crate_sources() -> (Vec<Source>, Vec<String>) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = Vec::new();
@@ -265,6 +337,69 @@ fn a_wrong_arrow_is_seen() {
             "pass: only the crate root names `commands`",
             "scheduler/tasks: `scheduler` may not name `store`",
             "store/jobs: `store` may not name `scheduler`",
+        ]
+    );
+}
+
+#[test]
+fn the_store_modules_call_each_other_in_layers() {
+    let (sources, _) = crate_sources();
+    let store: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.module.len() >= 2 && s.module[0] == "store" && s.module[1] != "tests")
+        .map(|s| s.module[1].as_str())
+        .collect();
+    for layer in STORE_LAYERS {
+        for module in *layer {
+            assert!(
+                store.contains(module),
+                "no module `store::{module}` in src/"
+            );
+        }
+    }
+    assert!(
+        sources
+            .iter()
+            .filter(|s| s.module.get(1).is_some_and(|m| m == "operations"))
+            .any(|s| references(s)
+                .iter()
+                .any(|p| p.starts_with(&["store".into(), "vms".into()]))),
+        "the store's arrows are not seen"
+    );
+    let broken = store_arrows(&sources);
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+fn a_store_arrow_against_the_layers_is_seen() {
+    let file = |module: &[&str], text: &str| Source {
+        path: PathBuf::from(module.join("/")),
+        module: module.iter().map(|m| m.to_string()).collect(),
+        text: text.to_string(),
+    };
+    let sources = [
+        file(
+            &["store", "vms"],
+            "let x = super::jobs::roll_up(conn, job);",
+        ),
+        file(&["store", "hosts"], "use super::{history::Entry, vms};"),
+        file(
+            &["store", "operations"],
+            "use super::{now, vms::StatusChange};\n#[cfg(test)]\nuse crate::store::jobs;",
+        ),
+        file(
+            &["store", "jobs", "attempts"],
+            "use crate::store::jobs::roll_up;",
+        ),
+        file(&["store", "jobs", "tests"], "use crate::store::stats;"),
+        file(&["store", "cache"], "use super::now;"),
+    ];
+    assert_eq!(
+        store_arrows(&sources),
+        [
+            "store/cache: `store::cache` is in no layer of the store",
+            "store/hosts: `store::hosts` may not name `store::vms` (same layer or above)",
+            "store/vms: `store::vms` may not name `store::jobs` (same layer or above)",
         ]
     );
 }

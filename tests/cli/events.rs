@@ -47,18 +47,18 @@ fn requests_made_while_a_pass_holds_the_lock_are_served_before_it_lets_go() {
     });
     // A pass that holds the lock for 3 s after its commit, while the three tasks end and
     // their workers ask for passes: they find the lock taken and start none.
-    let held = lab
+    let paused_pass = lab
         .std_cmd(&["schedule-once", "-v"])
         .env("VMSCHED_PASS_PAUSE_MS", "3000")
         .output()
         .unwrap();
-    assert!(held.status.success(), "{held:?}");
+    assert!(paused_pass.status.success(), "{paused_pass:?}");
     assert_eq!(
         lab.rows("SELECT status FROM tasks ORDER BY no"),
         ["completed", "completed", "completed"]
     );
     // It ran again for them before it let go: its actions name the dirty VMs.
-    let actions = String::from_utf8_lossy(&held.stderr);
+    let actions = String::from_utf8_lossy(&paused_pass.stderr);
     for vm in ["w1", "w2", "w3"] {
         assert!(actions.contains(vm), "{actions}");
     }

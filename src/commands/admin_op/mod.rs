@@ -37,8 +37,9 @@ pub(crate) struct Request<'a> {
     pub(crate) reason: Option<&'a str>,
 }
 
-/// The words and statuses of each operation.
-pub(super) struct Words {
+/// How each admin operation is recorded: its kind, the VM's statuses while it runs and after
+/// it succeeded, what its failure is called, and the history row of its end.
+pub(super) struct Bookkeeping {
     /// The operation's kind in the `operations` table.
     kind: OpKind,
     /// The VM's status while it runs.
@@ -53,9 +54,9 @@ pub(super) struct Words {
     ended: Kind,
 }
 
-pub(super) fn words(op: AdminOp) -> Words {
+pub(super) fn bookkeeping(op: AdminOp) -> Bookkeeping {
     match op {
-        AdminOp::Revert => Words {
+        AdminOp::Revert => Bookkeeping {
             kind: OpKind::Revert,
             busy: VmStatus::Reverting,
             done: VmStatus::Idle,
@@ -63,7 +64,7 @@ pub(super) fn words(op: AdminOp) -> Words {
             what: "revert",
             ended: Kind::Revert,
         },
-        AdminOp::Poweroff => Words {
+        AdminOp::Poweroff => Bookkeeping {
             kind: OpKind::Poweroff,
             busy: VmStatus::Dirty,
             done: VmStatus::Off,
@@ -130,14 +131,14 @@ fn finish(
     reserved: &Reserved,
     (outcome, took): (Outcome, Duration),
 ) -> Result<()> {
-    let words = words(req.op);
+    let books = bookkeeping(req.op);
     let vm = &reserved.vm;
     let (to, errors, detail, end) = match &outcome {
-        Outcome::Done => (words.done, words.errors, words.done.to_string(), "ok"),
+        Outcome::Done => (books.done, books.errors, books.done.to_string(), "ok"),
         Outcome::Failed(err) => (
             VmStatus::Offline,
             Errors::Add,
-            format!("offline {} failed: {err}", words.what),
+            format!("offline {} failed: {err}", books.what),
             "failed",
         ),
         Outcome::Interrupted => (
@@ -153,18 +154,18 @@ fn finish(
                 Outcome::Failed(err) => err.to_string(),
                 _ => end.to_string(),
             };
-            let event = match words.ended {
+            let event = match books.ended {
                 Kind::Revert => Event::new(Kind::Revert, &detail).result(end).duration(took),
                 kind => Event::new(kind, &detail),
             };
-            operations::transition(tx, op, (words.busy, to), errors, event, Some(&result))
+            operations::transition(tx, op, (books.busy, to), errors, event, Some(&result))
         }
         None => {
             // Maintenance: the status stays, the history says what happened.
             let detail = match &outcome {
-                Outcome::Done => format!("maintenance {} done", words.kind),
-                Outcome::Failed(err) => format!("maintenance {} failed: {err}", words.what),
-                Outcome::Interrupted => format!("maintenance {} interrupted", words.kind),
+                Outcome::Done => format!("maintenance {} done", books.kind),
+                Outcome::Failed(err) => format!("maintenance {} failed: {err}", books.what),
+                Outcome::Interrupted => format!("maintenance {} interrupted", books.kind),
             };
             let now = vms::require(tx, &vm.name)?;
             let event = Event::new(Kind::Admin, &detail);
@@ -195,7 +196,7 @@ fn finish(
         }
         Outcome::Failed(err) => Err(exit::failed(format!(
             "{} of VM `{}` failed ({status}): {err}",
-            words.what, vm.name
+            books.what, vm.name
         ))
         .into()),
         Outcome::Interrupted => {

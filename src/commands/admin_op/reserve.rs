@@ -1,7 +1,7 @@
 //! Reserves a VM for an admin operation, in one transaction: the ownership rules, the siblings
 //! that give the domain up, and the VM recorded busy under this process.
 
-use super::{words, Request, Reserved};
+use super::{bookkeeping, Request, Reserved};
 use crate::exit;
 use crate::model::{TaskStatus, VmState, VmStatus};
 use crate::ownership::{admit, AdminOp, Displace, Flag, Refusal, Siblings};
@@ -9,7 +9,7 @@ use crate::process::Proc;
 use crate::store::deadline::Deadline;
 use crate::store::history::{self, Event, Kind};
 use crate::store::jobs::{self, attempts, attempts::NoResult};
-use crate::store::operations::{self, NewOperation};
+use crate::store::operations::{self, NewOperation, Stop};
 use crate::store::settings;
 use crate::store::vms::{self, Errors, StatusChange, VmRow};
 use crate::store::Conn;
@@ -40,23 +40,24 @@ pub(super) fn reserve(
         .expect("a VM is its own sibling");
     let admission = admit(req.op, &registered, me, req.with)
         .map_err(|refusal| refused(req, &siblings, &registered, &refusal))?;
-    let mut kill = release(conn, &vm, user, "stopped", settings.max_task_tries)?;
+    let stopped = Stop::StoppedBy(user);
+    let mut kill = release(conn, &vm, user, stopped, settings.max_task_tries)?;
     let mut displaced = Vec::new();
     for &(i, how) in &admission.displaced {
         let sibling = &siblings[i];
         displaced.push((sibling.name.clone(), sibling.status));
         let (what, why) = match how {
-            Displace::Steal => ("off stolen", "stolen"),
-            Displace::Force => ("off forced", "stopped"),
+            Displace::Steal => ("off stolen", Stop::StolenBy(user)),
+            Displace::Force => ("off forced", stopped),
         };
         kill.extend(release(conn, sibling, user, why, settings.max_task_tries)?);
         let detail = history::detail(what, user, req.reason);
         let event = Event::new(Kind::Steal, &detail).for_vm(&vm.name);
         set_status(conn, sibling, VmStatus::Off, event, user, req.reason)?;
     }
-    let words = words(req.op);
+    let books = bookkeeping(req.op);
     let op = if vm.status == VmStatus::Maintenance {
-        let detail = history::detail(&format!("maintenance {}", words.kind), user, req.reason);
+        let detail = history::detail(&format!("maintenance {}", books.kind), user, req.reason);
         let event = Event::new(Kind::Admin, &detail);
         set_status(conn, &vm, vm.status, event, user, req.reason)?;
         None
@@ -66,12 +67,12 @@ pub(super) fn reserve(
             AdminOp::Poweroff => history::detail("dirty poweroff", user, req.reason),
         };
         let event = Event::new(Kind::Admin, &detail);
-        set_status(conn, &vm, words.busy, event, user, req.reason)?;
+        set_status(conn, &vm, books.busy, event, user, req.reason)?;
         let id = operations::start(
             conn,
             &NewOperation {
                 vm: &vm.name,
-                kind: words.kind,
+                kind: books.kind,
                 deadline: Deadline::in_secs(op_timeout.saturating_add(connect_timeout).as_secs()),
                 task: None,
                 by_user: user,
@@ -133,28 +134,24 @@ fn refused(
 }
 
 /// Ends a VM's recorded operation and the attempts of the tasks running on it. A live
-/// operation is stopped by the admin: its tasks are requeued without using a try. A dead one
-/// is what the next pass would clear: its tasks use a try, as the pass would count it.
-/// Returns the workers (and task process groups) to kill after the commit.
+/// operation is stopped by the admin (`why`): its tasks are requeued without using a try. A
+/// dead one is what the next pass would clear: its tasks use a try, as the pass would count
+/// it. Returns the workers (and task process groups) to kill after the commit.
 pub(crate) fn release(
     conn: &Conn,
     vm: &VmRow,
     user: &str,
-    why: &str,
+    why: Stop,
     max_tries: u32,
 ) -> Result<Vec<Proc>> {
     let op = operations::live_for(conn, &vm.name)?;
     let alive = op
         .as_ref()
         .is_some_and(|op| crate::process::recorded_alive(op.process));
-    let cause = if alive {
-        format!("{why} by {user}")
-    } else {
-        "process died".to_string()
-    };
+    let cause = if alive { why } else { Stop::ProcessDied };
     let mut kill = Vec::new();
     if let Some(op) = op {
-        kill = operations::stop(conn, &op, &cause)?;
+        kill = operations::stop(conn, &op, cause)?;
     }
     for task in attempts::running_on(conn, &vm.name)? {
         let status = if alive {

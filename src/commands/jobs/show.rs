@@ -101,7 +101,7 @@ pub(crate) fn list(ctx: &Ctx, args: &JobListArgs, out: &mut dyn Write) -> Result
     let query = jobs::Query {
         status: args.status,
         user: args.user.as_deref(),
-        ended_since: since.as_deref(),
+        ended_since: since,
         limit: args.limit,
     };
     let header = [

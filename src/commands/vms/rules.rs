@@ -11,10 +11,14 @@ use crate::model::{
 use crate::ownership::Siblings;
 use crate::process::Proc;
 use crate::store::history::{self, Entry, Event, Kind};
-use crate::store::jobs::attempts::{self, NoResult};
+use crate::store::jobs::{
+    self,
+    attempts::{self, NoResult},
+};
+use crate::store::operations::{self, Stop};
 use crate::store::settings;
 use crate::store::vms::{self, Errors, StatusChange, VmRow};
-use crate::store::{operations, Conn};
+use crate::store::Conn;
 use anyhow::Result;
 
 /// What every VM's fields must look like: a valid name, a URI with a scheme and a path, and
@@ -270,7 +274,7 @@ fn live_op(vm: &VmRow) -> Option<&vms::LiveOp> {
 fn end_dead_op(conn: &Conn, vm: &VmRow, user: &str) -> Result<()> {
     if vm.live.is_some() && live_op(vm).is_none() {
         let max_tries = settings::load(conn)?.max_task_tries;
-        release(conn, vm, user, "stopped", max_tries)?;
+        release(conn, vm, user, Stop::StoppedBy(user), max_tries)?;
     }
     Ok(())
 }
@@ -325,7 +329,7 @@ pub(super) fn remove(
     reason: Option<&str>,
 ) -> Result<Removed> {
     let vm = vms::require(conn, name)?;
-    let (queued, running) = vms::work(conn, name)?;
+    let (queued, running) = jobs::vm_work(conn, name)?;
     let live = live_op(&vm);
     if !force && (queued > 0 || running > 0 || live.is_some()) {
         let op = live.map_or(String::new(), |op| {
@@ -341,7 +345,7 @@ pub(super) fn remove(
     let status = Some(vm.status);
     let mut kill = Vec::new();
     if let Some(op) = operations::live_for(conn, name)? {
-        kill = operations::stop(conn, &op, &format!("VM removed by {user}"))?;
+        kill = operations::stop(conn, &op, Stop::VmRemovedBy(user))?;
     }
     let running = attempts::running_on(conn, name)?;
     for &task in &running {
@@ -352,7 +356,7 @@ pub(super) fn remove(
             .result(TaskStatus::Queued.as_str());
         record(conn, &vm, (status, status), event, user, reason)?;
     }
-    let canceled = vms::cancel_queued_tasks(conn, name)?;
+    let canceled = jobs::cancel_queued_on_vm(conn, name)?;
     for &task in &canceled {
         let detail = format!("task {task} canceled: VM removed");
         let event = Event::new(Kind::Task, &detail)

@@ -5,11 +5,11 @@
 use super::{vm_json, VmJson};
 use crate::cli::Format;
 use crate::commands::waits;
+use crate::output;
 use crate::output::shell_line;
-use crate::output::{self, local_time};
 use crate::scheduler::TaskWait;
 use crate::store::vms::{self, VmRow};
-use crate::store::Mode;
+use crate::store::{stored, Mode};
 use crate::Ctx;
 use anyhow::Result;
 use serde::Serialize;
@@ -22,7 +22,7 @@ struct ShowJson<'a> {
     vm: VmJson<'a>,
     ready_cmd: Option<&'a [String]>,
     last_error: Option<LastError>,
-    last_monitor: Option<&'a str>,
+    last_monitor: Option<String>,
     /// Why the VM waits, or the action the next pass takes on it (`None`: neither).
     plan: Option<String>,
     waiting: Vec<TaskWait>,
@@ -30,7 +30,8 @@ struct ShowJson<'a> {
 
 #[derive(Serialize)]
 struct LastError {
-    time: String,
+    #[serde(serialize_with = "crate::store::serialize_time")]
+    time: chrono::DateTime<chrono::Utc>,
     detail: String,
 }
 
@@ -50,7 +51,7 @@ pub(super) fn show(ctx: &Ctx, name: &str, out: &mut dyn Write) -> Result<()> {
         vm: vm_json(&vm),
         ready_cmd: vm.ready_cmd.as_deref(),
         last_error: failure.map(|(time, detail)| LastError { time, detail }),
-        last_monitor: vm.last_check.as_deref(),
+        last_monitor: vm.last_check.map(stored),
         plan,
         waiting,
     };
@@ -73,7 +74,7 @@ fn lines(vm: &VmRow, shown: &ShowJson) -> Vec<(&'static str, String)> {
         format!("{}{pid}, deadline {deadline}", op.kind)
     });
     let last_error = shown.last_error.as_ref().map_or("-".to_string(), |e| {
-        format!("{} {}", local_time(Some(&e.time)), e.detail)
+        format!("{} {}", output::local(Some(e.time)), e.detail)
     });
     vec![
         ("Name", vm.name.clone()),
@@ -92,7 +93,7 @@ fn lines(vm: &VmRow, shown: &ShowJson) -> Vec<(&'static str, String)> {
         ),
         ("Errors", vm.errors.to_string()),
         ("Last error", last_error),
-        ("Last monitor", local_time(vm.last_check.as_deref())),
+        ("Last monitor", output::local(vm.last_check)),
         ("Operation", operation),
         ("Plan", or_dash(shown.plan.as_deref())),
     ]

@@ -9,7 +9,9 @@ pub(crate) use vm::Vm;
 
 use super::ownership::{Domain, DomainKey};
 use super::Action;
-use crate::model::{JobState, State, StepState, TaskKey, TaskState, TaskStatus, VmStatus};
+use crate::model::{
+    JobState, KillReason, MarkReason, State, StepState, TaskKey, TaskState, TaskStatus, VmStatus,
+};
 use rustc_hash::FxBuildHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -190,21 +192,21 @@ impl<'s> WorkingState<'s> {
     }
 
     /// Sets a VM's status without an operation and says so in a `mark` action.
-    pub(crate) fn mark(&mut self, i: usize, status: VmStatus, reason: &str) -> Action {
+    pub(crate) fn mark(&mut self, i: usize, status: VmStatus, reason: MarkReason) -> Action {
         self.set(i, status, false);
         Action::Mark {
             vm: self.vms[i].row.name.clone(),
             status,
-            reason: reason.to_string(),
+            reason,
         }
     }
 
     /// Kills a VM's worker (its status stays) and says so in a `kill` action.
-    pub(crate) fn kill(&mut self, i: usize, reason: &str) -> Action {
+    pub(crate) fn kill(&mut self, i: usize, reason: KillReason) -> Action {
         self.set(i, self.vms[i].status, false);
         Action::Kill {
             vm: self.vms[i].row.name.clone(),
-            reason: reason.to_string(),
+            reason,
         }
     }
 

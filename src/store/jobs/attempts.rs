@@ -261,7 +261,7 @@ pub(crate) fn cancel_running(conn: &Connection, task: &TaskRow, user: &str) -> R
             event,
             None,
         )?;
-        kill = operations::stop(conn, &op, "canceled")?;
+        kill = operations::stop(conn, &op, operations::Stop::Canceled)?;
     }
     record_end(conn, key, TaskStatus::Canceled, None)?;
     Ok(kill)

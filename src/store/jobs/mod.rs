@@ -123,8 +123,8 @@ pub(crate) struct Query<'a> {
     pub(crate) status: Option<TaskStatus>,
     /// Only jobs this user submitted, or that were submitted for them.
     pub(crate) user: Option<&'a str>,
-    /// Only jobs that have not ended or ended at or after this stored time; `None` for all.
-    pub(crate) ended_since: Option<&'a str>,
+    /// Only jobs that have not ended or ended at or after this time; `None` for all.
+    pub(crate) ended_since: Option<chrono::DateTime<chrono::Utc>>,
     /// Only the newest this many; `None` for all.
     pub(crate) limit: Option<u32>,
 }
@@ -146,7 +146,8 @@ pub(crate) fn each(
         filter.push_str(" AND (user = ? OR on_behalf_of = ?)");
         values.extend([user, user]);
     }
-    if let Some(since) = query.ended_since {
+    let since = query.ended_since.map(super::stored);
+    if let Some(since) = since.as_deref() {
         filter.push_str(" AND (ended IS NULL OR ended >= ?)");
         values.push(since);
     }
@@ -248,6 +249,36 @@ pub(crate) fn cancel_queued(
     }
     roll_up(conn, job)?;
     Ok(queued)
+}
+
+/// How many tasks wait for the VM `name` (`queued`) and run on it (`running`): what makes
+/// removing it unsafe.
+pub(crate) fn vm_work(conn: &Connection, name: &str) -> Result<(u32, u32)> {
+    Ok(conn.prepare_cached("SELECT COUNT(*) FILTER (WHERE status = 'queued'), COUNT(*) FILTER (WHERE status = 'running')
+         FROM tasks WHERE vm = ?1")?.query_row(
+        [name],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// Marks the queued tasks of the VM `name` `canceled`, rolls their jobs up and returns the
+/// tasks' keys.
+pub(crate) fn cancel_queued_on_vm(conn: &Connection, name: &str) -> Result<Vec<TaskKey>> {
+    let mut stmt = conn.prepare(
+        "UPDATE tasks SET status = 'canceled', ended = ?2 WHERE vm = ?1 AND status = 'queued'
+         RETURNING job, step, no",
+    )?;
+    let rows = stmt.query_map(params![name, now()], |r| {
+        Ok(TaskKey::new(r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    let mut tasks: Vec<TaskKey> = rows.collect::<rusqlite::Result<_>>()?;
+    tasks.sort_unstable();
+    let mut jobs: Vec<i64> = tasks.iter().map(|t| t.job).collect();
+    jobs.dedup();
+    for job in jobs {
+        roll_up(conn, job)?;
+    }
+    Ok(tasks)
 }
 
 /// Tasks matching a condition on `?1`, by step and task.

@@ -300,7 +300,7 @@ fn insert_load_list_and_active_round_trip() {
     let open = list(
         &store,
         Query {
-            ended_since: Some("2999-01-01T00:00:00Z"),
+            ended_since: Some("2999-01-01T00:00:00Z".parse().unwrap()),
             ..Query::default()
         },
     );

@@ -40,9 +40,9 @@ impl CrashLab {
         let accepted = Arc::new(AtomicUsize::new(0));
         let count = accepted.clone();
         std::thread::spawn(move || {
-            let mut held = Vec::new();
+            let mut kept_open = Vec::new();
             for stream in listener.incoming().flatten() {
-                held.push(stream);
+                kept_open.push(stream);
                 count.fetch_add(1, Ordering::SeqCst);
             }
         });

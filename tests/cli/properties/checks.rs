@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use vmsched::model::{Child, State, TaskStatus, VmState, VmStatus};
+use vmsched::model::{Child, MarkReason, State, TaskStatus, VmState, VmStatus};
 use vmsched::ownership::Siblings;
 use vmsched::scheduler::{Action, Plan};
 
@@ -253,7 +253,7 @@ pub fn only_free_vms_touched(state: &State, plan: &Plan) -> Result<(), TestCaseE
             );
             if !input.role.is_enabled() {
                 prop_assert!(
-                    *status == Off && reason == "disabled",
+                    *status == Off && *reason == MarkReason::Disabled,
                     "disabled {vm} marked"
                 );
             }

@@ -1,17 +1,18 @@
-//! The lower-case words of statuses and roles: VM status, role, worker verdict, task
-//! status, operation kind and power-off reason, each spelt once with its parsing, printing and serde support.
+//! The vocabulary of the database, the JSON and the tables: the closed sets of lower-case words
+//! (VM status, role, worker verdict, task status, operation kind, and why the scheduler marks
+//! a VM, kills a worker or powers a VM off), each an enum spelt once with its parsing, printing
+//! and serde support, so no status or reason is matched or built as free text.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
 
-/// Declares a lower-case word enum with `as_str`, `Display`, `FromStr` and serde support, so
-/// every status word is spelt in one place.
-macro_rules! words {
+/// Declares an enum whose values are spelt as lower-case words, with `as_str`, `Display`,
+/// `FromStr` and serde support, so every word is spelt in one place.
+macro_rules! word_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(rename_all = "lowercase")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum $name { $($variant),+ }
         impl $name {
             /// Every word, in declaration order.
@@ -25,6 +26,12 @@ macro_rules! words {
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+        /// As its word, which may hold a space (`stuck process`).
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
         }
         /// From a word only (serde's derive says just "expected value" for a number).
         impl<'de> Deserialize<'de> for $name {
@@ -53,7 +60,7 @@ macro_rules! words {
     };
 }
 
-words!(
+word_enum!(
     /// The status of a VM instance (docs/rules.md §2).
     VmStatus {
         Off = "off", Reverting = "reverting", Sleeping = "sleeping", Idle = "idle",
@@ -61,17 +68,17 @@ words!(
     }
 );
 
-words!(
+word_enum!(
     /// What work a VM instance is used for; `retired` and `deleted` are disabled.
     Role { Base = "base", Winetest = "winetest", Extra = "extra", Retired = "retired", Deleted = "deleted" }
 );
 
-words!(
+word_enum!(
     /// The liveness verdict of a VM's recorded worker, decided by the shell (docs/rules.md §3).
     Child { None = "none", Alive = "alive", Dead = "dead", Stuck = "stuck" }
 );
 
-words!(
+word_enum!(
     /// Status of a task, and by roll-up of a step or job (docs/rules.md §1.2).
     TaskStatus {
         Queued = "queued", Running = "running", Completed = "completed", Failed = "failed",
@@ -79,15 +86,34 @@ words!(
     }
 );
 
-words!(
+word_enum!(
     /// What a recorded operation does: the worker (or admin command) that carries it out.
     OpKind { Revert = "revert", Poweroff = "poweroff", Monitor = "monitor", Task = "task" }
 );
 
-words!(
+word_enum!(
     /// Why the scheduler powers a VM off: to make room for another (`sacrifice`), or because
     /// it is dirty and nobody reverts it (`dirty`).
     PoweroffReason { Sacrifice = "sacrifice", Dirty = "dirty" }
+);
+
+word_enum!(
+    /// Why the scheduler sets a VM's status without an operation (docs/rules.md §3): the
+    /// reason of a `mark` action, in the dry-run's line and the history's detail.
+    MarkReason {
+        Disabled = "disabled", StuckProcess = "stuck process",
+        UnexpectedProcess = "unexpected process", ProcessDied = "process died",
+        Conflict = "conflict",
+    }
+);
+
+word_enum!(
+    /// Why the scheduler kills a VM's worker (docs/rules.md §3): the reason of a `kill`
+    /// action, in the dry-run's line, the history's detail and the operation's result.
+    KillReason {
+        StuckProcess = "stuck process", UnexpectedProcess = "unexpected process",
+        Conflict = "conflict",
+    }
 );
 
 impl Child {
