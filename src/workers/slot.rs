@@ -31,7 +31,7 @@ pub(crate) fn take(db: &Path, id: i64) -> Option<Slot> {
         .custom_flags(libc::O_NOFOLLOW)
         .open(crate::lock::path_for(db))
         .ok()?;
-    let slots = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
+    let slots = count() as i64;
     let first = id.rem_euclid(slots);
     let free = (0..slots)
         .map(|i| (first + i) % slots)
@@ -46,6 +46,12 @@ pub(crate) fn take(db: &Path, id: i64) -> Option<Slot> {
         }
     }
     Some(Slot { _file: file })
+}
+
+/// One slot fewer than CPUs (at least one): a CPU stays free for an admin's command or a
+/// worker recording its result while hundreds of workers start.
+fn count() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
 }
 
 /// The byte of slot `slot`.
@@ -70,7 +76,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("vmsched.db");
         std::fs::write(crate::lock::path_for(&db), "").unwrap();
-        let slots = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let slots = count();
         let held: Vec<Slot> = (0..slots)
             .map(|i| take(&db, i as i64).expect("a free slot"))
             .collect();

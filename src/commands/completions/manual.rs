@@ -101,7 +101,7 @@ fn files() -> Section {
             ),
             (
                 shown(&crate::lock::path_for(db)),
-                "the pass lock: one pass at a time holds it".to_string(),
+                "the pass lock: one pass at a time holds it; released workers start a few at a time through byte locks in it".to_string(),
             ),
             (
                 shown(&logs.join(crate::workers::WORKERS_LOG)),
