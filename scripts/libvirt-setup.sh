@@ -243,15 +243,20 @@ wrote_etc() {
 # Puts back the files of set $1 as they were before this script changed them, unless one of
 # them changed since (status 1, saying which).
 restore_set() {
-    local dir=$STATE/etc/$1 file k
+    local set=$1 dir=$STATE/etc/$1 file k
     shift
     [ -d "$dir" ] || return 0
     for file; do
         k=$dir/$(key "$file")
         [ -e "$k.orig" ] || [ -e "$k.orig.none" ] || continue
         if ! as_kept "$file" "$k.ours"; then
-            echo "$file changed since this script changed it: left as it is" \
-                "(its earlier content: $k.orig)" >&2
+            if [ "$set" = accounts ]; then
+                echo "$file changed since this script changed it (accounts added or removed" \
+                    "meanwhile): the account files stay as they are" >&2
+            else
+                echo "$file changed since this script changed it: left as it is" \
+                    "(its earlier content: $k.orig)" >&2
+            fi
             return 1
         fi
     done
