@@ -1,5 +1,6 @@
-//! `vmsched-worker --db DB --timeout SECS OP`: the worker of an operation, started by a pass.
-//! A program of its own, without libvirt, so that a pass spawns its workers cheaply and the
+//! `vmsched-worker --launch --db DB --timeout SECS`: the launcher a pass starts, which forks
+//! the pass's workers (`vmsched::workers::launch`), one per operation.
+//! A program of its own, without libvirt, so that a pass starts its workers cheaply and the
 //! long-lived process of a running task never loads libvirt and its libraries (hundreds may
 //! run at once). Revert, power-off and monitor workers become `vmsched worker OP` once
 //! released; a task worker, once its command runs, becomes
@@ -11,10 +12,9 @@ use std::time::Duration;
 
 /// What the command line asks for.
 enum Role {
-    Start {
+    Launch {
         db: PathBuf,
         secs: u64,
-        id: i64,
     },
     Wait {
         db: PathBuf,
@@ -26,13 +26,12 @@ enum Role {
 
 fn parse(args: &[String]) -> Option<Role> {
     match args {
-        [db_flag, db, timeout_flag, secs, id]
-            if db_flag == "--db" && timeout_flag == "--timeout" =>
+        [launch, db_flag, db, timeout_flag, secs]
+            if launch == "--launch" && db_flag == "--db" && timeout_flag == "--timeout" =>
         {
-            Some(Role::Start {
+            Some(Role::Launch {
                 db: PathBuf::from(db),
                 secs: secs.parse().ok()?,
-                id: id.parse().ok()?,
             })
         }
         [wait, db_flag, db, id, pid, deadline] if wait == "--wait" && db_flag == "--db" => {
@@ -50,8 +49,8 @@ fn parse(args: &[String]) -> Option<Role> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let done = match parse(&args) {
-        Some(Role::Start { db, secs, id }) => {
-            vmsched::workers::run(&db, Duration::from_secs(secs), id)
+        Some(Role::Launch { db, secs }) => {
+            vmsched::workers::launch::run(&db, Duration::from_secs(secs))
         }
         Some(Role::Wait {
             db,
@@ -60,7 +59,7 @@ fn main() -> ExitCode {
             deadline,
         }) => vmsched::workers::run_waiting(&db, id, pid, deadline),
         None => {
-            eprintln!("error: usage: vmsched-worker --db DB --timeout SECS OPERATION");
+            eprintln!("error: usage: vmsched-worker --launch --db DB --timeout SECS");
             eprintln!("hint: `vmsched schedule-once` starts it; it is not run by hand");
             return ExitCode::from(vmsched::exit::USAGE);
         }

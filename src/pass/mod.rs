@@ -17,13 +17,13 @@ use crate::scheduler::{self, Plan};
 use crate::store::settings::{self, Settings};
 use crate::store::state::{self, Loaded};
 use crate::store::{last_pass, operations, requests, Conn, Store};
+use crate::workers::launch::{self, Launched};
 use crate::workers::{self, wait::Started};
 use anyhow::Result;
 pub(crate) use apply::SCHEDULER;
 use apply::{Applied, Deadlines, ToSpawn};
 use std::path::Path;
 
-use std::io::Write;
 use std::time::Duration;
 
 /// What a run of passes did: the plan of each pass, and the workers they started.
@@ -97,50 +97,57 @@ fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
     } = applied;
     kill.extend(survivors.into_iter().filter(Proc::is_alive));
     process::kill_all(&kill);
-    let spawned = spawn_all(&db, timeout, spawn)?;
+    let (launched, spawned) = launch(&db, timeout, spawn)?;
     fault("after-spawn");
     store.write(|tx| {
-        for (op, _, proc) in &spawned {
+        for (op, proc) in &spawned {
             operations::set_process(tx, op.operation, *proc)?;
         }
         last_pass::record(tx, started, begun.elapsed())
     })?;
     fault("after-record");
+    if let Some(launched) = launched {
+        launched.release();
+    }
     let started = spawned
         .into_iter()
-        .map(|(op, mut child, _)| {
-            if let Some(mut stdin) = child.stdin.take() {
-                // A worker that died already is judged by the next pass.
-                let _ = stdin.write_all(b"go\n");
-            }
-            Started {
-                label: op.label,
-                child,
-            }
+        .map(|(op, proc)| Started {
+            label: op.label,
+            proc,
         })
         .collect();
     Ok((plan, started))
 }
 
-/// Starts the workers of new operations. One that cannot be started leaves its operation
-/// without a process: the next pass finds it dead, like any worker that died.
-fn spawn_all(
+/// The new operations with the worker forked for each.
+type Spawned = Vec<(ToSpawn, Proc)>;
+
+/// Has one launcher fork the workers of the new operations. An operation whose worker could
+/// not be started is left without a process: the next pass finds it dead, like any worker
+/// that died.
+fn launch(
     db: &Path,
     timeout: Duration,
     spawn: Vec<ToSpawn>,
-) -> Result<Vec<(ToSpawn, std::process::Child, Proc)>> {
+) -> Result<(Option<Launched>, Spawned)> {
     if spawn.is_empty() {
-        return Ok(Vec::new());
+        return Ok((None, Vec::new()));
     }
     let log = workers::open_log(db)?;
-    let mut spawned = Vec::with_capacity(spawn.len());
-    for op in spawn {
-        match workers::spawn(db, timeout, op.operation, &log) {
-            Ok((child, proc)) => spawned.push((op, child, proc)),
-            Err(err) => eprintln!("{} pass: {err:#}", crate::store::now()),
+    let ids: Vec<i64> = spawn.iter().map(|op| op.operation).collect();
+    let launched = match launch::start(db, timeout, &ids, &log) {
+        Ok(launched) => launched,
+        Err(err) => {
+            eprintln!("{} pass: {err:#}", crate::store::now());
+            return Ok((None, Vec::new()));
         }
-    }
-    Ok(spawned)
+    };
+    let spawned = spawn
+        .into_iter()
+        .zip(&launched.workers)
+        .filter_map(|(op, proc)| proc.map(|p| (op, p)))
+        .collect();
+    Ok((Some(launched), spawned))
 }
 
 /// Loads the state and judges every recorded worker, once per pass: alive when its pid exists

@@ -4,11 +4,12 @@
 //! worker's writes wait out a busy database until its deadline, so a result it has is never
 //! lost; its end asks for a pass.
 //!
-//! Every worker starts as `vmsched-worker` (src/bin/vmsched-worker.rs), a program without
-//! libvirt: the pass spawns hundreds of them cheaply, and a task's long-lived worker never
-//! loads libvirt's libraries. Once released, a revert, power-off or monitor worker replaces
+//! Every worker is forked by the launcher `vmsched-worker --launch` (`launch`,
+//! src/bin/vmsched-worker.rs), a program without libvirt: a pass starts hundreds of them
+//! cheaply, and a task's long-lived worker never loads libvirt's libraries. Once released, a revert, power-off or monitor worker replaces
 //! itself (`exec`, same pid and start time) with `vmsched worker OP`, which has libvirt.
 
+pub mod launch;
 pub(crate) mod logs;
 mod monitor;
 mod poweroff;
@@ -36,7 +37,7 @@ use std::fs::File;
 use std::io::BufRead;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The folder of the worker log and the task logs, beside the database.
@@ -60,30 +61,6 @@ pub(crate) fn open_log(db: &Path) -> Result<File> {
     crate::logs::open(db, Path::new("logs/workers.log"), true).context("cannot open the worker log")
 }
 
-/// Starts `vmsched-worker` for an operation, blocked reading its stdin until the pass has
-/// recorded it and releases it. The worker leaves the pass's session itself (so cron's exit
-/// does not kill it): spawning without a hook in the child lets the standard library use
-/// `posix_spawn`, whose cost does not grow with the memory the pass holds.
-pub(crate) fn spawn(
-    db: &Path,
-    timeout: Duration,
-    operation: i64,
-    log: &File,
-) -> Result<(Child, Proc)> {
-    let child = Command::new(exe("vmsched-worker")?)
-        .arg("--db")
-        .arg(db)
-        .args(["--timeout", &timeout.as_secs().to_string()])
-        .arg(operation.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(log.try_clone()?)
-        .spawn()
-        .context("cannot start `vmsched-worker` (it must be installed beside `vmsched`)")?;
-    let proc = Proc::of(i64::from(child.id())).context("a worker exited at once")?;
-    Ok((child, proc))
-}
-
 /// A program of vmsched's installed beside the running one.
 pub(crate) fn exe(name: &str) -> Result<PathBuf> {
     let me = std::env::current_exe().context("cannot find the vmsched executable")?;
@@ -97,10 +74,10 @@ pub(crate) fn data_dir(db: &Path) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// `vmsched-worker --db DB --timeout SECS OP`: waits for the pass's release and carries out
-/// a task itself; for any other operation it becomes `vmsched worker OP`.
-pub fn run(db: &Path, timeout: Duration, id: i64) -> Result<()> {
-    let Some((store, op, slot)) = claim(db, id)? else {
+/// A worker forked by the launcher (`launch`): waits for the pass's release on `gate` and
+/// carries out a task itself; for any other operation it becomes `vmsched worker OP`.
+fn run(db: &Path, timeout: Duration, id: i64, gate: File) -> Result<()> {
+    let Some((store, op, slot)) = claim(db, id, gate)? else {
         return Ok(());
     };
     if op.kind == OpKind::Task {
@@ -170,12 +147,11 @@ pub(crate) fn check(ctx: &Ctx, id: i64, out: &mut dyn std::io::Write) -> Result<
     Ok(())
 }
 
-/// Leaves the pass's session, waits for the pass's release and a start slot, and checks that
-/// the operation names this process and has not ended; `None` when the worker must not act.
-fn claim(db: &Path, id: i64) -> Result<Option<(Store, Operation, Option<Slot>)>> {
-    let _ = nix::unistd::setsid();
+/// Waits for the pass's release on `gate` and for a start slot, and checks that the operation
+/// names this process and has not ended; `None` when the worker must not act.
+fn claim(db: &Path, id: i64, gate: File) -> Result<Option<(Store, Operation, Option<Slot>)>> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
+    std::io::BufReader::new(gate).read_line(&mut line)?;
     if line.trim() != "go" {
         return Ok(None); // the pass died before releasing us: nothing may be ours
     }

@@ -2,19 +2,20 @@
 //! operation on a terminal (VM, what, elapsed) and nothing elsewhere.
 
 use crate::output::Output;
+use crate::process::Proc;
 use anyhow::Result;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::process::Child;
 use std::time::Duration;
 
 /// A worker started by this pass.
 pub(crate) struct Started {
     /// What the progress line says, e.g. `w10 revert`.
     pub(crate) label: String,
-    pub(crate) child: Child,
+    pub(crate) proc: Proc,
 }
 
-/// Waits for every worker to exit.
+/// Waits for every worker to exit (they are the launcher's children, not this process's:
+/// each is watched through its pid and start time).
 pub(crate) fn wait_all(out: Output, started: Vec<Started>) -> Result<()> {
     let bars = MultiProgress::with_draw_target(if out.progress {
         ProgressDrawTarget::stderr()
@@ -36,10 +37,11 @@ pub(crate) fn wait_all(out: Output, started: Vec<Started>) -> Result<()> {
         .collect();
     while !pending.is_empty() {
         let mut still = Vec::new();
-        for (mut s, bar) in pending {
-            match s.child.try_wait()? {
-                Some(_) => bar.finish_and_clear(),
-                None => still.push((s, bar)),
+        for (s, bar) in pending {
+            if s.proc.is_alive() {
+                still.push((s, bar));
+            } else {
+                bar.finish_and_clear();
             }
         }
         pending = still;
