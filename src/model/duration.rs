@@ -2,7 +2,7 @@
 //! seconds (`90`), or a count with a unit `s`, `m`, `h` or `d` (`90d`); `--since` also takes an
 //! RFC 3339 time.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Timelike, Utc};
 
 /// What a duration spells, for messages.
 pub const DURATION_WORDS: &str = "seconds or <n>[smhd], e.g. `90`, `2h` or `90d`";
@@ -30,12 +30,20 @@ pub fn before(now: DateTime<Utc>, secs: u64) -> Option<DateTime<Utc>> {
     now.checked_sub_signed(ago)
 }
 
-/// `--since`: a duration before `now` or an RFC 3339 time.
+/// `--since`: a duration before `now` or an RFC 3339 time, rounded up to a whole second. Times
+/// are stored in whole seconds, so a row stored in the second the period starts in may be from
+/// before it: `--since 1s` must not count what happened 1.5 s ago.
 pub fn since(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    match DateTime::parse_from_rfc3339(text) {
-        Ok(time) => Some(time.with_timezone(&Utc)),
-        Err(_) => before(now, seconds(text)?),
-    }
+    let start = match DateTime::parse_from_rfc3339(text) {
+        Ok(time) => time.with_timezone(&Utc),
+        Err(_) => before(now, seconds(text)?)?,
+    };
+    let whole = start.with_nanosecond(0)?;
+    Some(if whole == start {
+        start
+    } else {
+        whole + TimeDelta::seconds(1)
+    })
 }
 
 /// The units a duration may end with, largest first, with their seconds.
@@ -99,6 +107,13 @@ mod tests {
         assert_eq!(
             since("2024-05-01T14:00:00+02:00", now),
             Some(at("2024-05-01T12:00:00Z"))
+        );
+        // Rounded up to the second, as rows are stored: nothing of 11:59:58 is counted.
+        let later = at("2024-05-01T12:00:00.400Z");
+        assert_eq!(since("2", later), Some(at("2024-05-01T11:59:59Z")));
+        assert_eq!(
+            since("2024-05-01T11:59:58.5Z", now),
+            Some(at("2024-05-01T11:59:59Z"))
         );
         for bad in [
             "",

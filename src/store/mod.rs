@@ -21,8 +21,10 @@ use crate::exit;
 use anyhow::{Context, Result};
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 pub use rusqlite::{params, Connection as Conn, OptionalExtension, Transaction};
 
@@ -55,6 +57,30 @@ fn busy_timeout() -> Duration {
         .ok()
         .and_then(|ms| ms.parse().ok())
         .map_or(Duration::from_secs(10), Duration::from_millis)
+}
+
+/// SQLite's busy handler of vmsched's connections: tries again every 2 ms until the busy
+/// timeout. SQLite's own handler sleeps longer and longer (25 ms, then 100 ms at a time), so a
+/// command that waited behind a pass holding the lock for a quarter of a second got in up to a
+/// tenth of a second after the lock was free.
+fn wait_for_writer(calls: i32) -> bool {
+    static TIMEOUT: OnceLock<Duration> = OnceLock::new();
+    thread_local! {
+        /// When this thread's current wait began: a handler is called on the waiting thread.
+        static SINCE: Cell<Option<Instant>> = const { Cell::new(None) };
+    }
+    let now = Instant::now();
+    let since = SINCE.with(|since| {
+        if calls == 0 {
+            since.set(Some(now));
+        }
+        since.get().unwrap_or(now)
+    });
+    if now.duration_since(since) >= *TIMEOUT.get_or_init(busy_timeout) {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(2));
+    true
 }
 
 /// An open database.
@@ -103,7 +129,7 @@ impl Store {
         }
         .with_context(|| format!("cannot open database `{}`", path.display()))?;
         let busy_timeout = busy_timeout();
-        conn.busy_timeout(busy_timeout)?;
+        conn.busy_handler(Some(wait_for_writer))?;
         let version = identify(&conn, path)?;
         if version > SCHEMA_VERSION {
             return Err(exit::bad_input(format!(
@@ -310,12 +336,12 @@ impl Store {
     /// completed would otherwise be judged dead and run again).
     pub(crate) fn write_until<T>(
         &mut self,
-        deadline: std::time::Instant,
+        deadline: Instant,
         mut f: impl FnMut(&Transaction) -> Result<T>,
     ) -> Result<T> {
         loop {
             match self.write_if(true, &mut f) {
-                Err(err) if err.is::<Busy>() && std::time::Instant::now() < deadline => {
+                Err(err) if err.is::<Busy>() && Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(100));
                 }
                 done => return done,

@@ -174,8 +174,9 @@ fn stats_select_a_vm_a_host_and_a_period() {
     );
     // A period that starts after the work: nothing done in it, the last completion still
     // known, each VM in its status all along.
-    std::thread::sleep(Duration::from_millis(1100));
-    let later = json(&["--since", "1s"]);
+    // (A period starts at a whole second: `--since 2s` is more than one second long.)
+    std::thread::sleep(Duration::from_millis(2100));
+    let later = json(&["--since", "2s"]);
     let w10 = entry(&later["vms"], "vm", "w10");
     assert_eq!(w10["tasks"]["completed"], 0);
     assert_eq!(w10["reverts"]["count"], 0);
