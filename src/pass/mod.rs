@@ -97,7 +97,7 @@ fn once(store: &mut Store, timeout: Duration) -> Result<(Plan, Vec<Started>)> {
     } = applied;
     kill.extend(survivors.into_iter().filter(Proc::is_alive));
     process::kill_all(&kill);
-    let (launched, spawned) = launch(&db, timeout, spawn)?;
+    let (launched, spawned) = start_workers(&db, timeout, spawn)?;
     fault("after-spawn");
     store.write(|tx| {
         for (op, proc) in &spawned {
@@ -125,7 +125,7 @@ type Spawned = Vec<(ToSpawn, Proc)>;
 /// Has one launcher fork the workers of the new operations. An operation whose worker could
 /// not be started is left without a process: the next pass finds it dead, like any worker
 /// that died.
-fn launch(
+fn start_workers(
     db: &Path,
     timeout: Duration,
     spawn: Vec<ToSpawn>,

@@ -6,8 +6,9 @@
 //!
 //! Every worker is forked by the launcher `vmsched-worker --launch` (`launch`,
 //! src/bin/vmsched-worker.rs), a program without libvirt: a pass starts hundreds of them
-//! cheaply, and a task's long-lived worker never loads libvirt's libraries. Once released, a revert, power-off or monitor worker replaces
-//! itself (`exec`, same pid and start time) with `vmsched worker OP`, which has libvirt.
+//! cheaply, and a task's long-lived worker never loads libvirt's libraries. Once released, a
+//! revert, power-off or monitor worker replaces itself (`exec`, same pid and start time) with
+//! `vmsched worker OP`, which has libvirt.
 
 pub mod launch;
 pub(crate) mod logs;
